@@ -1,0 +1,98 @@
+"""The public Python API: ``load_model`` and the ``LanguageModel`` facade.
+
+    from lstm_tui import load_model, SamplingConfig
+    lm = load_model()                      # the shipped default model, best device
+    for delta in lm.stream("It was a dark", SamplingConfig(max_tokens=20)):
+        print(delta, end="", flush=True)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+
+from .core.bundle import Bundle, load_bundle
+from .core.config import SamplingConfig
+from .core.device import checked_device, resolve_device, set_inference_threads
+from .core.evaluate import EvalResult, evaluate_text
+from .core.generation import Completion, StopHook, StreamingGenerator
+from .core.model import quantize_for_cpu
+from .paths import resolve_model
+
+
+class LanguageModel:
+    """A loaded bundle on a device, with a streaming generator that caches state."""
+
+    def __init__(self, bundle: Bundle, device: torch.device, quantize: bool = True,
+                 context_chars: int = 2000) -> None:
+        self.bundle = bundle
+        self.tokenizer = bundle.tokenizer
+        self.device = checked_device(bundle.model, device, bundle.config.vocab_size)
+        self.quantized = quantize and self.device.type == "cpu"
+        runner = quantize_for_cpu(bundle.model) if self.quantized else bundle.model
+        self.generator = StreamingGenerator(runner, self.tokenizer, self.device, context_chars)
+        self.last_latency: float | None = None  # seconds from request to first delta
+        self.last_rate: float | None = None  # tokens per second of the last stream
+
+    @property
+    def name(self) -> str:
+        return self.bundle.name
+
+    @property
+    def path(self) -> Path | None:
+        return self.bundle.path
+
+    @property
+    def card(self) -> dict:
+        return self.bundle.card
+
+    def stream(self, context: str, config: SamplingConfig | None = None,
+               should_stop: StopHook | None = None) -> Iterator[str]:
+        """Yield the continuation of ``context`` as text deltas, a token at a time."""
+        config = config or SamplingConfig()
+        started = time.perf_counter()
+        fed = self.generator.tokens_fed
+        first = True
+        for delta in self.generator.stream(context, config, should_stop):
+            if first:
+                self.last_latency = time.perf_counter() - started
+                first = False
+            yield delta
+        elapsed = time.perf_counter() - started
+        generated = self.generator.tokens_fed - fed
+        self.last_rate = generated / elapsed if elapsed > 0 else None
+
+    def complete(self, context: str, config: SamplingConfig | None = None,
+                 should_stop: StopHook | None = None) -> Completion:
+        """The continuation, its log-probability and the alternatives (beam hypotheses
+        or extra samples, as many as ``num_alternatives`` asks for)."""
+        return self.generator.complete(context, config or SamplingConfig(), should_stop)
+
+    def alternatives(self, context: str, config: SamplingConfig, n: int,
+                     should_stop: StopHook | None = None) -> list[Completion]:
+        """``n`` extra samples of the continuation (sampling mode), drawn as one batch."""
+        return self.generator.samples(context, config, n, should_stop)
+
+    def evaluate(self, text: str) -> EvalResult:
+        """Bits per byte of ``text`` with the full-precision weights."""
+        return evaluate_text(self.bundle.model, self.tokenizer, text, self.device)
+
+    def bits_per_byte(self, text: str) -> float:
+        return self.evaluate(text).bits_per_byte
+
+
+def load_model(path: str | Path | None = None, device: str = "auto", quantize: bool = True,
+               threads: int | None = None) -> LanguageModel:
+    """Load a bundle (None: the shipped default; a name: a user model; or a folder).
+
+    On CPU the model runs int8-quantized for generation unless ``quantize=False``.
+    Raises ``BundleError`` or ``DeviceError`` with a one-line message.
+    """
+    target = resolve_device(device)
+    if target.type == "cpu":
+        set_inference_threads(threads)
+    bundle = load_bundle(resolve_model(path))
+    return LanguageModel(bundle, target, quantize=quantize)

@@ -1,0 +1,110 @@
+"""The models a user has: the shipped default and bundles in the user data dir.
+
+Reads only config.json and card.json (no torch), so listing is instant.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .core.bundle import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, read_json
+from .core.errors import BundleError
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    path: Path
+    kind: str  # "shipped" or "user"
+    card: dict[str, Any]
+    config: dict[str, Any]
+    size: int  # bytes on disk
+    error: str | None = None  # why the bundle cannot be loaded, if it cannot
+
+    @property
+    def val_bpb(self) -> float | None:
+        return self.card.get("val_bits_per_byte")
+
+    @property
+    def parent(self) -> str | None:
+        return self.card.get("parent")
+
+    @property
+    def trained_on(self) -> str:
+        data = self.card.get("data") or {}
+        if "description" in data:
+            return data["description"]
+        if data.get("files"):
+            return f"{data['files']} files, {data['bytes'] / 1e6:.1f} MB"
+        return ""
+
+    @property
+    def created(self) -> str:
+        return str(self.card.get("created", ""))[:10]
+
+    def fmt_bpb(self) -> str:
+        return f"{self.val_bpb:.3f}" if self.val_bpb is not None else "-"
+
+    def fmt_params(self) -> str:
+        n = self.card.get("parameters")
+        return f"{n / 1e6:.1f}M" if n else "-"
+
+    def fmt_size(self) -> str:
+        return f"{self.size / 1e6:.1f} MB"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "path": str(self.path), "kind": self.kind, "size": self.size,
+                "val_bits_per_byte": self.val_bpb, "parent": self.parent, "created": self.created,
+                "parameters": self.card.get("parameters"), "trained_on": self.trained_on,
+                "error": self.error}
+
+
+def entry(path: Path, kind: str) -> ModelEntry:
+    error = None
+    try:
+        config = read_json(path / CONFIG_FILE)
+        card = read_json(path / CARD_FILE) if (path / CARD_FILE).exists() else {}
+    except BundleError as exc:
+        config, card, error = {}, {}, str(exc)
+    if error is None and not (path / WEIGHTS_FILE).exists():
+        error = f"{path / WEIGHTS_FILE}: missing"
+    size = sum(f.stat().st_size for f in path.iterdir() if f.is_file()) if path.is_dir() else 0
+    name = paths.DEFAULT_MODEL if kind == "shipped" else path.name
+    return ModelEntry(name, path, kind, card, config, size, error)
+
+
+def list_models() -> list[ModelEntry]:
+    entries = []
+    default = paths.default_bundle()
+    if (default / CONFIG_FILE).exists():
+        entries.append(entry(default, "shipped"))
+    root = paths.user_models_dir()
+    if root.is_dir():
+        for folder in sorted(root.iterdir()):
+            if folder.is_dir() and not folder.name.startswith(".") and (folder / CONFIG_FILE).exists():
+                entries.append(entry(folder, "user"))
+    return entries
+
+
+def rename_model(name: str, new_name: str) -> Path:
+    paths.validate_name(new_name)
+    src, dst = paths.user_models_dir() / name, paths.user_models_dir() / new_name
+    if not src.is_dir():
+        raise BundleError(f"{src}: no such user model")
+    if dst.exists():
+        raise BundleError(f"{dst}: a model of that name exists")
+    src.rename(dst)
+    return dst
+
+
+def delete_model(name: str) -> None:
+    if name == paths.DEFAULT_MODEL:
+        raise BundleError("the shipped default model cannot be deleted")
+    folder = paths.user_models_dir() / name
+    if not (folder / CONFIG_FILE).exists():
+        raise BundleError(f"{folder}: no such user model")
+    shutil.rmtree(folder)

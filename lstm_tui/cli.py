@@ -1,0 +1,231 @@
+"""Command line: ``lstm-tui [FILE]`` opens the editor; subcommands train, generate,
+eval, models and bench drive the same core. torch and textual are imported only
+inside the handlers, so ``--help`` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+COMMANDS = ("tui", "train", "generate", "eval", "models", "bench")
+DESCRIPTION = """\
+A local, private writing assistant: an LSTM language model streams a continuation
+as ghost text while you type. Tab accepts it.
+
+  lstm-tui [FILE]                 open the editor (the default command)
+  lstm-tui train PATH... --name N train or fine-tune a model on your own text
+  lstm-tui generate --prompt TEXT continue a text on the command line
+  lstm-tui eval FILE...           bits per byte of a model on some text
+  lstm-tui models                 list installed models
+  lstm-tui bench                  measure generation speed on this machine
+
+Run `lstm-tui COMMAND --help` for a command's options. Models are folders; --model
+takes a folder path or the name of one of your models (see `lstm-tui models`).
+The device is chosen automatically (CUDA, then Apple MPS, then CPU); --device or
+$LSTM_TUI_DEVICE overrides it."""
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", "-m", metavar="MODEL", help="model folder or name (default: the shipped model)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
+                   help="where to run the model (default: auto; env LSTM_TUI_DEVICE)")
+
+
+def _sampling_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("sampling")
+    g.add_argument("--max-tokens", type=int, default=60, help="tokens to generate (default: 60)")
+    g.add_argument("--temperature", "-t", type=float, default=0.8, help="0 is greedy (default: 0.8)")
+    g.add_argument("--top-k", type=int, default=40, help="keep the k likeliest tokens, 0 for all (default: 40)")
+    g.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default: 0.95)")
+    g.add_argument("--repetition-penalty", type=float, default=1.1, help="> 1 avoids repeats (default: 1.1)")
+    g.add_argument("--beam", type=int, default=1, metavar="N", help="beam width; > 1 uses beam search")
+    g.add_argument("--alternatives", type=int, default=1, metavar="N", help="hypotheses to report (--json)")
+    g.add_argument("--stop-at", choices=["none", "newline", "sentence"], default="none",
+                   help="end the continuation at a newline or the end of a sentence")
+    g.add_argument("--seed", type=int, help="make sampling reproducible")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lstm-tui", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"lstm-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    tui = sub.add_parser("tui", help="open the editor (the default)", description="Open the writing editor.")
+    tui.add_argument("file", nargs="?", help="file to edit (created on first save)")
+    _model_args(tui)
+
+    train = sub.add_parser("train", help="train or fine-tune a model on your files",
+                           description="Train a model on text files and folders, or fine-tune one "
+                                       "(--from). The best validation weights land in your models "
+                                       "folder under --name. Ctrl+C saves a checkpoint; --resume "
+                                       "continues it.")
+    from .train_cli import add_train_args
+
+    add_train_args(train)
+
+    gen = sub.add_parser("generate", help="continue a text", description=(
+        "Continue --prompt (or standard input), streaming to stdout as it generates."))
+    _model_args(gen)
+    gen.add_argument("--prompt", "-p", help="text to continue (default: read standard input)")
+    gen.add_argument("--json", action="store_true", help="print one JSON object instead of streaming")
+    _sampling_args(gen)
+
+    ev = sub.add_parser("eval", help="bits per byte on some text", description=(
+        "Measure a model's bits per UTF-8 byte (lower is better) and speed on text files."))
+    _model_args(ev)
+    ev.add_argument("files", nargs="+", metavar="FILE", help="text files or folders")
+    ev.add_argument("--json", action="store_true", help="print JSON")
+
+    models = sub.add_parser("models", help="list models", description="List the shipped and your own models.")
+    models.add_argument("--json", action="store_true", help="print JSON")
+
+    bench = sub.add_parser("bench", help="measure generation speed", description=(
+        "Keystroke-to-first-token latency and streaming speed of a model on this machine."))
+    _model_args(bench)
+    bench.add_argument("--random", action="store_true",
+                       help="use random weights of the default size instead of a model")
+    bench.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["tui", *argv]
+    args = build_parser().parse_args(argv)
+    from .core.errors import LstmTuiError
+
+    try:
+        return int(HANDLERS[args.command](args) or 0)
+    except LstmTuiError as exc:
+        print(f"lstm-tui: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lstm-tui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from .tui.app import run
+
+    return run(file=args.file, model=args.model, device=args.device)
+
+
+def _sampling(args: argparse.Namespace):
+    from .core.config import SamplingConfig
+
+    try:
+        return SamplingConfig(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                              repetition_penalty=args.repetition_penalty, max_tokens=args.max_tokens,
+                              beam_width=args.beam, num_alternatives=max(args.alternatives, 1),
+                              stop_at=args.stop_at, seed=args.seed)
+    except ValueError as exc:
+        from .core.errors import LstmTuiError
+
+        raise LstmTuiError(str(exc)) from None
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    config = _sampling(args)
+    prompt = args.prompt if args.prompt is not None else sys.stdin.read()
+    from .api import load_model
+
+    lm = load_model(args.model, device=args.device)
+    if args.json:
+        c = lm.complete(prompt, config)
+        out: dict[str, Any] = {"text": c.text, "logprob": c.logprob, "tokens": c.tokens,
+                               "alternatives": [{"text": a.text, "logprob": a.logprob, "tokens": a.tokens}
+                                                for a in c.alternatives],
+                               "device": lm.device.type, "model": str(lm.path)}
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    for delta in lm.stream(prompt, config):
+        sys.stdout.write(delta)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from .api import load_model
+    from .core.data import read_text, scan
+    from .core.errors import DataError
+
+    corpus = scan(args.files)
+    for path, why in corpus.skipped:
+        print(f"lstm-tui: skipped {path}: {why}", file=sys.stderr)
+    if not corpus.files:
+        raise DataError("no readable text among " + ", ".join(args.files))
+    lm = load_model(args.model, device=args.device)
+    rows, total_bits, total_bytes, total_tokens, seconds = [], 0.0, 0, 0, 0.0
+    for f in corpus.files:
+        r = lm.evaluate(read_text(f))
+        rows.append({"file": str(f.path), "bits_per_byte": r.bits_per_byte, "bytes": r.bytes,
+                     "tokens": r.tokens, "tokens_per_second": r.tokens_per_second})
+        total_bits += r.bits_per_byte * r.bytes
+        total_bytes, total_tokens, seconds = total_bytes + r.bytes, total_tokens + r.tokens, seconds + r.seconds
+    summary = {"model": str(lm.path), "device": lm.device.type, "files": rows,
+               "bits_per_byte": total_bits / total_bytes, "bytes": total_bytes, "tokens": total_tokens,
+               "tokens_per_second": total_tokens / seconds if seconds else None}
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    for row in rows:
+        print(f"{row['bits_per_byte']:.4f} bits/byte  {row['tokens_per_second']:8.0f} tok/s  {row['file']}")
+    if len(rows) > 1:
+        print(f"{summary['bits_per_byte']:.4f} bits/byte  overall ({total_bytes} bytes)")
+    return 0
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from .catalog import list_models
+
+    entries = list_models()
+    if args.json:
+        print(json.dumps([e.to_dict() for e in entries], indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("name", "kind", "val bits/byte", "params", "size", "trained on", "parent", "path")
+    for e in entries:
+        table.add_row(e.name, e.kind, e.fmt_bpb(), e.fmt_params(), e.fmt_size(), e.trained_on,
+                      e.parent or "", str(e.path))
+    Console().print(table)
+    return 0
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from .benchmark import generation_benchmark
+
+    result = generation_benchmark(model=None if args.random else args.model, device=args.device)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for key, value in result.items():
+            print(f"{key:>36}: {value}")
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from .train_cli import run_train as run
+
+    return run(args)
+
+
+HANDLERS = {"tui": run_tui, "train": run_train, "generate": run_generate, "eval": run_eval,
+            "models": run_models, "bench": run_bench}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

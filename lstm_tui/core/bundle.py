@@ -1,0 +1,192 @@
+"""Model bundles on disk: config.json, model.safetensors, tokenizer.model, card.json.
+
+Saving writes a temporary folder and renames it into place, so a bundle is never
+half-written. Loading validates every file and raises ``BundleError`` with one line
+naming the file and the problem. Weights are safetensors: nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from .config import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, ModelConfig
+from .errors import BundleError
+from .model import LSTMLanguageModel
+from .tokenizer import Tokenizer
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+TOKENIZER_FILE = "tokenizer.model"
+CARD_FILE = "card.json"
+PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")  # pickle protocol 2+ and torch.save's zip
+
+
+@dataclass
+class Bundle:
+    model: LSTMLanguageModel
+    tokenizer: Tokenizer
+    card: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def config(self) -> ModelConfig:
+        return self.model.config
+
+    @property
+    def name(self) -> str:
+        return self.card.get("name") or (self.path.name if self.path else "unsaved")
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BundleError(f"{path}: missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise BundleError(f"{path}: expected a JSON object")
+    return data
+
+
+def read_config(folder: Path) -> ModelConfig:
+    path = folder / CONFIG_FILE
+    data = read_json(path)
+    if data.get("format") != BUNDLE_FORMAT:
+        raise BundleError(f"{path}: not an lstm-tui bundle (format is {data.get('format')!r})")
+    version = data.get("format_version")
+    if version != BUNDLE_FORMAT_VERSION:
+        raise BundleError(f"{path}: unknown format version {version!r} "
+                          f"(this lstm-tui reads version {BUNDLE_FORMAT_VERSION})")
+    if data.get("architecture", "lstm") != "lstm":
+        raise BundleError(f"{path}: unknown architecture {data.get('architecture')!r}")
+    try:
+        return ModelConfig.from_dict(data)
+    except (TypeError, ValueError) as exc:
+        raise BundleError(f"{path}: {exc}") from None
+
+
+def read_card(folder: Path) -> dict[str, Any]:
+    path = folder / CARD_FILE
+    return read_json(path) if path.exists() else {}
+
+
+def load_weights(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+    except FileNotFoundError:
+        raise BundleError(f"{path}: missing") from None
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot read ({exc.strerror})") from None
+    if head.startswith(PICKLE_MAGIC):
+        raise BundleError(f"{path}: is a pickle or torch.save file; only safetensors weights are loaded")
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise BundleError(f"{path}: corrupt or truncated safetensors file ({reason})") from None
+
+
+def load_bundle(folder: str | Path) -> Bundle:
+    folder = Path(folder).expanduser()
+    if not folder.exists():
+        raise BundleError(f"{folder}: no such model folder")
+    if not folder.is_dir():
+        raise BundleError(f"{folder}: a model is a folder holding {CONFIG_FILE}, {WEIGHTS_FILE} "
+                          f"and {TOKENIZER_FILE}, not a single file")
+    config = read_config(folder)
+    tokenizer = Tokenizer.load(folder / TOKENIZER_FILE)
+    if tokenizer.vocab_size != config.vocab_size:
+        raise BundleError(f"{folder / TOKENIZER_FILE}: has {tokenizer.vocab_size} pieces but "
+                          f"{CONFIG_FILE} says vocab_size {config.vocab_size}")
+    weights_path = folder / WEIGHTS_FILE
+    state = load_weights(weights_path)
+    model = LSTMLanguageModel(config)
+    expected = model.state_dict()
+    if config.tie_weights and "embedding.weight" in state:
+        state.setdefault("decoder.weight", state["embedding.weight"])  # tied: stored once
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        raise BundleError(f"{weights_path}: does not match {CONFIG_FILE} "
+                          f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+    for key, tensor in expected.items():
+        if tuple(state[key].shape) != tuple(tensor.shape):
+            raise BundleError(f"{weights_path}: {key} has shape {tuple(state[key].shape)}, "
+                              f"{CONFIG_FILE} implies {tuple(tensor.shape)}")
+    model.load_state_dict({k: v.float() for k, v in state.items()})
+    model.eval()
+    return Bundle(model=model, tokenizer=tokenizer, card=read_card(folder), path=folder)
+
+
+def weights_for_saving(model: LSTMLanguageModel, dtype: torch.dtype) -> dict[str, torch.Tensor]:
+    state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
+    if model.config.tie_weights:
+        state.pop("decoder.weight", None)  # the same tensor as embedding.weight
+    return state
+
+
+def save_bundle(model: LSTMLanguageModel, tokenizer: Tokenizer, folder: str | Path,
+                card: dict[str, Any] | None = None, dtype: torch.dtype = torch.float16,
+                overwrite: bool = True) -> Path:
+    """Write a bundle atomically: a sibling temporary folder, then a rename.
+
+    Weights are stored in half precision by default: half the size, and bits per
+    byte within a small fraction of a percent of float32.
+    """
+    folder = Path(folder).expanduser()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not overwrite:
+        raise BundleError(f"{folder}: already exists")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        config = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION,
+                  "architecture": "lstm", **model.config.to_dict(),
+                  "weights_dtype": str(dtype).removeprefix("torch.")}
+        _write_json(tmp / CONFIG_FILE, config)
+        save_file(weights_for_saving(model, dtype), str(tmp / WEIGHTS_FILE),
+                  metadata={"format": BUNDLE_FORMAT})
+        tokenizer.save(tmp / TOKENIZER_FILE)
+        _write_json(tmp / CARD_FILE, {"name": folder.name, **(card or {})})
+        for path in tmp.iterdir():
+            _fsync(path)
+        _replace_dir(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+
+
+def _replace_dir(src: Path, dst: Path) -> None:
+    """Move ``src`` to ``dst``; an existing ``dst`` is swapped out and removed only after."""
+    if not dst.exists():
+        os.replace(src, dst)
+        return
+    old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
+    os.replace(dst, old)
+    try:
+        os.replace(src, dst)
+    except BaseException:
+        os.replace(old, dst)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

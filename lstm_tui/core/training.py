@@ -1,0 +1,523 @@
+"""Train or fine-tune a bundle: AdamW, warmup then cosine decay, truncated BPTT with
+carried state, gradient clipping, AMP on CUDA, validation in bits per byte, atomic
+checkpoints with exact resume, a stop flag that saves first, and DDP under torchrun.
+
+Progress is reported as event dicts through a callback, so the CLI (rich or JSON
+lines) and the TUI (a child process's JSON lines) consume the same stream.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .bundle import Bundle, load_bundle, save_bundle
+from .config import ModelConfig, SamplingConfig
+from .data import Corpus, TokenArrays, scan, split_files, tokenize_files, sample_text
+from .device import resolve_device
+from .errors import DataError, LstmTuiError
+from .evaluate import total_bits
+from .generation import StreamingGenerator
+from .model import LSTMLanguageModel
+from .tokenizer import MIN_VOCAB, Tokenizer, train_tokenizer
+
+Emit = Callable[[dict[str, Any]], None]
+CHECKPOINT_FILE = "checkpoint.pt"
+RUN_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    paths: tuple[str, ...]  # files and folders of training text
+    name: str  # bundle name (folder under the user models dir)
+    output: str  # bundle folder written with the best validation weights
+    run_dir: str  # checkpoints live here
+    cache_dir: str  # token id cache
+    from_model: str | None = None  # parent bundle folder to fine-tune; None trains anew
+    minutes: float | None = None  # wall-clock budget (one of minutes, epochs, steps)
+    epochs: float | None = None
+    steps: int | None = None
+    vocab_size: int = 8000  # upper bound for a new tokenizer
+    embed_dim: int = 512
+    hidden_dim: int = 512
+    layers: int = 2
+    dropout: float = 0.1
+    tie_weights: bool = True
+    batch_size: int = 32  # rows per step (per process under torchrun)
+    seq_len: int = 64  # truncated BPTT window
+    lr: float = 2e-3  # peak learning rate
+    min_lr_ratio: float = 0.1  # the cosine decays to lr * this
+    warmup_steps: int = 200
+    weight_decay: float = 0.01
+    clip: float = 1.0  # max gradient norm
+    val_fraction: float = 0.1
+    val_paths: tuple[str, ...] = ()  # explicit validation files (overrides val_fraction)
+    val_max_tokens: int = 300_000  # cap on validation tokens per evaluation
+    eval_every: int | None = None  # steps between validations (default: about 10 to 20 per run)
+    precision: str = "auto"  # "auto", "fp32", "bf16" or "fp16" (autocast for the forward pass)
+    seed: int = 1234
+
+    def budget(self) -> dict[str, float]:
+        for key in ("minutes", "epochs", "steps"):
+            if getattr(self, key) is not None:
+                return {key: getattr(self, key)}
+        return {"minutes": 10.0}
+
+
+@dataclass
+class Progress:
+    """What a checkpoint carries besides tensors; all plain numbers."""
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    tokens: int = 0
+    seconds: float = 0.0  # training time so far, excluding evaluation
+    best_bpb: float = math.inf
+    parent_bpb: float | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+class BatchStream:
+    """Contiguous BPTT batches: the token stream is cut into ``rows`` parallel
+    sequences; consecutive batches continue each row where the last stopped, so the
+    carried LSTM state stays meaningful."""
+
+    def __init__(self, ids: np.ndarray, rows: int, seq_len: int, rank: int = 0, world: int = 1) -> None:
+        self.ids, self.rows, self.seq_len = ids, rows, seq_len
+        self.row_len = len(ids) // (rows * world)
+        if self.row_len < seq_len + 1:
+            raise DataError(f"not enough training text for batch size {rows} x {seq_len} tokens "
+                            f"({len(ids)} tokens); lower --batch-size or --seq-len")
+        self.starts = [(rank * rows + r) * self.row_len for r in range(rows)]
+        self.per_epoch = (self.row_len - 1) // seq_len
+
+    def batch(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        a = index * self.seq_len
+        block = np.stack([np.asarray(self.ids[s + a:s + a + self.seq_len + 1], dtype=np.int64)
+                          for s in self.starts])
+        tensor = torch.from_numpy(block)
+        return tensor[:, :-1], tensor[:, 1:]
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for ``precision`` on ``device``; None trains in float32.
+
+    auto: bf16 on CUDA where supported (else fp16 with loss scaling), and on CPUs
+    with native bf16 instructions; float32 elsewhere.
+    """
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if precision == "fp16":
+        return torch.float16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == "cpu" and _cpu_has_bf16():
+        return torch.bfloat16
+    return None
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def learning_rate(options: TrainOptions, step: int, fraction: float) -> float:
+    """Linear warmup, then cosine decay to ``min_lr_ratio`` over the budget."""
+    warm = min(1.0, (step + 1) / max(1, options.warmup_steps))
+    fraction = min(max(fraction, 0.0), 1.0)
+    cosine = options.min_lr_ratio + (1 - options.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * fraction))
+    return options.lr * warm * cosine
+
+
+class Distributed:
+    """torchrun's environment: rank 0 writes files and reports; others stay quiet."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.enabled = self.world > 1
+        if self.enabled and not torch.distributed.is_initialized():
+            backend = "nccl" if device.type == "cuda" else "gloo"
+            torch.distributed.init_process_group(backend)
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def any(self, flag: bool) -> bool:
+        """True on every rank if any rank says so (a stop request, say)."""
+        if not self.enabled:
+            return flag
+        t = torch.tensor([1.0 if flag else 0.0])
+        torch.distributed.all_reduce(t)
+        return bool(t.item() > 0)
+
+    def barrier(self) -> None:
+        if self.enabled:
+            torch.distributed.barrier()
+
+    def close(self) -> None:
+        if self.enabled and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+
+
+class TrainingRun:
+    """One training run, from reading the files to the last checkpoint."""
+
+    def __init__(self, options: TrainOptions, emit: Emit, should_stop: Callable[[], bool] = lambda: False,
+                 device: str = "auto", resume: bool = False) -> None:
+        self.options = options
+        self.emit_raw = emit
+        self.should_stop = should_stop
+        self.device = resolve_device(device)
+        self.resume = resume
+        self.dist = Distributed(self.device)
+        self.run_dir = Path(options.run_dir)
+        self.checkpoint_path = self.run_dir / CHECKPOINT_FILE
+
+    def emit(self, event: str, **data: Any) -> None:
+        if self.dist.main:
+            self.emit_raw({"event": event, "time": round(time.time(), 3), **data})
+
+    # -- setting up ------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        o = self.options
+        corpus = scan(o.paths)
+        self.corpus = corpus
+        self.emit("files", read=[[str(f.path), f.size] for f in corpus.files],
+                  skipped=[[str(p), why] for p, why in corpus.skipped])
+        if not corpus.files:
+            raise DataError("no usable text among " + ", ".join(o.paths)
+                            + (f" ({len(corpus.skipped)} files skipped)" if corpus.skipped else ""))
+        train_files, val_files, tail = split_files(corpus, o.val_fraction, o.val_paths)
+        parent: Bundle | None = load_bundle(o.from_model) if o.from_model else None
+        if parent is not None:
+            self.tokenizer = parent.tokenizer
+            self.model_config = parent.config
+        else:
+            self.tokenizer = self._tokenizer(train_files)
+            self.model_config = ModelConfig(vocab_size=self.tokenizer.vocab_size, embed_dim=o.embed_dim,
+                                            hidden_dim=o.hidden_dim, num_layers=o.layers,
+                                            dropout=o.dropout, tie_weights=o.tie_weights)
+        self.parent = parent
+        cache = Path(o.cache_dir)
+        if tail:
+            train_ids, val_ids = tokenize_files(train_files, self.tokenizer, cache, tail_fraction=o.val_fraction)
+        else:
+            train_ids, _ = tokenize_files(train_files, self.tokenizer, cache)
+            val_ids = np.asarray(tokenize_files(val_files, self.tokenizer, cache)[0])
+        val_ids = val_ids[:o.val_max_tokens]
+        val_bytes = sum(len(self.tokenizer.piece_bytes[int(i)]) for i in val_ids)
+        if val_bytes == 0:
+            raise DataError("the validation text is empty; add files or raise --val-fraction")
+        self.data = TokenArrays(train_ids, val_ids, val_bytes)
+        self.emit("data", train_tokens=int(len(train_ids)), val_tokens=int(len(val_ids)),
+                  val_bytes=int(val_bytes), train_files=len(train_files), val_files=len(val_files) or 1,
+                  vocab_size=self.tokenizer.vocab_size)
+
+    def _tokenizer(self, files) -> Tokenizer:
+        o = self.options
+        path = self.run_dir / "tokenizer.model"
+        if self.resume and path.exists():
+            return Tokenizer.load(path)
+        if self.dist.main:
+            self.emit("status", message=f"training a tokenizer (up to {o.vocab_size} pieces)")
+            tokenizer = train_tokenizer(sample_text(files, 20_000_000), max(MIN_VOCAB, o.vocab_size))
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tokenizer.save(tmp)
+            os.replace(tmp, path)
+        self.dist.barrier()
+        return Tokenizer.load(path)
+
+    def build(self) -> None:
+        torch.manual_seed(self.options.seed)
+        self.model = LSTMLanguageModel(self.model_config)
+        if self.parent is not None:
+            self.model.load_state_dict(self.parent.model.state_dict())
+        self.model.to(self.device)
+        decay = [p for n, p in self.model.named_parameters() if p.dim() >= 2 and "embedding" not in n]
+        rest = [p for n, p in self.model.named_parameters() if not (p.dim() >= 2 and "embedding" not in n)]
+        self.optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": self.options.weight_decay},
+             {"params": rest, "weight_decay": 0.0}],
+            lr=self.options.lr, betas=(0.9, 0.99), fused=self.device.type == "cuda")
+        self.net: torch.nn.Module = self.model
+        if self.dist.enabled:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index or 0] if self.device.type == "cuda" else None
+            self.net = DistributedDataParallel(self.model, device_ids=ids)
+        self.amp_dtype = autocast_dtype(self.options.precision, self.device)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        self.batches = BatchStream(self.data.train, self.options.batch_size, self.options.seq_len,
+                                   self.dist.rank, self.dist.world)
+        self.progress = Progress()
+        self.carry: tuple[torch.Tensor, torch.Tensor] | None = None  # LSTM state between batches
+
+    # -- checkpoints -----------------------------------------------------------------
+
+    def save_checkpoint(self) -> None:
+        if not self.dist.main:
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "progress": asdict(self.progress),
+            "options": asdict(self.options),
+            "model_config": self.model_config.to_dict(),
+            "rng": {"torch": torch.get_rng_state(), "numpy": _numpy_state()},
+            "carry": None if self.carry is None else [t.detach().cpu() for t in self.carry],
+        }
+        tmp = self.checkpoint_path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.checkpoint_path)
+        self.emit("checkpoint", path=str(self.checkpoint_path), step=self.progress.step)
+
+    def write_run_file(self) -> None:
+        """run.json: the options of this run, so ``--resume`` repeats them exactly."""
+        if self.dist.main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            tmp = self.run_dir / "run.json.tmp"
+            tmp.write_text(json.dumps(asdict(self.options), indent=2))
+            os.replace(tmp, self.run_dir / RUN_FILE)
+
+    def load_checkpoint(self) -> None:
+        try:
+            state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            raise LstmTuiError(f"{self.checkpoint_path}: no checkpoint to resume from") from None
+        except Exception as exc:  # a truncated or foreign file
+            raise LstmTuiError(f"{self.checkpoint_path}: unreadable checkpoint ({exc})") from None
+        if state["model_config"] != self.model_config.to_dict():
+            raise LstmTuiError(f"{self.checkpoint_path}: was made for a different model; "
+                               "start again without --resume (or with --force)")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.progress = Progress(**state["progress"])
+        carry = state.get("carry")
+        if carry is not None and not self.dist.enabled:  # the saved state is rank 0's rows only
+            self.carry = (carry[0].to(self.device), carry[1].to(self.device))
+        torch.set_rng_state(state["rng"]["torch"])
+        _set_numpy_state(state["rng"]["numpy"])
+        self.emit("resumed", step=self.progress.step, epoch=self.progress.epoch,
+                  best_bpb=_finite(self.progress.best_bpb))
+
+    # -- the loop --------------------------------------------------------------------
+
+    def fraction(self) -> float:
+        b, p = self.options.budget(), self.progress
+        if "minutes" in b:
+            return p.seconds / (60 * b["minutes"])
+        total = b["steps"] if "steps" in b else b["epochs"] * self.batches.per_epoch
+        return p.step / max(1, total)
+
+    def eval_interval(self) -> int:
+        if self.options.eval_every:
+            return self.options.eval_every
+        b = self.options.budget()
+        if "minutes" in b:
+            return 0  # by time instead, see _due_for_eval
+        total = b["steps"] if "steps" in b else b["epochs"] * self.batches.per_epoch
+        return max(10, int(total) // 20)
+
+    def _due_for_eval(self, last_eval_seconds: float) -> bool:
+        interval = self.eval_interval()
+        if interval:
+            return self.progress.step % interval == 0
+        budget = 60 * self.options.budget()["minutes"]
+        return self.progress.seconds - last_eval_seconds >= min(600.0, max(60.0, budget / 10))
+
+    def validate(self) -> float:
+        bits = total_bits(self.model, torch.from_numpy(self.data.val.astype(np.int64)),
+                          self.tokenizer.bos_id, self.device)
+        return bits / self.data.val_bytes
+
+    def sample(self, chars: int = 160) -> str:
+        self.model.eval()
+        generator = StreamingGenerator(self.model, self.tokenizer, self.device)
+        prompt = self.tokenizer.decode(int(i) for i in self.data.val[1:13]).lstrip("\n")
+        config = SamplingConfig(temperature=0.7, top_k=40, max_tokens=40, seed=self.progress.step)
+        text = "".join(generator.stream(prompt, config))
+        self.model.train()
+        return (prompt + text)[:chars]
+
+    def evaluate_and_keep(self) -> None:
+        if self.dist.main:
+            started = time.perf_counter()
+            bpb = self.validate()
+            improved = bpb < self.progress.best_bpb
+            p = self.progress
+            p.history.append({"step": p.step, "tokens": p.tokens, "seconds": round(p.seconds, 1),
+                              "val_bpb": round(bpb, 5)})
+            if improved:
+                p.best_bpb = bpb
+                self.save_bundle()
+            self.emit("eval", step=p.step, val_bpb=bpb, best_bpb=p.best_bpb, improved=improved,
+                      seconds=round(time.perf_counter() - started, 2))
+            self.emit("sample", step=p.step, text=self.sample())
+            self.save_checkpoint()
+        self.dist.barrier()
+
+    def save_bundle(self) -> None:
+        o, p = self.options, self.progress
+        card = {
+            "name": o.name,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "parent": self.parent.name if self.parent else None,
+            "parent_path": str(self.parent.path) if self.parent else None,
+            "data": self.corpus.summary(),
+            "budget": o.budget(),
+            "device": self.device.type,
+            "world_size": self.dist.world,
+            "steps": p.step,
+            "tokens_seen": p.tokens,
+            "train_seconds": round(p.seconds, 1),
+            "val_bits_per_byte": round(p.best_bpb, 5) if math.isfinite(p.best_bpb) else None,
+            "parent_val_bits_per_byte": None if p.parent_bpb is None else round(p.parent_bpb, 5),
+            "val_bytes": self.data.val_bytes,
+            "parameters": self.model.num_parameters(),
+            "recipe": {k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps",
+                                                  "weight_decay", "clip", "dropout")},
+        }
+        save_bundle(self.model, self.tokenizer, o.output, card)
+
+    def run(self) -> dict[str, Any]:
+        o = self.options
+        try:
+            self.prepare()
+            self.build()
+            if self.resume:
+                self.load_checkpoint()
+            self.write_run_file()
+            self.emit("start", params=self.model.num_parameters(), device=self.device.type,
+                      world_size=self.dist.world, budget=o.budget(), steps_per_epoch=self.batches.per_epoch,
+                      model=self.model_config.to_dict(), output=o.output, resumed=self.resume)
+            if self.parent is not None and self.progress.parent_bpb is None and self.dist.main:
+                self.progress.parent_bpb = self.validate()
+                self.emit("eval", step=0, val_bpb=self.progress.parent_bpb, best_bpb=None,
+                          improved=False, parent=True)
+            stopped = self.loop()
+        finally:
+            self.dist.close()
+        result = {"output": o.output, "best_bpb": _finite(self.progress.best_bpb),
+                  "parent_bpb": self.progress.parent_bpb, "steps": self.progress.step,
+                  "tokens": self.progress.tokens, "seconds": round(self.progress.seconds, 1),
+                  "stopped": stopped, "checkpoint": str(self.checkpoint_path)}
+        self.emit("done", **result)
+        return result
+
+    def loop(self) -> bool:
+        """Train until the budget is spent; True if stopped early (checkpoint saved)."""
+        o, p, model = self.options, self.progress, self.net
+        model.train()
+        last_eval = p.seconds
+        window_tokens, window_start = 0, time.perf_counter()
+        rows = o.batch_size
+        while self.fraction() < 1.0:
+            if p.batch_in_epoch >= self.batches.per_epoch:
+                p.epoch += 1
+                p.batch_in_epoch = 0
+                self.carry = None
+            if self.dist.any(self.should_stop()):
+                self.save_checkpoint()
+                if not math.isfinite(p.best_bpb) and self.dist.main:
+                    self.save_bundle()  # something to use even before the first validation
+                return True
+            t0 = time.perf_counter()
+            x, y = self.batches.batch(p.batch_in_epoch)
+            x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+            lr = learning_rate(o, p.step, self.fraction())
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+            # Truncated BPTT: the state carries over from the last window, but its
+            # history is cut so backprop stays within seq_len tokens.
+            if self.carry is not None:
+                self.carry = (self.carry[0].detach(), self.carry[1].detach())
+            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+                logits, self.carry = model(x, self.carry)
+                loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten())
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+            # Clipping keeps a rare exploding LSTM gradient from wrecking the weights.
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), o.clip)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            p.step += 1
+            p.batch_in_epoch += 1
+            p.tokens += rows * o.seq_len * self.dist.world
+            p.seconds += time.perf_counter() - t0
+            window_tokens += rows * o.seq_len * self.dist.world
+            if p.step % 10 == 0 or p.step == 1:
+                now = time.perf_counter()
+                rate = window_tokens / max(now - window_start, 1e-9)
+                window_tokens, window_start = 0, now
+                fraction = self.fraction()
+                eta = p.seconds / fraction * (1 - fraction) if fraction > 0 else None
+                self.emit("progress", step=p.step, epoch=p.epoch, loss=loss.item(),
+                          bpb_estimate=loss.item() / math.log(2) * self._tokens_per_byte(),
+                          lr=lr, tokens=p.tokens, tokens_per_second=rate,
+                          fraction=min(1.0, fraction), eta_seconds=eta)
+            if self._due_for_eval(last_eval):
+                last_eval = p.seconds
+                self.evaluate_and_keep()
+                model.train()
+        if not p.history or p.history[-1]["step"] != p.step:
+            self.evaluate_and_keep()
+        return False
+
+    def _tokens_per_byte(self) -> float:
+        return len(self.data.val) / self.data.val_bytes
+
+
+def read_run_options(run_dir: Path) -> TrainOptions:
+    """The options saved by an earlier run in ``run_dir`` (for ``--resume``)."""
+    path = run_dir / RUN_FILE
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise LstmTuiError(f"{path}: missing; there is no earlier run of this name to resume") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise LstmTuiError(f"{path}: unreadable ({exc})") from None
+    for key in ("paths", "val_paths"):
+        data[key] = tuple(data.get(key) or ())
+    return TrainOptions(**data)
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _numpy_state() -> dict[str, Any]:
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+            "has_gauss": int(has_gauss), "cached": float(cached)}
+
+
+def _set_numpy_state(s: dict[str, Any]) -> None:
+    np.random.set_state(("MT19937", s["keys"].numpy().astype(np.uint32), s["pos"], s["has_gauss"],
+                         s["cached"]))

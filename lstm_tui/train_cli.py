@@ -1,0 +1,200 @@
+"""``lstm-tui train``: arguments, the stop signal, and progress as rich or JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from . import paths
+
+
+def add_train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH", help="text files and folders (searched recursively)")
+    p.add_argument("--name", required=True, help="name of the new model (letters, digits, . _ -)")
+    p.add_argument("--from", dest="from_model", metavar="MODEL",
+                   help="fine-tune this model (a name, 'default', or a folder) and keep its tokenizer")
+    p.add_argument("--output", metavar="DIR", help="write the bundle here instead of your models folder")
+    b = p.add_mutually_exclusive_group()
+    b.add_argument("--minutes", type=float, help="training budget in minutes (default: 10)")
+    b.add_argument("--epochs", type=float, help="training budget in passes over the data")
+    b.add_argument("--steps", type=int, help="training budget in optimizer steps")
+    a = p.add_argument_group("model (new models only)")
+    a.add_argument("--vocab-size", type=int, default=8000, help="upper bound on tokenizer pieces (default: 8000)")
+    a.add_argument("--embed-dim", type=int, default=512)
+    a.add_argument("--hidden-dim", type=int, default=512)
+    a.add_argument("--layers", type=int, default=2)
+    a.add_argument("--dropout", type=float, default=0.1)
+    a.add_argument("--no-tie", dest="tie_weights", action="store_false", help="do not tie input and output embeddings")
+    o = p.add_argument_group("optimisation")
+    o.add_argument("--batch-size", type=int, default=32)
+    o.add_argument("--seq-len", type=int, default=64, help="truncated BPTT window in tokens")
+    o.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 2e-3, 5e-4 to fine-tune)")
+    o.add_argument("--warmup-steps", type=int, default=200)
+    o.add_argument("--val-fraction", type=float, default=0.1, help="share of the text held out (default: 0.1)")
+    o.add_argument("--val", dest="val_paths", nargs="+", default=[], metavar="PATH",
+                   help="validation files (instead of --val-fraction)")
+    o.add_argument("--val-max-tokens", type=int, default=300_000, help="cap on validation tokens (default: 300000)")
+    o.add_argument("--eval-every", type=int, metavar="STEPS", help="steps between validations")
+    o.add_argument("--seed", type=int, default=1234)
+    o.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto",
+                   help="autocast precision (default: bf16 on CUDA and on CPUs with bf16 support)")
+    r = p.add_argument_group("running")
+    r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
+    r.add_argument("--resume", action="store_true", help="continue the interrupted run of --name exactly")
+    r.add_argument("--force", action="store_true", help="overwrite an existing model of this name")
+    r.add_argument("--events", choices=["jsonl"], help="print one JSON object per line instead of a progress display")
+
+
+def options_from_args(args: argparse.Namespace):
+    from .core.errors import LstmTuiError
+    from .core.training import TrainOptions, read_run_options
+
+    try:
+        name = paths.validate_name(args.name)
+    except ValueError as exc:
+        raise LstmTuiError(str(exc)) from None
+    run_dir = paths.runs_dir() / name
+    if args.resume:
+        return read_run_options(run_dir)
+    if not args.paths:
+        raise LstmTuiError("give at least one file or folder of text to train on")
+    output = Path(args.output).expanduser() if args.output else paths.user_models_dir() / name
+    if (output / "config.json").exists() and not args.force:
+        raise LstmTuiError(f"{output}: a model named {name!r} exists; use --force to replace it "
+                           "or --resume to continue its run")
+    from_model = str(paths.resolve_model(args.from_model)) if args.from_model else None
+    lr = args.lr if args.lr is not None else (5e-4 if from_model else 2e-3)
+    return TrainOptions(
+        paths=tuple(str(Path(p).expanduser().resolve()) for p in args.paths), name=name,
+        output=str(output.resolve()), run_dir=str(run_dir), cache_dir=str(paths.cache_dir() / "tokens"),
+        from_model=from_model, minutes=args.minutes, epochs=args.epochs, steps=args.steps,
+        vocab_size=args.vocab_size, embed_dim=args.embed_dim, hidden_dim=args.hidden_dim,
+        layers=args.layers, dropout=args.dropout, tie_weights=args.tie_weights,
+        batch_size=args.batch_size, seq_len=args.seq_len, lr=lr, warmup_steps=args.warmup_steps,
+        val_fraction=args.val_fraction, val_paths=tuple(str(Path(p).resolve()) for p in args.val_paths),
+        eval_every=args.eval_every, val_max_tokens=args.val_max_tokens, seed=args.seed, precision=args.precision)
+
+
+class StopFlag:
+    """Ctrl+C (or SIGTERM) asks training to stop after the current step and save;
+    a second Ctrl+C stops at once."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def install(self) -> None:
+        def handler(signum: int, frame: Any) -> None:
+            if self.event.is_set():
+                raise KeyboardInterrupt
+            self.event.set()
+
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+
+    def __call__(self) -> bool:
+        return self.event.is_set()
+
+
+def run_train(args: argparse.Namespace) -> int:
+    options = options_from_args(args)
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    from .core.errors import LstmTuiError
+    from .core.training import TrainingRun
+
+    stop = StopFlag()
+    stop.install()
+    reporter = JsonLines() if args.events else RichReport()
+    run = TrainingRun(options, reporter, should_stop=stop, device=args.device, resume=args.resume)
+    try:
+        with reporter:
+            result = run.run()
+    except LstmTuiError as exc:
+        if args.events:
+            reporter({"event": "error", "message": str(exc)})
+        raise
+    if result["stopped"]:
+        command = ["lstm-tui", "train", "--name", options.name, "--resume"]
+        message = f"stopped; checkpoint saved. Resume with: {shlex.join(command)}"
+        if args.events:
+            reporter({"event": "stopped", "message": message, "resume": command})
+        else:
+            print(message, file=sys.stderr)
+        return 130
+    return 0
+
+
+class JsonLines:
+    """One JSON object per line on stdout, flushed at once (the TUI reads these)."""
+
+    def __enter__(self) -> JsonLines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout.flush()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+class RichReport:
+    """A rich progress bar with step, epoch, loss, validation bits per byte, speed, ETA."""
+
+    def __enter__(self) -> RichReport:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.console = Console(stderr=True)
+        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                            TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                            TextColumn("{task.fields[info]}"), console=self.console)
+        self.task = self.bar.add_task("preparing", total=1.0, info="")
+        self.bar.start()
+        self.best = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def __call__(self, e: dict[str, Any]) -> None:
+        kind = e["event"]
+        log = self.bar.console.print
+        if kind == "files":
+            log(f"read {len(e['read'])} files ({sum(s for _, s in e['read']):,} bytes)")
+            for path, why in e["skipped"]:
+                log(f"[yellow]skipped[/] {path}: {why}")
+        elif kind == "status":
+            log(e["message"])
+        elif kind == "data":
+            log(f"{e['train_tokens']:,} training tokens, {e['val_tokens']:,} validation tokens, "
+                f"vocabulary {e['vocab_size']}")
+        elif kind == "start":
+            log(f"{e['params']:,} parameters on {e['device']}"
+                + (f" x{e['world_size']}" if e["world_size"] > 1 else "") + f"; budget {e['budget']}")
+            self.bar.update(self.task, description="training")
+        elif kind == "resumed":
+            log(f"resumed at step {e['step']}")
+        elif kind == "progress":
+            best = f" val {self.best:.3f}" if self.best else ""
+            self.bar.update(self.task, completed=e["fraction"], info=(
+                f"step {e['step']} ep {e['epoch']} loss {e['loss']:.3f}{best} {e['tokens_per_second']:,.0f} tok/s"))
+        elif kind == "eval":
+            label = "parent" if e.get("parent") else f"step {e['step']}"
+            self.best = e["best_bpb"] or self.best
+            log(f"{label}: validation {e['val_bpb']:.4f} bits/byte" + (" (best, saved)" if e["improved"] else ""))
+        elif kind == "sample":
+            log(f"[dim]{e['text']!r}[/]")
+        elif kind == "done":
+            self.bar.update(self.task, completed=1.0)
+            if not e["stopped"]:
+                log(f"done: best validation {e['best_bpb']:.4f} bits/byte; model in {e['output']}")

@@ -1,0 +1,1 @@
+"""The Textual front end: screens, widgets and workers over the headless core."""

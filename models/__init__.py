@@ -1,0 +1,1 @@
+"""Model bundles shipped with lstm-tui (installed as ``lstm_tui.models``)."""

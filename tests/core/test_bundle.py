@@ -1,0 +1,109 @@
+import json
+import pickle
+import shutil
+
+import pytest
+import torch
+
+from lstm_tui.core.bundle import load_bundle, save_bundle
+from lstm_tui.core.errors import BundleError
+
+
+def copy(src, tmp_path):
+    dst = tmp_path / "b"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_round_trip(tiny_bundle):
+    b = load_bundle(tiny_bundle)
+    assert b.config.vocab_size == b.tokenizer.vocab_size
+    assert b.card["note"] == "test fixture"
+    assert not any(p.name.startswith(".") for p in tiny_bundle.parent.iterdir())
+
+
+def test_half_precision_weights_keep_quality(tiny_bundle, tmp_path):
+    b = load_bundle(tiny_bundle)
+    ids = torch.tensor([b.tokenizer.encode("She walked slowly to the river.")])
+    save_bundle(b.model, b.tokenizer, tmp_path / "fp32", dtype=torch.float32)
+    b32 = load_bundle(tmp_path / "fp32")
+    with torch.inference_mode():
+        assert torch.allclose(b.model(ids)[0], b32.model(ids)[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("missing", ["config.json", "model.safetensors", "tokenizer.model"])
+def test_missing_file(tiny_bundle, tmp_path, missing):
+    b = copy(tiny_bundle, tmp_path)
+    (b / missing).unlink()
+    with pytest.raises(BundleError, match=missing):
+        load_bundle(b)
+
+
+def test_truncated_weights(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    data = (b / "model.safetensors").read_bytes()
+    (b / "model.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(BundleError, match="model.safetensors: corrupt or truncated"):
+        load_bundle(b)
+
+
+def test_pickle_is_refused_without_unpickling(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('unpickled!')",))
+
+    (b / "model.safetensors").write_bytes(pickle.dumps(Boom()))
+    with pytest.raises(BundleError, match="pickle"):
+        load_bundle(b)
+    torch.save({"x": torch.zeros(2)}, b / "model.safetensors")
+    with pytest.raises(BundleError, match="pickle or torch.save"):
+        load_bundle(b)
+
+
+def test_shape_mismatch(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    config = json.loads((b / "config.json").read_text())
+    config["hidden_dim"] += 8
+    (b / "config.json").write_text(json.dumps(config))
+    with pytest.raises(BundleError, match="shape"):
+        load_bundle(b)
+
+
+def test_vocab_mismatch(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    config = json.loads((b / "config.json").read_text())
+    config["vocab_size"] += 1
+    (b / "config.json").write_text(json.dumps(config))
+    with pytest.raises(BundleError, match="pieces but config.json says vocab_size"):
+        load_bundle(b)
+
+
+def test_unknown_format_version(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    config = json.loads((b / "config.json").read_text())
+    config["format_version"] = 99
+    (b / "config.json").write_text(json.dumps(config))
+    with pytest.raises(BundleError, match="unknown format version 99"):
+        load_bundle(b)
+
+
+def test_foreign_json_and_not_a_folder(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    (b / "config.json").write_text('{"model_type": "gpt2"}')
+    with pytest.raises(BundleError, match="not an lstm-tui bundle"):
+        load_bundle(b)
+    with pytest.raises(BundleError, match="not a single file"):
+        load_bundle(b / "model.safetensors")
+    with pytest.raises(BundleError, match="no such model folder"):
+        load_bundle(tmp_path / "nowhere")
+
+
+def test_save_replaces_atomically(tiny_bundle, tmp_path):
+    b = load_bundle(tiny_bundle)
+    target = tmp_path / "m"
+    save_bundle(b.model, b.tokenizer, target, {"v": 1})
+    save_bundle(b.model, b.tokenizer, target, {"v": 2})
+    assert load_bundle(target).card["v"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
