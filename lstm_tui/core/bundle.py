@@ -151,6 +151,9 @@ def save_bundle(model: LSTMLanguageModel, tokenizer: Tokenizer, folder: str | Pa
         raise BundleError(f"{folder}: already exists")
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would hide the bundle from other users
         config = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION,
                   "architecture": "lstm", **model.config.to_dict(),
                   "weights_dtype": str(dtype).removeprefix("torch.")}

@@ -160,13 +160,14 @@ class Distributed:
     def main(self) -> bool:
         return self.rank == 0
 
-    def any(self, flag: bool) -> bool:
-        """True on every rank if any rank says so (a stop request, say)."""
+    def any(self, *flags: bool) -> list[bool]:
+        """Each flag made true on every rank if any rank says so (stop, evaluate now):
+        ranks must agree, or one waits at a barrier forever."""
         if not self.enabled:
-            return flag
-        t = torch.tensor([1.0 if flag else 0.0])
-        torch.distributed.all_reduce(t)
-        return bool(t.item() > 0)
+            return list(flags)
+        t = torch.tensor([1.0 if f else 0.0 for f in flags])
+        torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
+        return [bool(v > 0) for v in t.tolist()]
 
     def barrier(self) -> None:
         if self.enabled:
@@ -271,6 +272,7 @@ class TrainingRun:
                                    self.dist.rank, self.dist.world)
         self.progress = Progress()
         self.carry: tuple[torch.Tensor, torch.Tensor] | None = None  # LSTM state between batches
+        self.last_eval_step = -1
 
     # -- checkpoints -----------------------------------------------------------------
 
@@ -366,6 +368,7 @@ class TrainingRun:
         return (prompt + text)[:chars]
 
     def evaluate_and_keep(self) -> None:
+        self.last_eval_step = self.progress.step
         if self.dist.main:
             started = time.perf_counter()
             bpb = self.validate()
@@ -442,7 +445,8 @@ class TrainingRun:
                 p.epoch += 1
                 p.batch_in_epoch = 0
                 self.carry = None
-            if self.dist.any(self.should_stop()):
+            stop, = self.dist.any(self.should_stop())
+            if stop:
                 self.save_checkpoint()
                 if not math.isfinite(p.best_bpb) and self.dist.main:
                     self.save_bundle()  # something to use even before the first validation
@@ -482,11 +486,12 @@ class TrainingRun:
                           bpb_estimate=loss.item() / math.log(2) * self._tokens_per_byte(),
                           lr=lr, tokens=p.tokens, tokens_per_second=rate,
                           fraction=min(1.0, fraction), eta_seconds=eta)
-            if self._due_for_eval(last_eval):
+            due, = self.dist.any(self._due_for_eval(last_eval))
+            if due:
                 last_eval = p.seconds
                 self.evaluate_and_keep()
                 model.train()
-        if not p.history or p.history[-1]["step"] != p.step:
+        if self.last_eval_step != p.step:
             self.evaluate_and_keep()
         return False
 

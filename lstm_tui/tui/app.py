@@ -1,0 +1,178 @@
+"""LstmTuiApp: the writing assistant. Built with its model loader injected, so tests
+pass a tiny real model; torch is imported only inside the loader, in a worker
+thread, so the editor is on screen and typeable while the model loads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.theme import Theme
+
+from ..core.config import PRESETS
+from ..settings import Settings, load_settings, save_settings
+from .commands import app_commands
+from .messages import ModelFailed, ModelLoaded
+from .screens.editor import EditorScreen
+from .screens.help import HelpScreen
+from .widgets.sampling_panel import SamplingPanel
+from .workers import ModelLoader, default_loader, load_model_in_thread
+
+if TYPE_CHECKING:
+    from ..api import LanguageModel
+
+
+class LstmTuiApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "lstm-tui"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("f3", "train", "Train", id="train"),
+        Binding("f4", "models", "Models", id="models"),
+    ]
+
+    def __init__(self, file: str | Path | None = None, *, model: str | None = None,
+                 device: str = "auto", model_loader: ModelLoader | None = None,
+                 lm: LanguageModel | None = None, settings: Settings | None = None,
+                 persist_settings: bool = True, autosave_seconds: float = 5.0) -> None:
+        super().__init__()
+        self.initial_file = Path(file).expanduser() if file else None
+        self.settings = settings or load_settings()
+        self.persist_settings = persist_settings
+        self.autosave_seconds = autosave_seconds
+        self.device = device
+        self.model_loader = model_loader or default_loader(device)
+        self.model_spec = model if model is not None else self.settings.model
+        self.lm: LanguageModel | None = lm
+        self.model_state = "" if lm else "loading model\u2026"  # why there is no model, if none
+        self.editor_screen = EditorScreen(id="editor-screen")
+        self._switch: tuple[str | None] | None = None  # a model switch in progress
+
+    def get_default_screen(self) -> Screen:
+        return self.editor_screen
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.lm is None:
+            self.load_model(self.model_spec)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from app_commands(self)
+
+    # -- the model ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
+    def load_model(self, spec: str | None) -> None:
+        load_model_in_thread(self.model_loader, spec, self.post_message)
+
+    def switch_model(self, spec: str | None) -> None:
+        """Load another model in the background; the current one stays until it is ready."""
+        self.editor_screen.show_model(f"loading {spec or 'default'}\u2026")
+        self._switch = (spec,)
+        self.load_model(spec)
+
+    @on(ModelLoaded)
+    def _model_loaded(self, event: ModelLoaded) -> None:
+        self.lm = event.lm
+        self.model_state = ""
+        self._show_model(event.lm)
+        if self._switch is not None:
+            spec = self._switch[0]
+            self._switch = None
+            self.update_settings(model=None if spec in (None, "default") else spec)
+            self.notify(f"Now writing with {event.lm.name}.", timeout=3)
+
+    @on(ModelFailed)
+    def _model_failed(self, event: ModelFailed) -> None:
+        name = event.spec or "the default model"
+        self._switch = None
+        if self.lm is None:
+            self.model_state = f"no model ({name} did not load)"
+            self.editor_screen.show_model(self.model_state)
+        else:
+            self._show_model(self.lm)
+        self.notify(f"{event.error}\nTrain a model with F3, or pick another with F4.",
+                    title=f"Could not load {name}", severity="error", timeout=10)
+
+    def _show_model(self, lm: LanguageModel) -> None:
+        self.editor_screen.show_model(lm.name, lm.device.type)
+
+    def show_model_state(self) -> None:
+        if self.lm is not None:
+            self._show_model(self.lm)
+        else:
+            self.editor_screen.show_model(self.model_state)
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def update_settings(self, **changes: object) -> None:
+        """Replace the settings (frozen) and save them; a failed save only warns."""
+        self.settings = self.settings.replace(**changes)
+        if self.persist_settings:
+            try:
+                save_settings(self.settings)
+            except OSError as exc:
+                self.notify(f"Settings not saved: {exc}", severity="warning", timeout=4)
+
+    def apply_preset(self, name: str) -> None:
+        self.editor_screen.query_one(SamplingPanel).show_config(PRESETS[name], name)
+        self.update_settings(sampling=PRESETS[name], preset=name)
+        self.notify(f"Sampling preset: {name}", timeout=2)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name != self.settings.theme:
+            self.update_settings(theme=theme.name)
+
+    # -- screens -------------------------------------------------------------------------------
+
+    def switch_to_editor(self) -> None:
+        while self.screen is not self.editor_screen and len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_train(self) -> None:
+        from .screens.train import TrainScreen
+
+        if not self.is_screen_installed("train"):
+            self.install_screen(TrainScreen(), "train")
+        if self.screen is not self.get_screen("train"):
+            self.switch_to_editor()
+            self.push_screen("train")
+
+    def action_models(self) -> None:
+        from .screens.models import ModelsScreen
+
+        if not isinstance(self.screen, ModelsScreen):
+            self.switch_to_editor()
+            self.push_screen(ModelsScreen())
+
+    @work(exclusive=True, group="quit")
+    async def action_quit(self) -> None:
+        self.switch_to_editor()
+        if not await self.editor_screen.settle_changes("Quit"):
+            return
+        self.editor_screen.discard_recovery()
+        self.exit(0)
+
+    def on_unmount(self) -> None:
+        if self.is_screen_installed("train"):
+            self.get_screen("train").stop_child()
+
+
+def run(file: str | None = None, model: str | None = None, device: str = "auto") -> int:
+    """Open the editor (``lstm-tui [FILE]``); returns the exit code."""
+    app = LstmTuiApp(file, model=model, device=device)
+    result = app.run()
+    return int(result or 0) if app.return_code in (0, None) else int(app.return_code)

@@ -1,0 +1,51 @@
+"""Command palette (Ctrl+P) entries: every action of the app, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+
+from ..core.config import PRESETS
+
+if TYPE_CHECKING:
+    from .app import LstmTuiApp
+
+
+def app_commands(app: LstmTuiApp) -> Iterable[SystemCommand]:
+    editor = app.editor_screen
+
+    def on_editor(action: str, widget: bool = False):
+        async def run() -> None:
+            if app.screen is not editor:
+                app.switch_to_editor()
+            await (editor.editor if widget else editor).run_action(action)
+
+        return run
+
+    yield SystemCommand("Accept suggestion", "Insert the whole ghost text (Tab)", on_editor("accept", True))
+    yield SystemCommand("Accept next word", "Insert the ghost text's next word (Ctrl+Right)",
+                        on_editor("accept_word", True))
+    yield SystemCommand("Dismiss suggestion", "Hide the ghost text and stop generating (Esc)",
+                        on_editor("dismiss", True))
+    yield SystemCommand("Next alternative", "Show the next suggestion (Alt+] or Ctrl+N)",
+                        on_editor("cycle(1)", True))
+    yield SystemCommand("Previous alternative", "Show the previous suggestion (Alt+[ or Ctrl+B)",
+                        on_editor("cycle(-1)", True))
+    yield SystemCommand("Suggest now", "Ask the model for a continuation at the cursor (Ctrl+G)",
+                        on_editor("suggest", True))
+    yield SystemCommand("Toggle automatic suggestions", "Suggest while typing, or only on Ctrl+G (Ctrl+T)",
+                        on_editor("toggle_auto"))
+    yield SystemCommand("Sampling panel", "Show or hide temperature, top-k, presets... (F2)",
+                        on_editor("toggle_sampling"))
+    for name in PRESETS:
+        yield SystemCommand(f"Preset: {name}", f"Sample with the {name} preset",
+                            lambda name=name: app.apply_preset(name))
+    yield SystemCommand("Save", "Save the document (Ctrl+S)", on_editor("save"))
+    yield SystemCommand("Save as", "Save the document under a new name (F12)", on_editor("save_as"))
+    yield SystemCommand("Open file", "Open a text file (Ctrl+O)", on_editor("open"))
+    yield SystemCommand("Train a model", "Train or fine-tune on your own files (F3)", app.action_train)
+    yield SystemCommand("Models", "Switch, rename or delete models (F4)", app.action_models)
+    yield SystemCommand("Help", "List the keys (F1)", app.action_help)
+    yield SystemCommand("Quit", "Quit lstm-tui (Ctrl+Q)", app.action_quit)

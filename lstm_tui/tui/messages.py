@@ -1,0 +1,76 @@
+"""Messages that worker threads and the training child post to the UI.
+
+Threads never touch widgets: they post these, and the handlers run on the UI
+thread. A burst of ``ContinuationUpdated`` for one request collapses into the
+newest, since each carries the whole text so far (see ``can_replace``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from ..api import LanguageModel
+
+
+class ContinuationUpdated(Message):
+    """The continuation of request ``request_id`` has grown to ``text``."""
+
+    def __init__(self, request_id: int, text: str) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.text = text
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ContinuationUpdated) and message.request_id == self.request_id
+
+
+class ContinuationFinished(Message):
+    """Request ``request_id`` is done: its final text, alternatives and speed."""
+
+    def __init__(self, request_id: int, text: str, alternatives: list[str],
+                 latency: float | None, rate: float | None) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.text = text
+        self.alternatives = alternatives  # every option including ``text``, first is ``text``
+        self.latency = latency  # seconds from the request to the first character
+        self.rate = rate  # tokens per second
+
+
+class ContinuationFailed(Message):
+    def __init__(self, request_id: int, error: str) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.error = error
+
+
+class ModelLoaded(Message):
+    def __init__(self, lm: LanguageModel, seconds: float) -> None:
+        super().__init__()
+        self.lm = lm
+        self.seconds = seconds
+
+
+class ModelFailed(Message):
+    def __init__(self, spec: str | None, error: str) -> None:
+        super().__init__()
+        self.spec = spec
+        self.error = error
+
+
+class TrainingEvent(Message):
+    """One JSON event from the training child (see ``lstm-tui train --events jsonl``)."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__()
+        self.event = event
+
+
+class TrainingExited(Message):
+    def __init__(self, returncode: int, stderr_tail: str) -> None:
+        super().__init__()
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail

@@ -1,0 +1,111 @@
+"""Small modal dialogs: a question with buttons, a line of text, a file path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DirectoryTree, Input, Label, Static
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """A question and a row of buttons; dismisses with the chosen id (None on Esc)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+
+    def __init__(self, title: str, message: str, choices: list[tuple[str, str, str]]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text = title
+        self.message = message
+        self.choices = choices  # (id, label, variant)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.message, classes="dialog-message")
+            with Horizontal(classes="dialog-buttons"):
+                for choice_id, label, variant in self.choices:
+                    yield Button(label, id=f"choice-{choice_id}", variant=variant)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    @on(Button.Pressed)
+    def _chosen(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def confirm(title: str, message: str, yes: str = "Yes", no: str = "Cancel",
+            danger: bool = False) -> ChoiceScreen:
+    return ChoiceScreen(title, message, [("yes", yes, "error" if danger else "primary"),
+                                         ("no", no, "default")])
+
+
+class TextPromptScreen(ModalScreen[str | None]):
+    """Ask for one line of text; Enter accepts, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Label("Enter to accept, Esc to cancel", classes="hint")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PathPromptScreen(ModalScreen[Path | None]):
+    """Choose a file: type a path, or browse and pick one in the tree."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+
+    def __init__(self, title: str, value: str = "", root: Path | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text = title
+        self.value = value
+        self.root = root or Path.cwd()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-tall"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Input(self.value, placeholder="path/to/file.txt", id="path-input")
+            yield DirectoryTree(self.root, id="path-tree")
+            yield Label("Enter to accept, Esc to cancel; pick a file in the tree to fill the path",
+                        classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#path-input", Input).focus()
+
+    @on(DirectoryTree.FileSelected)
+    def _picked(self, event: DirectoryTree.FileSelected) -> None:
+        field = self.query_one("#path-input", Input)
+        field.value = str(event.path)
+        field.focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(Path(event.value.strip()).expanduser())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,57 @@
+"""The F1 help screen: every key, grouped by what it is for."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+KEYS: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Suggestions", [
+        ("Tab", "accept the whole suggestion (Tab indents when there is none)"),
+        ("Ctrl+Right", "accept the next word of the suggestion"),
+        ("Right", "at the ghost text: accept it all"),
+        ("Esc", "dismiss the suggestion and stop generating"),
+        ("Alt+] / Ctrl+N", "next alternative (\"2 of 4\" in the status bar)"),
+        ("Alt+[ / Ctrl+B", "previous alternative"),
+        ("Ctrl+G", "suggest now (also when automatic suggestions are off)"),
+        ("Ctrl+T", "automatic suggestions on or off"),
+        ("", "typing what the ghost predicts keeps the rest of it"),
+    ]),
+    ("Document", [
+        ("Ctrl+S", "save (atomically; the file is created on first save)"),
+        ("F12 / Ctrl+Shift+S", "save as"),
+        ("Ctrl+O", "open a file"),
+        ("Ctrl+Z / Ctrl+Y", "undo / redo (an accepted suggestion is one step)"),
+        ("", "a recovery copy is autosaved every few seconds and offered after a crash"),
+    ]),
+    ("Panels", [
+        ("F2", "sampling panel: presets, temperature, top-k, top-p, ..."),
+        ("F3", "train or fine-tune a model on your files"),
+        ("F4", "models: switch, rename, delete"),
+        ("Ctrl+P", "command palette: every action, and themes"),
+        ("F1", "this help"),
+        ("Ctrl+Q", "quit (asks first if there are unsaved changes)"),
+    ]),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "dismiss_help", "Close", id="close_help")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help"):
+            yield Static("lstm-tui keys", classes="dialog-title")
+            table: DataTable = DataTable(cursor_type="none", zebra_stripes=True, id="help-table")
+            table.add_columns("Key", "What it does")
+            for group, rows in KEYS:
+                table.add_row(f"[b]{group}[/b]", "")
+                for key, what in rows:
+                    table.add_row(key, what)
+            yield table
+            yield Static("Esc closes this screen.", classes="hint")
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,279 @@
+"""GhostTextEditor: a TextArea that shows a model's continuation as ghost text.
+
+It knows nothing about models. After a pause in typing it posts
+``SuggestionRequested(request_id, context)``; whoever owns the model answers with
+``show_continuation(request_id, text)``. Every edit that is not the user typing
+exactly what the ghost predicted starts a new request id, which is how a running
+stream learns it is stale (its stop hook compares ids). Accepting inserts through
+the normal edit path, as one undoable edit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual import events
+from textual.binding import Binding
+from textual.document._edit import Edit
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import TextArea
+
+CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
+_NEXT_WORD = re.compile(r"\s*[^\s]+")
+
+
+class GhostTextEditor(TextArea):
+    BINDINGS = [
+        Binding("tab", "accept", "Accept", id="accept"),
+        Binding("ctrl+right", "accept_word", "Word", id="accept_word"),
+        Binding("escape", "dismiss", "Dismiss", id="dismiss", show=False),
+        Binding("alt+right_square_bracket,ctrl+n", "cycle(1)", "Next alt", id="next_alternative"),
+        Binding("alt+left_square_bracket,ctrl+b", "cycle(-1)", "Prev alt", id="previous_alternative",
+                show=False),
+        Binding("ctrl+g", "suggest", "Suggest", id="suggest"),
+    ]
+
+    _editing = False  # inside edit(): cursor moves are the edit's own
+    _anchor: tuple[int, int] | None = None  # where the ghost sits (class default: set before __init__)
+
+    class SuggestionRequested(Message):
+        """Continue ``context`` (the text before the cursor) as request ``request_id``."""
+
+        def __init__(self, request_id: int, context: str, auto: bool) -> None:
+            super().__init__()
+            self.request_id = request_id
+            self.context = context
+            self.auto = auto
+
+    class GhostChanged(Message):
+        """The ghost text or its alternatives changed (for the status bar)."""
+
+        def __init__(self, shown: bool, index: int, count: int, pending: bool) -> None:
+            super().__init__()
+            self.shown = shown
+            self.index = index  # which alternative is shown, from 0
+            self.count = count  # how many alternatives fit what was typed
+            self.pending = pending  # a request is running
+
+    def __init__(self, text: str = "", *, debounce: float = 0.06, auto_suggest: bool = True,
+                 **kwargs) -> None:
+        kwargs.setdefault("soft_wrap", True)
+        kwargs.setdefault("tab_behavior", "indent")
+        kwargs.setdefault("show_line_numbers", False)
+        super().__init__(text, **kwargs)
+        self.debounce = debounce  # seconds of quiet typing before a request
+        self.auto_suggest = auto_suggest
+        self.request_id = 0  # the newest request; older streams stop when they see it change
+        self.pending = False  # a request is running
+        self._stream = ""  # the newest request's text so far
+        self._typed = ""  # what the user typed (or accepted) of it since the request
+        self._alternatives: list[str] = []
+        self._alt_index = 0
+        self._timer: Timer | None = None
+
+    # -- the ghost ---------------------------------------------------------------------
+
+    @property
+    def ghost(self) -> str:
+        """The continuation still to accept (the full text, newlines included)."""
+        options = self._options()
+        if not options:
+            return ""
+        return options[self._alt_index % len(options)][len(self._typed):]
+
+    def _options(self) -> list[str]:
+        source = self._alternatives or ([self._stream] if self._stream else [])
+        return [o for o in source if o.startswith(self._typed) and len(o) > len(self._typed)]
+
+    def _render_ghost(self) -> None:
+        ghost = self.ghost
+        first, newline, _ = ghost.partition("\n")
+        # TextArea draws the suggestion inside the cursor's line, so only its first line is
+        # drawn; a return mark says more follows (Tab still takes all of it).
+        self.suggestion = first + ("\u23ce" if newline else "")
+        options = self._options()
+        self.post_message(self.GhostChanged(bool(ghost), self._alt_index % max(len(options), 1),
+                                            len(options), self.pending))
+        self.refresh_bindings()
+
+    def _clear(self) -> None:
+        self._stream, self._typed, self._alternatives, self._alt_index = "", "", [], 0
+        self._anchor = None
+
+    def show_continuation(self, request_id: int, text: str) -> None:
+        """The stream for ``request_id`` has reached ``text``; stale ids are ignored."""
+        if request_id != self.request_id:
+            return
+        self._stream = text
+        self._render_ghost()
+
+    def finish_continuation(self, request_id: int, text: str, alternatives: list[str]) -> None:
+        if request_id != self.request_id:
+            return
+        self.pending = False
+        self._stream = text
+        unique = list(dict.fromkeys(a for a in [text, *alternatives] if a.strip()))
+        self._alternatives = unique
+        self._alt_index = 0
+        self._render_ghost()
+
+    def fail_continuation(self, request_id: int) -> None:
+        if request_id == self.request_id:
+            self.pending = False
+            self._render_ghost()
+
+    def dismiss_ghost(self) -> None:
+        """Hide the ghost and stop any running stream (its id is now stale)."""
+        self.request_id += 1
+        self.pending = False
+        self._stop_timer()
+        self._clear()
+        self._render_ghost()
+
+    # -- requests ----------------------------------------------------------------------
+
+    def context_before_cursor(self) -> str:
+        row, column = self.cursor_location
+        start = row
+        size = column
+        while start > 0 and size < CONTEXT_CHARS:
+            start -= 1
+            size += len(self.document[start]) + 1
+        return self.document.get_text_range((start, 0), (row, column))
+
+    def _at_line_end(self) -> bool:
+        row, column = self.cursor_location
+        return self.selection.is_empty and not self.document[row][column:].strip()
+
+    def request_suggestion(self, auto: bool = False) -> bool:
+        """Ask for a continuation at the cursor now; False if the cursor is mid-line."""
+        self._stop_timer()
+        if not self._at_line_end():
+            return False
+        context = self.context_before_cursor()
+        if auto and not context.strip():
+            return False
+        self.request_id += 1
+        self.pending = True
+        self._clear()
+        self._anchor = self.cursor_location
+        self.post_message(self.SuggestionRequested(self.request_id, context, auto))
+        self._render_ghost()
+        return True
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _schedule(self) -> None:
+        self._stop_timer()
+        if self.auto_suggest and self._at_line_end():
+            self._timer = self.set_timer(self.debounce, lambda: self.request_suggestion(auto=True))
+
+    def _text_changed(self) -> None:
+        """Any edit that was not the predicted text: the ghost is stale."""
+        self.dismiss_ghost()
+        self._schedule()
+
+    # -- edits ---------------------------------------------------------------------------
+
+    def edit(self, edit: Edit) -> object:
+        ghost = self.ghost
+        predicted = bool(ghost) and edit.from_location == edit.to_location == self.cursor_location \
+            and self.selection.is_empty and ghost.startswith(edit.text) and bool(edit.text)
+        self._editing = True
+        try:
+            result = super().edit(edit)
+        finally:
+            self._editing = False
+        if predicted:
+            self._typed += edit.text
+            self._anchor = self.cursor_location
+            self._render_ghost()
+            if not self.ghost and not self.pending:
+                self._schedule()  # all of it taken: the next one
+        else:
+            self._text_changed()
+        return result
+
+    def load_text(self, text: str) -> None:
+        self.dismiss_ghost()
+        super().load_text(text)
+
+    def action_undo(self) -> None:
+        super().action_undo()
+        self._text_changed()
+
+    def action_redo(self) -> None:
+        super().action_redo()
+        self._text_changed()
+
+    def watch_selection(self) -> None:
+        # Moving the cursor away from where the ghost sits dismisses it.
+        if self._editing or self._anchor is None:
+            return
+        if not self.selection.is_empty or self.cursor_location != self._anchor:
+            self.dismiss_ghost()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._stop_timer()
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "tab" and self.ghost:
+            event.stop()
+            event.prevent_default()
+            self.action_accept()
+        elif event.key == "escape" and (self.ghost or self.pending):
+            event.stop()
+            event.prevent_default()
+            self.dismiss_ghost()
+
+    # -- actions ----------------------------------------------------------------------
+
+    def _insert_ghost(self, text: str) -> None:
+        # Checkpoints on both sides make the accepted text one undo step of its own.
+        self.history.checkpoint()
+        self.insert(text)
+        self.history.checkpoint()
+
+    def action_accept(self) -> None:
+        if self.ghost:
+            self._insert_ghost(self.ghost)
+
+    def action_accept_word(self) -> None:
+        ghost = self.ghost
+        if not ghost:
+            self.action_cursor_word_right()
+            return
+        match = _NEXT_WORD.match(ghost)
+        self._insert_ghost(match.group(0) if match else ghost)
+
+    def action_cursor_right(self, select: bool = False) -> None:
+        # TextArea would insert the (display) suggestion; accept the real ghost instead.
+        if self.ghost and not select:
+            self.action_accept()
+        else:
+            super().action_cursor_right(select)
+
+    def action_dismiss(self) -> None:
+        self.dismiss_ghost()
+
+    def action_cycle(self, step: int) -> None:
+        options = self._options()
+        if len(options) > 1:
+            self._alt_index = (self._alt_index + step) % len(options)
+            self._render_ghost()
+
+    def action_suggest(self) -> None:
+        if not self.request_suggestion(auto=False):
+            self.notify("Suggestions come at the end of a line: move the cursor there first.",
+                        severity="warning", timeout=3)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("accept", "dismiss"):
+            return True if self.ghost else None
+        if action == "cycle":
+            return True if len(self._options()) > 1 else None
+        return True

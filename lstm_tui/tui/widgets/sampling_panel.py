@@ -1,0 +1,166 @@
+"""SamplingPanel: presets and validated number fields for the next suggestion's config.
+
+Every valid change builds a whole new frozen ``SamplingConfig`` (never mutating
+the old one) and posts ``SamplingPanel.Changed``; the app applies and saves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.validation import Integer, Number
+from textual.widgets import Input, Label, Select, Static
+
+from ...core.config import PRESETS, SamplingConfig
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str  # SamplingConfig field, or "debounce_ms"
+    label: str
+    kind: type  # int or float
+    minimum: float
+    maximum: float
+    step: float
+    help: str
+
+
+FIELDS = (
+    FieldSpec("temperature", "Temperature", float, 0.0, 3.0, 0.05, "0 is greedy; higher is wilder"),
+    FieldSpec("top_k", "Top-k", int, 0, 1000, 5, "keep the k likeliest tokens; 0 keeps all"),
+    FieldSpec("top_p", "Top-p", float, 0.01, 1.0, 0.05, "nucleus mass kept"),
+    FieldSpec("repetition_penalty", "Repetition", float, 0.5, 3.0, 0.05, "> 1 avoids repeats"),
+    FieldSpec("beam_width", "Beam width", int, 1, 16, 1, "> 1: beam search (no streaming)"),
+    FieldSpec("num_alternatives", "Alternatives", int, 1, 8, 1, "options to cycle with Alt+] / Ctrl+N"),
+    FieldSpec("max_tokens", "Max tokens", int, 1, 400, 4, "length of a suggestion"),
+    FieldSpec("debounce_ms", "Debounce ms", int, 0, 2000, 10, "pause before suggesting"),
+)
+STOP_OPTIONS = [("no stop", "none"), ("at a newline", "newline"), ("at sentence end", "sentence")]
+PRESET_OPTIONS = [(name, name) for name in PRESETS] + [("custom", "custom")]
+
+
+def _fmt(value: float, kind: type) -> str:
+    return str(int(value)) if kind is int else f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+
+
+class NumberField(Input):
+    """A number input: +/- or Up/Down step it, and only values in range count."""
+
+    def __init__(self, spec: FieldSpec, value: float) -> None:
+        validator = (Integer if spec.kind is int else Number)(minimum=spec.minimum, maximum=spec.maximum)
+        super().__init__(_fmt(value, spec.kind), id=f"field-{spec.name}", validators=[validator],
+                         type="integer" if spec.kind is int else "number", tooltip=spec.help,
+                         compact=True)
+        self.spec = spec
+
+    def parsed(self) -> float | None:
+        try:
+            value = self.spec.kind(float(self.value))
+        except ValueError:
+            return None
+        return value if self.spec.minimum <= value <= self.spec.maximum else None
+
+    def step_by(self, direction: int) -> None:
+        current = self.parsed()
+        base = current if current is not None else self.spec.minimum
+        value = min(self.spec.maximum, max(self.spec.minimum, base + direction * self.spec.step))
+        self.value = _fmt(round(value, 4), self.spec.kind)
+        self.cursor_position = len(self.value)
+
+    async def _on_key(self, event: events.Key) -> None:
+        steps = {"+": 1, "=": 1, "-": -1}
+        if event.character in steps or event.key in ("up", "down"):
+            event.stop()
+            event.prevent_default()
+            self.step_by(steps.get(event.character or "", 1 if event.key == "up" else -1))
+
+
+class SamplingPanel(VerticalScroll):
+    """The sidebar: a preset, the numbers, where suggestions stop."""
+
+    class Changed(Message):
+        def __init__(self, config: SamplingConfig, preset: str, debounce_ms: int) -> None:
+            super().__init__()
+            self.config = config
+            self.preset = preset
+            self.debounce_ms = debounce_ms
+
+    def __init__(self, config: SamplingConfig, preset: str, debounce_ms: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        self.preset = preset if preset in dict(PRESET_OPTIONS).values() else "custom"
+        self.debounce_ms = debounce_ms
+
+    def compose(self) -> ComposeResult:
+        yield Static("Sampling", classes="panel-title")
+        with Horizontal(classes="field"):
+            yield Label("Preset")
+            yield Select(PRESET_OPTIONS, value=self.preset, allow_blank=False, id="preset", compact=True)
+        for spec in FIELDS:
+            with Horizontal(classes="field"):
+                yield Label(spec.label)
+                yield NumberField(spec, self._value(spec.name))
+        with Horizontal(classes="field"):
+            yield Label("Stop")
+            yield Select(STOP_OPTIONS, value=self.config.stop_at, allow_blank=False, id="stop_at",
+                         compact=True)
+        yield Static("+/- or \u2191/\u2193 step a value. Changes apply to the next suggestion "
+                     "and are saved.", classes="hint")
+
+    def _value(self, name: str) -> float:
+        return self.debounce_ms if name == "debounce_ms" else getattr(self.config, name)
+
+    def show_config(self, config: SamplingConfig, preset: str) -> None:
+        """Fill the fields from ``config`` without reporting it back as a change."""
+        self.config, self.preset = config, preset
+        with self.prevent(Input.Changed, Select.Changed):
+            for spec in FIELDS:
+                self.query_one(f"#field-{spec.name}", NumberField).value = _fmt(self._value(spec.name), spec.kind)
+            self.query_one("#stop_at", Select).value = config.stop_at
+            self.query_one("#preset", Select).value = preset
+
+    @on(Select.Changed, "#preset")
+    def _preset_chosen(self, event: Select.Changed) -> None:
+        if event.value in PRESETS:
+            self.show_config(PRESETS[str(event.value)], str(event.value))
+            self._report()
+
+    @on(Select.Changed, "#stop_at")
+    def _stop_chosen(self, event: Select.Changed) -> None:
+        self._apply(stop_at=str(event.value))
+
+    @on(Input.Changed)
+    def _number_changed(self, event: Input.Changed) -> None:
+        field = event.input
+        if not isinstance(field, NumberField):
+            return
+        event.stop()
+        value = field.parsed()
+        if value is None:
+            return  # the validator marks it red; the last good value stays in force
+        if field.spec.name == "debounce_ms":
+            self.debounce_ms = int(value)
+            self._report()
+        else:
+            self._apply(**{field.spec.name: value})
+
+    def _apply(self, **changes: object) -> None:
+        try:
+            config = self.config.replace(**changes)
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning", timeout=3)
+            return
+        if config == self.config:
+            return
+        self.config = config
+        self.preset = "custom"
+        with self.prevent(Select.Changed):
+            self.query_one("#preset", Select).value = "custom"
+        self._report()
+
+    def _report(self) -> None:
+        self.post_message(self.Changed(self.config, self.preset, self.debounce_ms))

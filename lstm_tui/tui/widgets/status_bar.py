@@ -1,0 +1,67 @@
+"""StatusBar: one line with the document, the model and the last suggestion's speed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    document: str = "untitled"  # file name shown
+    modified: bool = False
+    words: int = 0
+    chars: int = 0
+    model: str = "loading model\u2026"  # name, or what is happening to it
+    device: str = ""  # cpu, cuda, mps
+    latency_ms: float | None = None  # last suggestion: request to first character
+    rate: float | None = None  # last suggestion: tokens per second
+    alternative: tuple[int, int] = (0, 0)  # shown index from 0, count
+    auto: bool = True  # automatic suggestions on
+    pending: bool = False  # a suggestion is streaming
+    training: str = ""  # e.g. "training 42%"
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.info = StatusInfo()
+
+    def on_mount(self) -> None:
+        self.update(self.render_info())
+
+    def set(self, **changes) -> None:
+        new = replace(self.info, **changes)
+        if new != self.info:
+            self.info = new
+            self.update(self.render_info())
+
+    def render_info(self) -> Text:
+        i = self.info
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(i.document, style="bold")
+        text.append(" \u25cf modified" if i.modified else " saved", style="yellow" if i.modified else "green")
+        text.append(f"  {i.words:,} words {i.chars:,} chars")
+        text.append("  \u2502  ")
+        text.append(i.model, style="bold")
+        if i.device:
+            text.append(f" on {i.device.upper()}")
+        if i.latency_ms is not None:
+            text.append(f"  {i.latency_ms:.0f} ms")
+        if i.rate:
+            text.append(f" {i.rate:.0f} tok/s")
+        index, count = i.alternative
+        if count > 1:
+            text.append(f"  {index + 1} of {count}", style="bold cyan")
+        if i.pending:
+            text.append("  \u2026", style="cyan")
+        text.append("  auto" if i.auto else "  manual (Ctrl+G)", style="" if i.auto else "yellow")
+        if i.training:
+            text.append(f"  \u2502  {i.training}", style="magenta")
+        return text

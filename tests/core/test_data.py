@@ -1,0 +1,75 @@
+import codecs
+
+import numpy as np
+import pytest
+
+from lstm_tui.core.data import find_files, normalise, read_text, scan, split_files, tokenize_files
+from lstm_tui.core.errors import DataError
+
+
+@pytest.fixture
+def mixed(tmp_path):
+    d = tmp_path / "mixed"
+    (d / "sub").mkdir(parents=True)
+    (d / "plain.txt").write_text("hello\r\nworld\r\n", encoding="utf-8")
+    (d / "bom8.txt").write_bytes(codecs.BOM_UTF8 + "café\n".encode())
+    (d / "bom16.txt").write_bytes("naïve text\n".encode("utf-16"))
+    (d / "sub" / "deep.md").write_text("deep file\n", encoding="utf-8")
+    (d / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    (d / "latin1.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1"))
+    (d / "empty.txt").write_bytes(b"")
+    (d / "blank.txt").write_text("  \n\n ", encoding="utf-8")
+    (d / ".hidden.txt").write_text("secret", encoding="utf-8")
+    return d
+
+
+def test_scan_reads_and_skips_with_reasons(mixed):
+    corpus = scan([mixed])
+    read = sorted(f.path.name for f in corpus.files)
+    assert read == ["bom16.txt", "bom8.txt", "deep.md", "plain.txt"]
+    reasons = {p.name: why for p, why in corpus.skipped}
+    assert reasons["image.png"] == "binary"
+    assert reasons["latin1.txt"].startswith("not UTF-8")
+    assert reasons["empty.txt"] == "empty" and reasons["blank.txt"] == "empty"
+    assert ".hidden.txt" not in reasons
+
+
+def test_encodings_and_line_endings_normalised(mixed):
+    texts = {f.path.name: read_text(f) for f in scan([mixed]).files}
+    assert texts["plain.txt"] == "hello\nworld\n"
+    assert texts["bom8.txt"] == "café\n"
+    assert texts["bom16.txt"] == "naïve text\n"
+
+
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(DataError, match="no such file"):
+        find_files([tmp_path / "nope"])
+
+
+def test_normalise():
+    assert normalise("\ufeffa\r\nb\rc\n") == "a\nb\nc\n"
+
+
+def test_split_by_document_and_tail(tiny_corpus, tiny_tokenizer, tmp_path):
+    corpus = scan([tiny_corpus])
+    train, val, tail = split_files(corpus, 0.2)
+    assert val and train and not tail and not set(train) & set(val)
+    assert split_files(corpus, 0.2) == (train, val, tail)  # stable
+    single = scan([tiny_corpus / "a.txt"])
+    train, val, tail = split_files(single, 0.1)
+    assert tail and not val
+    head, held = tokenize_files(train, tiny_tokenizer, tmp_path / "cache", tail_fraction=0.1)
+    whole = tiny_tokenizer.encode(read_text(single.files[0]))
+    assert 0.05 < len(held) / len(whole) < 0.2
+    assert tiny_tokenizer.decode(list(head[1:])) + tiny_tokenizer.decode(list(held)) == read_text(single.files[0])
+
+
+def test_token_cache_hits_second_time(tiny_corpus, tiny_tokenizer, tmp_path):
+    files = scan([tiny_corpus]).files
+    ids, _ = tokenize_files(files, tiny_tokenizer, tmp_path)
+    assert isinstance(ids, np.memmap)
+    stamp = {p: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    again, _ = tokenize_files(files, tiny_tokenizer, tmp_path)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == stamp
+    assert np.array_equal(ids, again)
+    assert ids[0] == tiny_tokenizer.bos_id

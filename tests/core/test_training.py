@@ -1,0 +1,152 @@
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+
+from lstm_tui import load_model
+from lstm_tui.core.bundle import load_bundle
+from lstm_tui.core.config import SamplingConfig
+from lstm_tui.core.errors import DataError
+from lstm_tui.core.training import TrainingRun, TrainOptions, learning_rate
+
+
+def options(tmp_path: Path, corpus: Path, **kw) -> TrainOptions:
+    base = dict(paths=(str(corpus),), name="t", output=str(tmp_path / "out"), run_dir=str(tmp_path / "run"),
+                cache_dir=str(tmp_path / "cache"), steps=12, vocab_size=320, embed_dim=24, hidden_dim=24,
+                layers=1, batch_size=4, seq_len=16, warmup_steps=3, eval_every=6, precision="fp32")
+    base.update(kw)
+    return TrainOptions(**base)
+
+
+def test_train_interrupt_resume_matches_uninterrupted(tmp_path, tiny_corpus):
+    events = []
+    full = TrainingRun(options(tmp_path / "a", tiny_corpus), events.append, device="cpu").run()
+    assert not full["stopped"] and full["steps"] == 12
+    kinds = {e["event"] for e in events}
+    assert {"files", "data", "start", "progress", "eval", "sample", "checkpoint", "done"} <= kinds
+
+    # The same run, stopped after 5 steps, then resumed from its checkpoint.
+    opts = options(tmp_path / "b", tiny_corpus)
+    steps = []
+    stopped = TrainingRun(opts, lambda e: steps.append(e), should_stop=lambda: sum(
+        e["event"] == "progress" for e in steps) >= 2 and len(steps) > 0 and _step(steps) >= 5,
+        device="cpu").run()
+    assert stopped["stopped"] and 5 <= stopped["steps"] < 12
+    assert (Path(opts.run_dir) / "checkpoint.pt").exists()
+    assert (Path(opts.output) / "config.json").exists()  # a usable bundle even when stopped
+    resumed = TrainingRun(opts, lambda e: None, device="cpu", resume=True).run()
+    assert resumed["steps"] == 12
+    a = load_bundle(tmp_path / "a" / "out").model.state_dict()
+    b = torch.load(Path(opts.run_dir) / "checkpoint.pt", weights_only=True)["model"]
+    a_ck = torch.load(tmp_path / "a" / "run" / "checkpoint.pt", weights_only=True)["model"]
+    for key in a_ck:
+        assert torch.equal(a_ck[key], b[key]), key
+    assert a.keys()
+
+    lm = load_model(opts.output, device="cpu")
+    assert lm.complete("The river", SamplingConfig(max_tokens=5, seed=0)).tokens > 0
+    assert lm.bits_per_byte("The river went on.") > 0
+
+
+def _step(events):
+    progress = [e for e in events if e["event"] == "progress"]
+    return progress[-1]["step"] if progress else 0
+
+
+def test_fine_tune_keeps_tokenizer_and_records_parent(tmp_path, tiny_corpus, tiny_bundle):
+    opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=6, eval_every=3)
+    result = TrainingRun(opts, lambda e: None, device="cpu").run()
+    child = load_bundle(opts.output)
+    parent = load_bundle(tiny_bundle)
+    assert child.tokenizer.proto == parent.tokenizer.proto
+    assert child.card["parent"] == "tiny" and child.card["parent_val_bits_per_byte"] > 0
+    assert child.card["data"]["files"] == 3 and len(child.card["data"]["sha256"]) == 64
+    assert result["parent_bpb"] == pytest.approx(child.card["parent_val_bits_per_byte"], abs=1e-4)
+
+
+def test_no_usable_text_is_an_error_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.bin").write_bytes(b"\x00\x01\x02" * 100)
+    (bad / "e.txt").write_bytes(b"")
+    with pytest.raises(DataError, match="no usable text"):
+        TrainingRun(options(tmp_path, bad), lambda e: None, device="cpu").run()
+    assert not (tmp_path / "out").exists()
+
+
+def test_too_little_text_for_batch_is_clear(tmp_path):
+    small = tmp_path / "s.txt"
+    small.write_text("tiny. " * 30)
+    with pytest.raises(DataError, match="lower --batch-size"):
+        TrainingRun(options(tmp_path, small, batch_size=64, seq_len=64), lambda e: None, device="cpu").run()
+
+
+def test_learning_rate_schedule():
+    o = TrainOptions(paths=(), name="x", output="o", run_dir="r", cache_dir="c", lr=1.0, warmup_steps=10,
+                     min_lr_ratio=0.1)
+    assert learning_rate(o, 0, 0.0) == pytest.approx(0.1)
+    assert learning_rate(o, 9, 0.0) == pytest.approx(1.0)
+    assert learning_rate(o, 500, 0.5) == pytest.approx(0.55)
+    assert learning_rate(o, 1000, 1.0) == pytest.approx(0.1)
+
+
+def cli(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "lstm_tui", *args], capture_output=True, text=True, **kw)
+
+
+def test_cli_train_events_and_name_rules(tmp_path, tiny_corpus, user_dirs):
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    args = ["train", str(tiny_corpus), "--name", "mine", "--steps", "4", "--vocab-size", "320",
+            "--embed-dim", "16", "--hidden-dim", "16", "--layers", "1", "--batch-size", "4",
+            "--seq-len", "16", "--events", "jsonl"]
+    done = cli(*args, env=env)
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert events[0]["event"] == "files" and events[-1]["event"] == "done"
+    again = cli(*args, env=env)
+    assert again.returncode == 2 and "--force" in again.stderr
+    bad = cli("train", str(tiny_corpus), "--name", "../evil", env=env)
+    assert bad.returncode == 2 and "invalid model name" in bad.stderr
+
+
+def test_ctrl_c_saves_checkpoint_and_prints_resume(tmp_path, tiny_corpus):
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    proc = subprocess.Popen([sys.executable, "-m", "lstm_tui", "train", str(tiny_corpus), "--name", "cc",
+                             "--steps", "100000", "--vocab-size", "320", "--embed-dim", "16",
+                             "--hidden-dim", "16", "--layers", "1", "--batch-size", "4", "--seq-len", "16",
+                             "--events", "jsonl"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    for line in proc.stdout:
+        if json.loads(line)["event"] == "progress":
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    last = json.loads(out.splitlines()[-1])
+    assert last["event"] == "stopped" and "--resume" in last["message"]
+    run_dir = tmp_path / "d" / "lstm-tui" / "runs" / "cc"
+    assert (run_dir / "checkpoint.pt").exists() and not (run_dir / "checkpoint.tmp").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="torchrun with gloo")
+def test_torchrun_two_processes(tmp_path, tiny_corpus):
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "c"),
+           "OMP_NUM_THREADS": "1"}
+    torchrun = shutil.which("torchrun") or "torchrun"
+    done = subprocess.run([torchrun, "--standalone", "--nproc_per_node", "2", "-m", "lstm_tui",
+                           "train", str(tiny_corpus), "--name", "ddp", "--steps", "4",
+                           "--vocab-size", "320", "--embed-dim", "16", "--hidden-dim", "16", "--layers", "1",
+                           "--batch-size", "2", "--seq-len", "16", "--events", "jsonl", "--device", "cpu"],
+                          capture_output=True, text=True, env=env, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    starts = [e for e in events if e["event"] == "start"]
+    assert len(starts) == 1 and starts[0]["world_size"] == 2  # only rank 0 reports
+    assert (tmp_path / "d" / "lstm-tui" / "models" / "ddp" / "model.safetensors").exists()

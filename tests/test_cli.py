@@ -1,0 +1,95 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from lstm_tui.cli import main
+
+
+def run(*args, input=None):
+    return subprocess.run([sys.executable, "-m", "lstm_tui", *args], capture_output=True, text=True,
+                          input=input)
+
+
+def test_help_explains_every_command(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("train", "generate", "eval", "models", "bench"):
+        assert command in out
+
+
+def test_generate_json(tiny_bundle):
+    done = run("generate", "--model", str(tiny_bundle), "--prompt", "The river", "--max-tokens", "6",
+               "--seed", "1", "--beam", "3", "--alternatives", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert set(out) == {"text", "logprob", "tokens", "alternatives", "device", "model"}
+    assert out["device"] == "cpu" and out["tokens"] >= 1 and len(out["alternatives"]) <= 1
+
+
+def test_generate_streams_from_stdin(tiny_bundle):
+    done = run("generate", "--model", str(tiny_bundle), "--max-tokens", "5", "--temperature", "0",
+               input="She walked slowly")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("\n") and len(done.stdout) > 1
+
+
+def test_eval_json_and_bad_files(tiny_bundle, tmp_path):
+    good = tmp_path / "g.txt"
+    good.write_text("The water was high after the rain.\n")
+    (tmp_path / "b.bin").write_bytes(b"\x00\xff" * 10)
+    done = run("eval", "--model", str(tiny_bundle), str(tmp_path), "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["bits_per_byte"] > 0 and len(out["files"]) == 1
+    assert "skipped" in done.stderr and "b.bin: binary" in done.stderr
+    only_bad = tmp_path / "bad"
+    only_bad.mkdir()
+    (only_bad / "x.bin").write_bytes(b"\x00" * 9)
+    done = run("eval", "--model", str(tiny_bundle), str(only_bad))
+    assert done.returncode == 2 and done.stderr.count("\n") <= 2 and "no readable text" in done.stderr
+
+
+def test_corrupt_model_is_one_line_error(tiny_bundle, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_bundle, broken)
+    (broken / "model.safetensors").write_bytes(b"garbage")
+    done = run("generate", "--model", str(broken), "--prompt", "x")
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "model.safetensors" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_device_is_one_line_error(tiny_bundle):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    done = run("generate", "--model", str(tiny_bundle), "--prompt", "x", "--device", "cuda")
+    assert done.returncode == 2 and "cuda" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_models_lists_shipped_and_user(tiny_bundle, user_dirs, capsys):
+    import shutil
+
+    from lstm_tui import paths
+
+    shutil.copytree(tiny_bundle, paths.user_models_dir() / "mine")
+    assert main(["models", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    by_name = {e["name"]: e for e in entries}
+    assert by_name["mine"]["kind"] == "user"
+    assert by_name["default"]["kind"] == "shipped"
+
+
+def test_default_model_loads_and_generates():
+    from lstm_tui import SamplingConfig, load_model
+
+    lm = load_model(device="cpu")
+    text = lm.complete("It was a", SamplingConfig(max_tokens=4, seed=0)).text
+    assert isinstance(text, str) and lm.tokenizer.vocab_size == lm.bundle.config.vocab_size

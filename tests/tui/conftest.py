@@ -1,0 +1,40 @@
+"""Fixtures for the TUI: an app around the tiny real model, with greedy sampling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lstm_tui.core.config import SamplingConfig
+from lstm_tui.settings import Settings
+
+# Greedy, short, no debounce: suggestions are deterministic and quick.
+GREEDY = SamplingConfig(temperature=0.0, top_k=1, top_p=1.0, repetition_penalty=1.0, max_tokens=8, seed=0)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(sampling=GREEDY, preset="custom", debounce_ms=0)
+
+
+@pytest.fixture
+def make_app(tiny_lm, settings):
+    """Build the app with the tiny model already loaded (or a loader, to test loading)."""
+    from lstm_tui.tui.app import LstmTuiApp
+
+    def make(file: Path | str | None = None, **kwargs) -> LstmTuiApp:
+        kwargs.setdefault("settings", settings)
+        if "model_loader" not in kwargs:
+            kwargs.setdefault("lm", tiny_lm)
+        return LstmTuiApp(file, **kwargs)
+
+    return make
+
+
+async def settle(pilot) -> None:
+    """Let workers finish and their messages land."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

@@ -1,0 +1,138 @@
+"""Ghost text: suggestions appear, Tab takes them as one undo step, Esc clears them,
+typing cancels a stale stream, and sampling changes reach the next request."""
+
+from __future__ import annotations
+
+from lstm_tui.tui.messages import ContinuationUpdated
+from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+from .conftest import settle
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[{" ": "space"}.get(c, c) for c in text])
+
+
+async def test_typing_produces_a_suggestion(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "The morning")
+        await settle(pilot)
+        editor = app.query_one(GhostTextEditor)
+        assert editor.ghost
+        assert editor.suggestion
+        assert app.editor_screen.status.info.latency_ms is not None
+
+
+async def test_tab_inserts_and_undo_removes(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "The morning")
+        await settle(pilot)
+        editor = app.query_one(GhostTextEditor)
+        ghost = editor.ghost
+        assert ghost
+        await pilot.press("tab")
+        assert editor.text == "The morning" + ghost
+        await pilot.press("ctrl+z")
+        assert editor.text == "The morning"
+
+
+async def test_tab_without_suggestion_indents(make_app, settings):
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "x")
+        await settle(pilot)
+        await pilot.press("tab")
+        assert app.query_one(GhostTextEditor).text.startswith("x ")
+
+
+async def test_escape_clears(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "The morning")
+        await settle(pilot)
+        editor = app.query_one(GhostTextEditor)
+        assert editor.ghost
+        await pilot.press("escape")
+        assert editor.ghost == "" and editor.suggestion == ""
+        assert editor.text == "The morning"
+
+
+async def test_typing_the_prediction_keeps_the_rest(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "The morning")
+        await settle(pilot)
+        editor = app.query_one(GhostTextEditor)
+        ghost = editor.ghost
+        assert len(ghost) > 2
+        request = editor.request_id
+        await type_text(pilot, ghost[:2])
+        assert editor.ghost == ghost[2:]
+        assert editor.request_id == request
+
+
+async def test_ctrl_right_accepts_one_word(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "The morning")
+        await settle(pilot)
+        editor = app.query_one(GhostTextEditor)
+        ghost = editor.ghost
+        words = ghost.split()
+        assert words
+        await pilot.press("ctrl+right")
+        assert editor.text.startswith("The morning")
+        taken = editor.text[len("The morning"):]
+        assert taken.strip() == words[0]
+        assert ghost.startswith(taken)
+
+
+async def test_typing_cancels_stream_and_only_newest_renders(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        await type_text(pilot, "The")
+        old = editor.request_id
+        await type_text(pilot, "x")  # a new edit: the old request is stale at once
+        assert editor.request_id > old
+        stale = editor.request_id
+        # A late message from the stale stream must not render.
+        editor.show_continuation(old, " STALE")
+        assert "STALE" not in editor.suggestion
+        await settle(pilot)
+        assert editor.request_id >= stale
+        assert "STALE" not in editor.ghost
+
+
+def test_updates_for_one_request_merge():
+    a, b, c = ContinuationUpdated(1, "a"), ContinuationUpdated(1, "ab"), ContinuationUpdated(2, "x")
+    assert b.can_replace(a)
+    assert not c.can_replace(b)
+
+
+async def test_sampling_change_reaches_next_generation(make_app, tiny_lm, monkeypatch):
+    seen = []
+    original = tiny_lm.stream
+
+    def spy(context, config=None, should_stop=None):
+        seen.append(config)
+        return original(context, config, should_stop)
+
+    monkeypatch.setattr(tiny_lm, "stream", spy)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        field = app.query_one("#field-max_tokens")
+        field.focus()
+        await pilot.press("+")  # one step up: 8 -> 12
+        await pilot.pause()
+        assert app.settings.sampling.max_tokens == 12
+        app.query_one(GhostTextEditor).focus()
+        await type_text(pilot, "The")
+        await settle(pilot)
+        assert seen and seen[-1].max_tokens == 12
+    from lstm_tui.settings import load_settings
+
+    assert load_settings().sampling.max_tokens == 12
