@@ -26,6 +26,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     b.add_argument("--steps", type=int, help="training budget in optimizer steps")
     a = p.add_argument_group("model (new models only)")
     a.add_argument("--vocab-size", type=int, default=8000, help="upper bound on tokenizer pieces (default: 8000)")
+    a.add_argument("--tokenizer", metavar="FILE", help="use this SentencePiece tokenizer.model instead of training one")
     a.add_argument("--embed-dim", type=int, default=512)
     a.add_argument("--hidden-dim", type=int, default=512)
     a.add_argument("--layers", type=int, default=2)
@@ -74,7 +75,8 @@ def options_from_args(args: argparse.Namespace):
     return TrainOptions(
         paths=tuple(str(Path(p).expanduser().resolve()) for p in args.paths), name=name,
         output=str(output.resolve()), run_dir=str(run_dir), cache_dir=str(paths.cache_dir() / "tokens"),
-        from_model=from_model, minutes=args.minutes, epochs=args.epochs, steps=args.steps,
+        from_model=from_model, tokenizer=str(Path(args.tokenizer).resolve()) if args.tokenizer else None,
+        minutes=args.minutes, epochs=args.epochs, steps=args.steps,
         vocab_size=args.vocab_size, embed_dim=args.embed_dim, hidden_dim=args.hidden_dim,
         layers=args.layers, dropout=args.dropout, tie_weights=args.tie_weights,
         batch_size=args.batch_size, seq_len=args.seq_len, lr=lr, warmup_steps=args.warmup_steps,

@@ -45,6 +45,7 @@ class TrainOptions:
     run_dir: str  # checkpoints live here
     cache_dir: str  # token id cache
     from_model: str | None = None  # parent bundle folder to fine-tune; None trains anew
+    tokenizer: str | None = None  # an existing tokenizer.model for a new model (skips training one)
     minutes: float | None = None  # wall-clock budget (one of minutes, epochs, steps)
     epochs: float | None = None
     steps: int | None = None
@@ -236,6 +237,8 @@ class TrainingRun:
     def _tokenizer(self, files) -> Tokenizer:
         o = self.options
         path = self.run_dir / "tokenizer.model"
+        if o.tokenizer:
+            return Tokenizer.load(o.tokenizer)
         if self.resume and path.exists():
             return Tokenizer.load(path)
         if self.dist.main:

@@ -1,0 +1,210 @@
+"""Training benchmarks on the Gutenberg corpus; each mode prints one JSON object.
+
+  python bench/train.py throughput [--threads 2] [--steps 6]
+      tokens/s of lstm-tui's training step (default architecture: vocab 8000,
+      embed/hidden 512, 2 layers, batch 32 x 64, autocast where supported) against
+      a textbook loop (same nn.LSTM model, full softmax, fp32), interleaved in one
+      process; medians and their ratio.
+  python bench/train.py quality --which ours|textbook --minutes 10 [--threads 1]
+      validation bits per byte (Sense and Sensibility) after a wall-clock budget,
+      with the same tokenizer for both. The textbook recipe is PyTorch's
+      word_language_model example: embedding 200, 2 x 200 LSTM, tied, dropout 0.2,
+      SGD lr 20, clip 0.25, bptt 35, batch 20.
+  python bench/train.py finetune --model default --minutes 2
+      fine-tunes on the first 70 % of a held-out book (Sense and Sensibility, never
+      trained on) and reports bits per byte on its last 30 % before and after.
+
+Never run on the test book (Wuthering Heights). --data points at the corpus folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gutenberg"
+VAL_BOOK = "sense_and_sensibility.txt"
+TEST_BOOK = "wuthering_heights.txt"
+
+
+def train_files(data: Path) -> list[Path]:
+    return sorted(p for p in data.glob("*.txt") if p.name not in (VAL_BOOK, TEST_BOOK))
+
+
+def token_arrays(tokenizer_path: Path, data: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    from lstm_tui import paths
+    from lstm_tui.core.data import scan, tokenize_files
+    from lstm_tui.core.tokenizer import Tokenizer
+
+    tok = Tokenizer.load(tokenizer_path)
+    cache = paths.cache_dir() / "tokens"
+    train, _ = tokenize_files(scan(train_files(data)).files, tok, cache)
+    val = np.asarray(tokenize_files(scan([data / VAL_BOOK]).files, tok, cache)[0])
+    val_bytes = sum(len(tok.piece_bytes[int(i)]) for i in val)
+    return train, val, val_bytes
+
+
+def textbook_model(vocab: int, dim: int = 200, layers: int = 2, dropout: float = 0.2):
+    from lstm_tui.core.config import ModelConfig
+    from lstm_tui.core.model import LSTMLanguageModel
+
+    return LSTMLanguageModel(ModelConfig(vocab_size=vocab, embed_dim=dim, hidden_dim=dim,
+                                         num_layers=layers, dropout=dropout, tie_weights=True))
+
+
+def throughput(args: argparse.Namespace) -> dict:
+    from lstm_tui.core.config import ModelConfig
+    from lstm_tui.core.model import LSTMLanguageModel
+    from lstm_tui.core.training import autocast_dtype
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    config = ModelConfig()
+    x = torch.randint(0, config.vocab_size, (32, 64))
+    y = torch.randint(0, config.vocab_size, (32, 64))
+    amp = autocast_dtype("auto", torch.device("cpu"))
+
+    def make():
+        model = LSTMLanguageModel(config)
+        return model, torch.optim.AdamW(model.parameters(), lr=1e-3)
+
+    def step(model, opt, dtype):
+        with torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
+            logits, _ = model(x)
+            loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+
+    ours, textbook = make(), make()
+    times = {"ours": [], "textbook": []}
+    for name, (m, o), dtype in (("ours", ours, amp), ("textbook", textbook, None)):
+        step(m, o, dtype)  # warm-up
+    for _ in range(args.steps):  # interleaved, so machine noise hits both alike
+        for name, (m, o), dtype in (("ours", ours, amp), ("textbook", textbook, None)):
+            started = time.perf_counter()
+            step(m, o, dtype)
+            times[name].append(time.perf_counter() - started)
+    tokens = 32 * 64
+    rate = {k: tokens / statistics.median(v) for k, v in times.items()}
+    return {"bench": "train_throughput", "threads": args.threads, "autocast": str(amp),
+            "ours_tokens_per_second": round(rate["ours"]), "textbook_tokens_per_second": round(rate["textbook"]),
+            "ratio": round(rate["ours"] / rate["textbook"], 2), "steps": args.steps}
+
+
+def quality(args: argparse.Namespace) -> dict:
+    torch.set_num_threads(args.threads)
+    if args.which == "ours":
+        return quality_ours(args)
+    return quality_textbook(args)
+
+
+def quality_ours(args: argparse.Namespace) -> dict:
+    from lstm_tui.core.training import TrainingRun, TrainOptions
+
+    with tempfile.TemporaryDirectory() as tmp:
+        from lstm_tui import paths
+
+        o = TrainOptions(paths=tuple(map(str, train_files(args.data))), name="bench", output=f"{tmp}/out",
+                         run_dir=f"{tmp}/run", cache_dir=str(paths.cache_dir() / "tokens"),
+                         tokenizer=str(args.tokenizer), minutes=args.minutes,
+                         val_paths=(str(args.data / VAL_BOOK),), eval_every=10**9,
+                         **json.loads(args.recipe))
+        result = TrainingRun(o, lambda e: None, device="cpu").run()
+    return {"bench": "train_quality", "which": "ours", "minutes": args.minutes, "threads": args.threads,
+            "val_bpb": round(result["best_bpb"], 4), "tokens": result["tokens"], "recipe": args.recipe}
+
+
+def quality_textbook(args: argparse.Namespace) -> dict:
+    from lstm_tui.core.evaluate import total_bits
+    from lstm_tui.core.tokenizer import Tokenizer
+
+    tok = Tokenizer.load(args.tokenizer)
+    train, val, val_bytes = token_arrays(args.tokenizer, args.data)
+    torch.manual_seed(0)
+    model = textbook_model(tok.vocab_size)
+    batch, bptt, lr, clip = 20, 35, 20.0, 0.25
+    rows = len(train) // batch
+    data = torch.from_numpy(np.asarray(train[:rows * batch], dtype=np.int64)).view(batch, rows)
+    budget = args.minutes * 60
+    started, tokens, state, i = time.perf_counter(), 0, None, 0
+    model.train()
+    while time.perf_counter() - started < budget:
+        if i + bptt + 1 > rows:
+            i, state = 0, None
+        x, y = data[:, i:i + bptt], data[:, i + 1:i + 1 + bptt]
+        if state is not None:
+            state = (state[0].detach(), state[1].detach())
+        logits, state = model(x, state)
+        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
+        model.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(p.grad, alpha=-lr)
+        i += bptt
+        tokens += batch * bptt
+    bits = total_bits(model, torch.from_numpy(val.astype(np.int64)), tok.bos_id, torch.device("cpu"))
+    return {"bench": "train_quality", "which": "textbook", "minutes": args.minutes, "threads": args.threads,
+            "val_bpb": round(bits / val_bytes, 4), "tokens": tokens}
+
+
+def finetune(args: argparse.Namespace) -> dict:
+    from lstm_tui import load_model, paths
+    from lstm_tui.core.data import read_text, scan
+    from lstm_tui.core.training import TrainingRun, TrainOptions
+
+    torch.set_num_threads(args.threads)
+    text = read_text(scan([args.data / VAL_BOOK]).files[0])
+    cut = text.find("\n\n", int(len(text) * 0.7)) + 2
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "early.txt").write_text(text[:cut], encoding="utf-8")
+        (Path(tmp) / "late.txt").write_text(text[cut:], encoding="utf-8")
+        parent = paths.resolve_model(args.model)
+        before = load_model(parent, device="cpu").bits_per_byte(text[cut:])
+        o = TrainOptions(paths=(f"{tmp}/early.txt",), name="ft", output=f"{tmp}/out", run_dir=f"{tmp}/run",
+                         cache_dir=f"{tmp}/cache", from_model=str(parent), minutes=args.minutes,
+                         lr=5e-4, warmup_steps=20, val_fraction=0.1, eval_every=10**9)
+        TrainingRun(o, lambda e: None, device="cpu").run()
+        after = load_model(o.output, device="cpu").bits_per_byte(text[cut:])
+    return {"bench": "finetune", "model": str(parent), "minutes": args.minutes, "book": VAL_BOOK,
+            "late_chapters_bpb_before": round(before, 4), "late_chapters_bpb_after": round(after, 4),
+            "relative_change": round(after / before - 1, 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=["throughput", "quality", "finetune"])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--which", choices=["ours", "textbook"], default="ours")
+    parser.add_argument("--tokenizer", type=Path, help="tokenizer.model shared by both (default: the shipped one)")
+    parser.add_argument("--recipe", default="{}", help="JSON of TrainOptions fields for 'ours'")
+    parser.add_argument("--model", default="default")
+    args = parser.parse_args()
+    if args.threads is None:
+        args.threads = 1 if args.mode == "quality" else 2
+    if args.tokenizer is None:
+        from lstm_tui.paths import default_bundle
+
+        args.tokenizer = default_bundle() / "tokenizer.model"
+    result = {"throughput": throughput, "quality": quality, "finetune": finetune}[args.mode](args)
+    print(json.dumps(result))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
