@@ -202,6 +202,10 @@ def main() -> None:
 
         args.tokenizer = default_bundle() / "tokenizer.model"
     result = {"throughput": throughput, "quality": quality, "finetune": finetune}[args.mode](args)
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 1)
     print(json.dumps(result))
     sys.stdout.flush()
 

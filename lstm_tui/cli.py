@@ -166,7 +166,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"lstm-tui: skipped {path}: {why}", file=sys.stderr)
     if not corpus.files:
         raise DataError("no readable text among " + ", ".join(args.files))
-    lm = load_model(args.model, device=args.device)
+    lm = load_model(args.model, device=args.device, threads=os.cpu_count())  # batched: use every core
     rows, total_bits, total_bytes, total_tokens, seconds = [], 0.0, 0, 0, 0.0
     for f in corpus.files:
         r = lm.evaluate(read_text(f))

@@ -222,23 +222,31 @@ def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path
                  dtype: np.dtype, tail_fraction: float) -> None:
     tmp = bin_path.with_suffix(f".tmp{os.getpid()}")
     count, tail_start = 0, None
+
+    def write(text: str) -> None:
+        nonlocal count
+        ids = tokenizer.encode(text)
+        out.write(np.asarray(ids, dtype=dtype).tobytes())
+        count += len(ids)
+
     try:
         with tmp.open("wb") as out:
             for file in files:
-                pieces = [read_text(file)] if tail_fraction else iter_text(file)
                 out.write(np.asarray([tokenizer.bos_id], dtype=dtype).tobytes())
                 count += 1
-                for piece in pieces:
-                    if tail_fraction:
-                        cut = _tail_cut(piece, tail_fraction)
-                        head_ids = tokenizer.encode(piece[:cut])
-                        out.write(np.asarray(head_ids, dtype=dtype).tobytes())
-                        count += len(head_ids)
+                # With a tail split, the held-out part starts at a paragraph break about
+                # (1 - tail_fraction) of the way through, found while streaming.
+                split_at = file.size * (1 - tail_fraction) if tail_fraction else None
+                seen = 0
+                for piece in iter_text(file):
+                    size = len(piece.encode("utf-8"))
+                    if split_at is not None and tail_start is None and seen + size >= split_at:
+                        cut = _tail_cut(piece, int(len(piece) * (split_at - seen) / size))
+                        write(piece[:cut])
                         tail_start = count
                         piece = piece[cut:]
-                    ids = tokenizer.encode(piece)
-                    out.write(np.asarray(ids, dtype=dtype).tobytes())
-                    count += len(ids)
+                    write(piece)
+                    seen += size
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, bin_path)
@@ -248,11 +256,10 @@ def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path
     meta_path.write_text(json.dumps({"tokens": count, "tail_start": tail_start}))
 
 
-def _tail_cut(text: str, fraction: float) -> int:
-    """Start of the held-out tail: at a paragraph (or line) break near 1 - fraction."""
-    target = int(len(text) * (1 - fraction))
+def _tail_cut(text: str, target: int) -> int:
+    """A paragraph (or line, or word) break at or after ``target`` in ``text``."""
     for sep in ("\n\n", "\n", " "):
         cut = text.find(sep, target)
-        if 0 < cut < len(text) - 1:
+        if 0 <= cut < len(text) - 1:
             return cut + len(sep)
-    return target
+    return min(target, len(text))

@@ -35,6 +35,7 @@ from .tokenizer import MIN_VOCAB, Tokenizer, train_tokenizer
 Emit = Callable[[dict[str, Any]], None]
 CHECKPOINT_FILE = "checkpoint.pt"
 RUN_FILE = "run.json"
+CHECKPOINT_SECONDS = 300.0  # a killed run loses at most this much training time
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,7 @@ class TrainingRun:
         self.progress = Progress()
         self.carry: tuple[torch.Tensor, torch.Tensor] | None = None  # LSTM state between batches
         self.last_eval_step = -1
+        self.last_checkpoint_seconds = 0.0
 
     # -- checkpoints -----------------------------------------------------------------
 
@@ -294,11 +296,17 @@ class TrainingRun:
             "carry": None if self.carry is None else [t.detach().cpu() for t in self.carry],
         }
         tmp = self.checkpoint_path.with_suffix(".tmp")
-        with tmp.open("wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.checkpoint_path)
+        try:
+            with tmp.open("wb") as f:
+                torch.save(state, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.checkpoint_path)
+        except OSError as exc:  # a full disk, say: the last good checkpoint stays
+            tmp.unlink(missing_ok=True)
+            raise LstmTuiError(f"{self.checkpoint_path}: could not write checkpoint "
+                               f"({exc.strerror or exc}); the previous one is intact") from None
+        self.last_checkpoint_seconds = self.progress.seconds
         self.emit("checkpoint", path=str(self.checkpoint_path), step=self.progress.step)
 
     def write_run_file(self) -> None:
@@ -409,7 +417,10 @@ class TrainingRun:
             "recipe": {k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps",
                                                   "weight_decay", "clip", "dropout")},
         }
-        save_bundle(self.model, self.tokenizer, o.output, card)
+        try:
+            save_bundle(self.model, self.tokenizer, o.output, card)
+        except OSError as exc:
+            raise LstmTuiError(f"{o.output}: could not write the model ({exc.strerror or exc})") from None
 
     def run(self) -> dict[str, Any]:
         o = self.options
@@ -489,11 +500,14 @@ class TrainingRun:
                           bpb_estimate=loss.item() / math.log(2) * self._tokens_per_byte(),
                           lr=lr, tokens=p.tokens, tokens_per_second=rate,
                           fraction=min(1.0, fraction), eta_seconds=eta)
-            due, = self.dist.any(self._due_for_eval(last_eval))
+            due, save = self.dist.any(self._due_for_eval(last_eval),
+                                      p.seconds - self.last_checkpoint_seconds >= CHECKPOINT_SECONDS)
             if due:
                 last_eval = p.seconds
                 self.evaluate_and_keep()
                 model.train()
+            elif save:
+                self.save_checkpoint()
         if self.last_eval_step != p.step:
             self.evaluate_and_keep()
         return False

@@ -140,13 +140,51 @@ def test_torchrun_two_processes(tmp_path, tiny_corpus):
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "c"),
            "OMP_NUM_THREADS": "1"}
     torchrun = shutil.which("torchrun") or "torchrun"
-    done = subprocess.run([torchrun, "--standalone", "--nproc_per_node", "2", "-m", "lstm_tui",
-                           "train", str(tiny_corpus), "--name", "ddp", "--steps", "4",
-                           "--vocab-size", "320", "--embed-dim", "16", "--hidden-dim", "16", "--layers", "1",
-                           "--batch-size", "2", "--seq-len", "16", "--events", "jsonl", "--device", "cpu"],
-                          capture_output=True, text=True, env=env, timeout=180)
+    command = [torchrun, "--standalone", "--nproc_per_node", "2", "-m", "lstm_tui",
+               "train", str(tiny_corpus), "--name", "ddp", "--steps", "4",
+               "--vocab-size", "320", "--embed-dim", "16", "--hidden-dim", "16", "--layers", "1",
+               "--batch-size", "2", "--seq-len", "16", "--events", "jsonl", "--device", "cpu"]
+    # A session of its own, so a hang kills both ranks rather than leaving them behind.
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    done = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
     assert done.returncode == 0, done.stderr[-2000:]
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     starts = [e for e in events if e["event"] == "start"]
     assert len(starts) == 1 and starts[0]["world_size"] == 2  # only rank 0 reports
     assert (tmp_path / "d" / "lstm-tui" / "models" / "ddp" / "model.safetensors").exists()
+
+
+def test_full_disk_is_a_clear_error_and_keeps_last_checkpoint(tmp_path, tiny_corpus, monkeypatch):
+    import errno
+
+    from lstm_tui.core.errors import LstmTuiError
+
+    opts = options(tmp_path, tiny_corpus, steps=6, eval_every=3)
+    real_save = torch.save
+    calls = []
+
+    def save(obj, f, *a, **k):
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(obj, f, *a, **k)
+
+    monkeypatch.setattr(torch, "save", save)
+    with pytest.raises(LstmTuiError, match="checkpoint.pt: could not write checkpoint .No space left"):
+        TrainingRun(opts, lambda e: None, device="cpu").run()
+    run = Path(opts.run_dir)
+    assert (run / "checkpoint.pt").exists() and not (run / "checkpoint.tmp").exists()
+    assert torch.load(run / "checkpoint.pt", weights_only=True)["progress"]["step"] == 3
+
+
+def test_empty_folder_is_an_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DataError, match="no usable text"):
+        TrainingRun(options(tmp_path, empty), lambda e: None, device="cpu").run()
