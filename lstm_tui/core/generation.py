@@ -99,7 +99,7 @@ class StreamingGenerator:
             common += 1
         snap = next((s for s in reversed(self._snaps) if s[0] <= common), None)
         if snap is not None and snap[0] == len(ids):
-            del self._ids[len(ids):]
+            self._truncate(len(ids))
             return snap[2]
         if snap is None:
             # Cache miss (an edit far back, or a fresh start): one batched pass over
@@ -114,15 +114,19 @@ class StreamingGenerator:
             start = len(head)
         else:
             start, state, _ = snap
-            del self._ids[start:]
-            while self._snaps and self._snaps[-1][0] > start:
-                self._snaps.pop()
+            self._truncate(start)
         logits = None
         for token in ids[start:]:
             logits = self._push(token, state)
             state = self._snaps[-1][1]
         assert logits is not None
         return logits
+
+    def _truncate(self, length: int) -> None:
+        """Forget everything fed after the first ``length`` tokens."""
+        del self._ids[length:]
+        while self._snaps and self._snaps[-1][0] > length:
+            self._snaps.pop()
 
     @property
     def state(self) -> State:
