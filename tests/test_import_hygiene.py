@@ -5,9 +5,10 @@ import sys
 
 
 def modules_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sys.modules))"],
+    marker = "MODULES:"
+    out = subprocess.run([sys.executable, "-c", code + f"\nimport sys; print({marker!r} + ' '.join(sys.modules))"],
                          capture_output=True, text=True, check=True).stdout
-    return set(out.split())
+    return set(out.rsplit(marker, 1)[1].split())
 
 
 def test_core_imports_neither_textual_nor_rich():

@@ -12,6 +12,7 @@ import sentencepiece as spm
 
 from .errors import BundleError, DataError
 
+_META = "\u2581"  # SentencePiece's whitespace symbol
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 # SentencePiece needs the 256 byte pieces, 3 specials and room for a few real pieces.
 MIN_VOCAB = 300
@@ -29,6 +30,7 @@ class Tokenizer:
         except Exception as exc:  # sentencepiece raises a bare RuntimeError/OSError
             raise BundleError(f"{source}: not a SentencePiece model ({exc})") from None
         self.vocab_size = self._sp.get_piece_size()
+        self._meta_ids = [self._sp.piece_to_id(f"<0x{b:02X}>") for b in _META.encode("utf-8")]
         self.bos_id = self._sp.bos_id()
         # The UTF-8 bytes each id stands for, so streaming can decode one id at a time.
         self.piece_bytes: list[bytes] = [self._bytes_of(i) for i in range(self.vocab_size)]
@@ -59,7 +61,17 @@ class Tokenizer:
         return piece.replace("\u2581", " ").encode("utf-8")
 
     def encode(self, text: str) -> list[int]:
-        return self._sp.encode(text)
+        if _META not in text:
+            return self._sp.encode(text)
+        # SentencePiece reads a literal U+2581 as its own space marker; spell it in
+        # byte pieces so it survives the round trip.
+        ids: list[int] = []
+        for i, part in enumerate(text.split(_META)):
+            if i:
+                ids.extend(self._meta_ids)
+            if part:
+                ids.extend(self._sp.encode(part))
+        return ids
 
     def decode(self, ids: Iterable[int]) -> str:
         return b"".join(self.piece_bytes[i] for i in ids).decode("utf-8", errors="replace")

@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,162 +22,25 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .batches import BatchStream
 from .bundle import Bundle, load_bundle, save_bundle
 from .config import ModelConfig, SamplingConfig
-from .data import Corpus, TokenArrays, scan, split_files, tokenize_files, sample_text
+from .data import TokenArrays, scan, split_files, tokenize_files, sample_text
 from .device import resolve_device
+from .distributed import Distributed
 from .errors import DataError, LstmTuiError
 from .evaluate import total_bits
 from .generation import StreamingGenerator
 from .model import LSTMLanguageModel
+from .schedule import autocast_dtype, learning_rate
 from .tokenizer import MIN_VOCAB, Tokenizer, train_tokenizer
+from .train_options import RUN_FILE, Progress, TrainOptions, read_run_options
+
+__all__ = ["TrainingRun", "TrainOptions", "Progress", "read_run_options", "learning_rate", "autocast_dtype"]
 
 Emit = Callable[[dict[str, Any]], None]
 CHECKPOINT_FILE = "checkpoint.pt"
-RUN_FILE = "run.json"
 CHECKPOINT_SECONDS = 300.0  # a killed run loses at most this much training time
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    paths: tuple[str, ...]  # files and folders of training text
-    name: str  # bundle name (folder under the user models dir)
-    output: str  # bundle folder written with the best validation weights
-    run_dir: str  # checkpoints live here
-    cache_dir: str  # token id cache
-    from_model: str | None = None  # parent bundle folder to fine-tune; None trains anew
-    tokenizer: str | None = None  # an existing tokenizer.model for a new model (skips training one)
-    minutes: float | None = None  # wall-clock budget (one of minutes, epochs, steps)
-    epochs: float | None = None
-    steps: int | None = None
-    vocab_size: int = 8000  # upper bound for a new tokenizer
-    embed_dim: int = 512
-    hidden_dim: int = 512
-    layers: int = 2
-    dropout: float = 0.1
-    tie_weights: bool = True
-    batch_size: int = 32  # rows per step (per process under torchrun)
-    seq_len: int = 64  # truncated BPTT window
-    lr: float = 2e-3  # peak learning rate
-    min_lr_ratio: float = 0.1  # the cosine decays to lr * this
-    warmup_steps: int = 200
-    weight_decay: float = 0.01
-    clip: float = 1.0  # max gradient norm
-    val_fraction: float = 0.1
-    val_paths: tuple[str, ...] = ()  # explicit validation files (overrides val_fraction)
-    val_max_tokens: int = 300_000  # cap on validation tokens per evaluation
-    eval_every: int | None = None  # steps between validations (default: about 10 to 20 per run)
-    precision: str = "auto"  # "auto", "fp32", "bf16" or "fp16" (autocast for the forward pass)
-    seed: int = 1234
-
-    def budget(self) -> dict[str, float]:
-        for key in ("minutes", "epochs", "steps"):
-            if getattr(self, key) is not None:
-                return {key: getattr(self, key)}
-        return {"minutes": 10.0}
-
-
-@dataclass
-class Progress:
-    """What a checkpoint carries besides tensors; all plain numbers."""
-
-    step: int = 0
-    epoch: int = 0
-    batch_in_epoch: int = 0
-    tokens: int = 0
-    seconds: float = 0.0  # training time so far, excluding evaluation
-    best_bpb: float = math.inf
-    parent_bpb: float | None = None
-    history: list[dict[str, float]] = field(default_factory=list)
-
-
-class BatchStream:
-    """Contiguous BPTT batches: the token stream is cut into ``rows`` parallel
-    sequences; consecutive batches continue each row where the last stopped, so the
-    carried LSTM state stays meaningful."""
-
-    def __init__(self, ids: np.ndarray, rows: int, seq_len: int, rank: int = 0, world: int = 1) -> None:
-        self.ids, self.rows, self.seq_len = ids, rows, seq_len
-        self.row_len = len(ids) // (rows * world)
-        if self.row_len < seq_len + 1:
-            raise DataError(f"not enough training text for batch size {rows} x {seq_len} tokens "
-                            f"({len(ids)} tokens); lower --batch-size or --seq-len")
-        self.starts = [(rank * rows + r) * self.row_len for r in range(rows)]
-        self.per_epoch = (self.row_len - 1) // seq_len
-
-    def batch(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        a = index * self.seq_len
-        block = np.stack([np.asarray(self.ids[s + a:s + a + self.seq_len + 1], dtype=np.int64)
-                          for s in self.starts])
-        tensor = torch.from_numpy(block)
-        return tensor[:, :-1], tensor[:, 1:]
-
-
-def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype for ``precision`` on ``device``; None trains in float32.
-
-    auto: bf16 on CUDA where supported (else fp16 with loss scaling), and on CPUs
-    with native bf16 instructions; float32 elsewhere.
-    """
-    if precision == "fp32":
-        return None
-    if precision == "bf16":
-        return torch.bfloat16
-    if precision == "fp16":
-        return torch.float16
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if device.type == "cpu" and _cpu_has_bf16():
-        return torch.bfloat16
-    return None
-
-
-def _cpu_has_bf16() -> bool:
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
-def learning_rate(options: TrainOptions, step: int, fraction: float) -> float:
-    """Linear warmup, then cosine decay to ``min_lr_ratio`` over the budget."""
-    warm = min(1.0, (step + 1) / max(1, options.warmup_steps))
-    fraction = min(max(fraction, 0.0), 1.0)
-    cosine = options.min_lr_ratio + (1 - options.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * fraction))
-    return options.lr * warm * cosine
-
-
-class Distributed:
-    """torchrun's environment: rank 0 writes files and reports; others stay quiet."""
-
-    def __init__(self, device: torch.device) -> None:
-        self.world = int(os.environ.get("WORLD_SIZE", "1"))
-        self.rank = int(os.environ.get("RANK", "0"))
-        self.enabled = self.world > 1
-        if self.enabled and not torch.distributed.is_initialized():
-            backend = "nccl" if device.type == "cuda" else "gloo"
-            torch.distributed.init_process_group(backend)
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-    def any(self, *flags: bool) -> list[bool]:
-        """Each flag made true on every rank if any rank says so (stop, evaluate now):
-        ranks must agree, or one waits at a barrier forever."""
-        if not self.enabled:
-            return list(flags)
-        t = torch.tensor([1.0 if f else 0.0 for f in flags])
-        torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
-        return [bool(v > 0) for v in t.tolist()]
-
-    def barrier(self) -> None:
-        if self.enabled:
-            torch.distributed.barrier()
-
-    def close(self) -> None:
-        if self.enabled and torch.distributed.is_initialized():
-            torch.distributed.destroy_process_group()
 
 
 class TrainingRun:
@@ -514,20 +377,6 @@ class TrainingRun:
 
     def _tokens_per_byte(self) -> float:
         return len(self.data.val) / self.data.val_bytes
-
-
-def read_run_options(run_dir: Path) -> TrainOptions:
-    """The options saved by an earlier run in ``run_dir`` (for ``--resume``)."""
-    path = run_dir / RUN_FILE
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise LstmTuiError(f"{path}: missing; there is no earlier run of this name to resume") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise LstmTuiError(f"{path}: unreadable ({exc})") from None
-    for key in ("paths", "val_paths"):
-        data[key] = tuple(data.get(key) or ())
-    return TrainOptions(**data)
 
 
 def _finite(x: float) -> float | None:

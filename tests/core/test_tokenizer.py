@@ -6,7 +6,7 @@ import pytest
 from lstm_tui.core.errors import BundleError, DataError
 from lstm_tui.core.tokenizer import Tokenizer, train_tokenizer
 
-SAMPLES = ["Hello  world\n\n\tfoo  ", " leading and trailing ", "CJK 漢字 and emoji 😀🎉\r\n",
+SAMPLES = ["\u2581 literal \u2581\u2581 marker", "Hello  world\n\n\tfoo  ", " leading and trailing ", "CJK 漢字 and emoji 😀🎉\r\n",
            "\x00\x01 control", "   ", "a\u00a0b", "ﬁ ligature", "", "\n", "e\u0301 combining"]
 
 

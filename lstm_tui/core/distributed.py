@@ -1,0 +1,40 @@
+"""DistributedDataParallel plumbing under torchrun: ranks, agreement, barriers."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+
+class Distributed:
+    """torchrun's environment: rank 0 writes files and reports; others stay quiet."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.enabled = self.world > 1
+        if self.enabled and not torch.distributed.is_initialized():
+            backend = "nccl" if device.type == "cuda" else "gloo"
+            torch.distributed.init_process_group(backend)
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def any(self, *flags: bool) -> list[bool]:
+        """Each flag made true on every rank if any rank says so (stop, evaluate now):
+        ranks must agree, or one waits at a barrier forever."""
+        if not self.enabled:
+            return list(flags)
+        t = torch.tensor([1.0 if f else 0.0 for f in flags])
+        torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
+        return [bool(v > 0) for v in t.tolist()]
+
+    def barrier(self) -> None:
+        if self.enabled:
+            torch.distributed.barrier()
+
+    def close(self) -> None:
+        if self.enabled and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()

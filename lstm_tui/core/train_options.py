@@ -1,0 +1,79 @@
+"""What a training run is asked to do (TrainOptions) and how far it has come (Progress)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import LstmTuiError
+
+RUN_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    paths: tuple[str, ...]  # files and folders of training text
+    name: str  # bundle name (folder under the user models dir)
+    output: str  # bundle folder written with the best validation weights
+    run_dir: str  # checkpoints live here
+    cache_dir: str  # token id cache
+    from_model: str | None = None  # parent bundle folder to fine-tune; None trains anew
+    tokenizer: str | None = None  # an existing tokenizer.model for a new model (skips training one)
+    minutes: float | None = None  # wall-clock budget (one of minutes, epochs, steps)
+    epochs: float | None = None
+    steps: int | None = None
+    vocab_size: int = 8000  # upper bound for a new tokenizer
+    embed_dim: int = 512
+    hidden_dim: int = 512
+    layers: int = 2
+    dropout: float = 0.1
+    tie_weights: bool = True
+    batch_size: int = 32  # rows per step (per process under torchrun)
+    seq_len: int = 64  # truncated BPTT window
+    lr: float = 2e-3  # peak learning rate
+    min_lr_ratio: float = 0.1  # the cosine decays to lr * this
+    warmup_steps: int = 200
+    weight_decay: float = 0.01
+    clip: float = 1.0  # max gradient norm
+    val_fraction: float = 0.1
+    val_paths: tuple[str, ...] = ()  # explicit validation files (overrides val_fraction)
+    val_max_tokens: int = 300_000  # cap on validation tokens per evaluation
+    eval_every: int | None = None  # steps between validations (default: about 10 to 20 per run)
+    precision: str = "auto"  # "auto", "fp32", "bf16" or "fp16" (autocast for the forward pass)
+    seed: int = 1234
+
+    def budget(self) -> dict[str, float]:
+        for key in ("minutes", "epochs", "steps"):
+            if getattr(self, key) is not None:
+                return {key: getattr(self, key)}
+        return {"minutes": 10.0}
+
+
+@dataclass
+class Progress:
+    """What a checkpoint carries besides tensors; all plain numbers."""
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    tokens: int = 0
+    seconds: float = 0.0  # training time so far, excluding evaluation
+    best_bpb: float = math.inf
+    parent_bpb: float | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def read_run_options(run_dir: Path) -> TrainOptions:
+    """The options saved by an earlier run in ``run_dir`` (for ``--resume``)."""
+    path = run_dir / RUN_FILE
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise LstmTuiError(f"{path}: missing; there is no earlier run of this name to resume") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise LstmTuiError(f"{path}: unreadable ({exc})") from None
+    for key in ("paths", "val_paths"):
+        data[key] = tuple(data.get(key) or ())
+    return TrainOptions(**data)
