@@ -160,9 +160,8 @@ class RichReport:
         self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                             TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
                             TextColumn("{task.fields[info]}"), console=self.console)
-        self.task = self.bar.add_task("preparing", total=1.0, info="")
-        self.bar.start()
-        self.best = None
+        self.task = self.bar.add_task("training", total=1.0, info="")
+        self.best = None  # the bar starts with training, so set-up errors print alone
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -172,7 +171,8 @@ class RichReport:
         kind = e["event"]
         log = self.bar.console.print
         if kind == "files":
-            log(f"read {len(e['read'])} files ({sum(s for _, s in e['read']):,} bytes)")
+            n = len(e["read"])
+            log(f"read {n} file{'s' * (n != 1)} ({sum(s for _, s in e['read']):,} bytes)")
             for path, why in e["skipped"]:
                 log(f"[yellow]skipped[/] {path}: {why}")
         elif kind == "status":
@@ -183,7 +183,7 @@ class RichReport:
         elif kind == "start":
             log(f"{e['params']:,} parameters on {e['device']}"
                 + (f" x{e['world_size']}" if e["world_size"] > 1 else "") + f"; budget {e['budget']}")
-            self.bar.update(self.task, description="training")
+            self.bar.start()
         elif kind == "resumed":
             log(f"resumed at step {e['step']}")
         elif kind == "progress":
