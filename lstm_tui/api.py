@@ -54,7 +54,7 @@ class LanguageModel:
         """Yield the continuation of ``context`` as text deltas, a token at a time."""
         config = config or SamplingConfig()
         started = time.perf_counter()
-        fed = self.generator.tokens_fed
+        generated = self.generator.tokens_generated
         first = True
         for delta in self.generator.stream(context, config, should_stop):
             if first:
@@ -62,8 +62,8 @@ class LanguageModel:
                 first = False
             yield delta
         elapsed = time.perf_counter() - started
-        generated = self.generator.tokens_fed - fed
-        self.last_rate = generated / elapsed if elapsed > 0 else None
+        generated = self.generator.tokens_generated - generated
+        self.last_rate = generated / elapsed if elapsed > 0 and generated else None
 
     def complete(self, context: str, config: SamplingConfig | None = None,
                  should_stop: StopHook | None = None) -> Completion:

@@ -64,10 +64,10 @@ def streaming_rate(lm: Any, tokens: int = 200, repeats: int = 3) -> float:
     rates = []
     for _ in range(repeats):
         list(lm.stream(context, config))  # primes: the next run measures generation only
-        before = lm.generator.tokens_fed
+        before = lm.generator.tokens_generated
         started = time.perf_counter()
         list(lm.stream(context, config))
-        rates.append((lm.generator.tokens_fed - before) / (time.perf_counter() - started))
+        rates.append((lm.generator.tokens_generated - before) / (time.perf_counter() - started))
     return statistics.median(rates)
 
 

@@ -55,7 +55,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
 
 def options_from_args(args: argparse.Namespace):
     from .core.errors import LstmTuiError
-    from .core.training import TrainOptions, read_run_options
+    from .core.training import read_run_options
 
     try:
         name = paths.validate_name(args.name)
@@ -72,6 +72,24 @@ def options_from_args(args: argparse.Namespace):
                            "or --resume to continue its run")
     from_model = str(paths.resolve_model(args.from_model)) if args.from_model else None
     lr = args.lr if args.lr is not None else (5e-4 if from_model else 2e-3)
+    if not from_model:
+        from .core.config import ModelConfig
+
+        try:  # the same checks the model makes, before any work is done
+            ModelConfig(embed_dim=args.embed_dim, hidden_dim=args.hidden_dim, num_layers=args.layers,
+                        dropout=args.dropout)
+        except ValueError as exc:
+            raise LstmTuiError(str(exc).replace("num_layers", "--layers").replace("_", "-")) from None
+    try:
+        return make_options(args, name, run_dir, output, from_model, lr)
+    except ValueError as exc:
+        raise LstmTuiError(str(exc)) from None
+
+
+def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Path,
+                 from_model: str | None, lr: float):
+    from .core.training import TrainOptions
+
     return TrainOptions(
         paths=tuple(str(Path(p).expanduser().resolve()) for p in args.paths), name=name,
         output=str(output.resolve()), run_dir=str(run_dir), cache_dir=str(paths.cache_dir() / "tokens"),

@@ -93,3 +93,11 @@ def test_default_model_loads_and_generates():
     lm = load_model(device="cpu")
     text = lm.complete("It was a", SamplingConfig(max_tokens=4, seed=0)).text
     assert isinstance(text, str) and lm.tokenizer.vocab_size == lm.bundle.config.vocab_size
+
+
+@pytest.mark.parametrize("bad,message", [(["--dropout", "1"], "dropout"), (["--batch-size", "0"], "--batch-size"),
+                                         (["--val-fraction", "0.9"], "--val-fraction")])
+def test_bad_training_arguments_are_one_line_errors(tiny_corpus, capsys, bad, message):
+    assert main(["train", str(tiny_corpus), "--name", "x", *bad]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

@@ -101,6 +101,8 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
 def load_bundle(folder: str | Path) -> Bundle:
     folder = Path(folder).expanduser()
     if not folder.exists():
+        _restore_interrupted(folder)
+    if not folder.exists():
         raise BundleError(f"{folder}: no such model folder")
     if not folder.is_dir():
         raise BundleError(f"{folder}: a model is a folder holding {CONFIG_FILE}, {WEIGHTS_FILE} "
@@ -180,10 +182,31 @@ def _fsync(path: Path) -> None:
         os.fsync(f.fileno())
 
 
+def _restore_interrupted(folder: Path) -> None:
+    """A replacement killed between its two renames leaves only the old copy: put it back."""
+    leftovers = sorted(folder.parent.glob(f".{folder.name}.old-*")) if folder.parent.is_dir() else []
+    if leftovers:
+        os.replace(leftovers[-1], folder)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # not possible on every platform
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def _replace_dir(src: Path, dst: Path) -> None:
     """Move ``src`` to ``dst``; an existing ``dst`` is swapped out and removed only after."""
     if not dst.exists():
         os.replace(src, dst)
+        _fsync_dir(dst.parent)
         return
     old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
     os.replace(dst, old)
@@ -192,4 +215,5 @@ def _replace_dir(src: Path, dst: Path) -> None:
     except BaseException:
         os.replace(old, dst)
         raise
+    _fsync_dir(dst.parent)
     shutil.rmtree(old, ignore_errors=True)

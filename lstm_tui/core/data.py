@@ -21,6 +21,7 @@ from .errors import DataError
 from .tokenizer import Tokenizer
 
 CHUNK = 1 << 22  # bytes read at a time
+CACHE_VERSION = 2  # bump when tokenization or the cache layout changes
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -174,12 +175,18 @@ def split_files(corpus: Corpus, val_fraction: float,
         return list(corpus.files), [], True
     # A stable pseudo-random order, so the same files always give the same split.
     ordered = sorted(corpus.files, key=lambda f: hashlib.sha256(f.sha256.encode()).hexdigest())
-    target = val_fraction * corpus.total_bytes
+    # Whole files up to about val_fraction of the bytes; a file far larger than what
+    # is still wanted is passed over, so one big book cannot take most of the text.
+    remaining = val_fraction * corpus.total_bytes
     val: list[TextFile] = []
     for f in ordered[:-1]:
-        if sum(v.size for v in val) >= target and val:
+        if remaining <= 0:
             break
-        val.append(f)
+        if f.size <= 2 * remaining:
+            val.append(f)
+            remaining -= f.size
+    if not val:
+        val = [min(ordered, key=lambda f: f.size)]
     train = [f for f in corpus.files if f not in val]
     return train, val, False
 
@@ -199,7 +206,8 @@ def tokenize_files(files: Sequence[TextFile], tokenizer: Tokenizer, cache: Path,
                    tail_fraction: float = 0.0) -> tuple[np.ndarray, np.ndarray | None]:
     """Token ids of ``files`` (BOS between documents) from the on-disk cache, built on
     a miss. With ``tail_fraction`` > 0 (one file), its last part is returned apart."""
-    h = hashlib.sha256(tokenizer.proto)
+    h = hashlib.sha256(f"lstm-tui token cache v{CACHE_VERSION}\n".encode())
+    h.update(tokenizer.proto)
     for f in files:
         h.update(f"{f.sha256}\n".encode())
     h.update(f"tail={tail_fraction}".encode())
@@ -208,13 +216,21 @@ def tokenize_files(files: Sequence[TextFile], tokenizer: Tokenizer, cache: Path,
     meta_path = cache / f"{key}.json"
     bin_path = cache / f"{key}.bin"
     dtype = dtype_for(tokenizer.vocab_size)
-    if not (meta_path.exists() and bin_path.exists()):
+    meta = _read_meta(meta_path) if bin_path.exists() else None
+    if meta is None:
         _build_cache(files, tokenizer, bin_path, meta_path, dtype, tail_fraction)
-    meta = json.loads(meta_path.read_text())
+        meta = _read_meta(meta_path)
     ids = np.memmap(bin_path, dtype=dtype, mode="r")
     if meta["tail_start"] is None:
         return ids, None
     return ids[:meta["tail_start"]], np.asarray(ids[meta["tail_start"]:])
+
+
+def _read_meta(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # missing or half-written: rebuild
 
 
 def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path, meta_path: Path,
@@ -235,7 +251,7 @@ def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path
                 count += 1
                 # With a tail split, the held-out part starts at a paragraph break about
                 # (1 - tail_fraction) of the way through, found while streaming.
-                split_at = file.size * (1 - tail_fraction) if tail_fraction else None
+                split_at = (1 - tail_fraction) * _text_bytes(file) if tail_fraction else None
                 seen = 0
                 for piece in iter_text(file):
                     size = len(piece.encode("utf-8"))
@@ -248,11 +264,19 @@ def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path
                     seen += size
             out.flush()
             os.fsync(out.fileno())
+        # The ids first, then their meta: a reader trusts a bin only once its meta exists.
         os.replace(tmp, bin_path)
+        meta_tmp = meta_path.with_suffix(f".tmp{os.getpid()}")
+        meta_tmp.write_text(json.dumps({"tokens": count, "tail_start": tail_start}))
+        os.replace(meta_tmp, meta_path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    meta_path.write_text(json.dumps({"tokens": count, "tail_start": tail_start}))
+
+
+def _text_bytes(file: TextFile) -> int:
+    """UTF-8 bytes of the file's normalised text (what the split counts in)."""
+    return sum(len(piece.encode("utf-8")) for piece in iter_text(file))
 
 
 def _tail_cut(text: str, target: int) -> int:

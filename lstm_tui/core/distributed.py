@@ -14,6 +14,9 @@ class Distributed:
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
         self.enabled = self.world > 1
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        if self.enabled and device.type == "cuda":
+            torch.cuda.set_device(self.local_rank)  # one GPU per process, by local rank
         if self.enabled and not torch.distributed.is_initialized():
             backend = "nccl" if device.type == "cuda" else "gloo"
             torch.distributed.init_process_group(backend)

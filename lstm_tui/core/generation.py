@@ -22,7 +22,6 @@ from .sampling import apply_repetition_penalty, next_token
 from .tokenizer import Tokenizer
 
 StopHook = Callable[[], bool]
-_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class StreamingGenerator:
     """Generates from one model for one caller at a time (a lock guards the cache)."""
 
     def __init__(self, model: torch.nn.Module, tokenizer: Tokenizer, device: torch.device,
-                 context_chars: int = 2000, cached_positions: int = 128) -> None:
+                 context_chars: int = 2000, cached_positions: int = 384) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.device = device
@@ -70,6 +69,7 @@ class StreamingGenerator:
         self._snaps: deque[tuple[int, State, torch.Tensor]] = deque(maxlen=cached_positions)
         self._lock = threading.Lock()
         self.tokens_fed = 0  # total tokens run through the model, for tests and stats
+        self.tokens_generated = 0  # total tokens sampled by stream(), for speed figures
 
     # -- the state cache ---------------------------------------------------------
 
@@ -143,7 +143,7 @@ class StreamingGenerator:
         """
         with self._lock:
             if config.beam_width > 1:
-                hyps = self._beam(context, config)
+                hyps = self._beam(context, config, should_stop)
                 best = hyps[0]
                 if result is not None:
                     result.append(Completion(best.text, best.logprob, best.tokens, hyps[1:]))
@@ -166,6 +166,7 @@ class StreamingGenerator:
             if token in control:
                 break
             count += 1
+            self.tokens_generated += 1
             logprob += token_logprob
             text += decoder.feed(token)
             cut = stop_index(text, config.stop_at)
@@ -200,17 +201,16 @@ class StreamingGenerator:
                 should_stop: StopHook | None = None) -> list[Completion]:
         """``n`` independent samples of the continuation, drawn as one batch."""
         with self._lock:
-            self.prime(context)
-            logits = self._snaps[-1][2]
-            state = self.state
+            logits = self.prime(context)
+            state, history = self.state, list(self._ids)
         seed = None if config.seed is None else config.seed + 1
         return _batch_sample(self.model, self.tokenizer, state, logits, config, n, self.tokenizer.control_ids,
-                             _generator(seed), self.device, list(self._ids), should_stop)
+                             _generator(seed), self.device, history, should_stop)
 
-    def _beam(self, context: str, config: SamplingConfig) -> list[Completion]:
+    def _beam(self, context: str, config: SamplingConfig, should_stop: StopHook | None) -> list[Completion]:
         logits = self.prime(context)
         return beam_search(self.model, self.tokenizer, self.state, logits, config, self.device,
-                           self.tokenizer.control_ids)
+                           self.tokenizer.control_ids, history=self._ids, should_stop=should_stop)
 
 
 def _generator(seed: int | None) -> torch.Generator | None:
@@ -257,17 +257,15 @@ def _batch_sample(model: torch.nn.Module, tokenizer: Tokenizer, state: State, lo
 
 
 def _is_final(text: str, stop_at: str) -> bool:
-    if stop_at == "newline":
-        return "\n" in text
-    if stop_at == "sentence":
-        return bool(_SENTENCE_END.search(text.rstrip("\n"))) or "\n\n" in text
-    return False
+    """Whether a hypothesis has reached the stop rule (text ending at a sentence end
+    counts: the rule waits for the following space only to keep closing quotes)."""
+    return stop_index(text + " ", stop_at) is not None
 
 
 @torch.inference_mode()
 def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: State, logits: torch.Tensor,
-                config: SamplingConfig, device: torch.device,
-                control: frozenset[int] = frozenset()) -> list[Completion]:
+                config: SamplingConfig, device: torch.device, control: frozenset[int] = frozenset(),
+                history: list[int] | None = None, should_stop: StopHook | None = None) -> list[Completion]:
     """Beam search from ``state``/``logits``; returns up to ``num_alternatives``
     hypotheses, best first, scored by logprob / length ** length_penalty.
 
@@ -280,10 +278,14 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
     alive: list[tuple[list[int], float]] = [([], 0.0)]
     finished: list[tuple[list[int], float]] = []
     logprobs = torch.log_softmax(logits.float(), dim=-1).unsqueeze(0)
+    history = list(history or [])
+    window = config.repetition_window
     for step in range(config.max_tokens):
-        if config.repetition_penalty != 1.0:
+        if should_stop and should_stop():
+            break
+        if config.repetition_penalty != 1.0 and window:
             logprobs = torch.stack([
-                torch.log_softmax(apply_repetition_penalty(lp, ids[-config.repetition_window:],
+                torch.log_softmax(apply_repetition_penalty(lp, (history + ids)[-window:],
                                                            config.repetition_penalty), -1)
                 for lp, (ids, _) in zip(logprobs, alive)])
         scores = torch.tensor([s for _, s in alive], device=logprobs.device).unsqueeze(1) + logprobs
@@ -295,7 +297,7 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
             parent, token = divmod(index, vocab)
             ids = alive[parent][0] + [token]
             if token in control:
-                finished.append((alive[parent][0], alive[parent][1]))
+                finished.append((alive[parent][0], score))  # ending costs the end token's probability
             elif step == config.max_tokens - 1 or _is_final(decode(ids), config.stop_at):
                 finished.append((ids, score))
             else:
@@ -303,7 +305,11 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
                 parents.append(parent)
             if len(survivors) == width:
                 break
-        if not survivors or len(finished) >= width and _best(finished, config) >= _best(survivors, config):
+        # Scores only fall as hypotheses grow; with length normalisation the best a
+        # survivor can still reach is its score spread over the longest length.
+        ceiling = max(sc / config.max_tokens ** config.length_penalty for _, sc in survivors) \
+            if survivors else float("-inf")
+        if not survivors or len(finished) >= width and _best(finished, config) >= ceiling:
             break
         alive = survivors
         index = torch.tensor(parents, device=device)

@@ -46,8 +46,13 @@ def next_token(logits: torch.Tensor, config: SamplingConfig, recent: Sequence[in
     shaped = apply_repetition_penalty(logits, window, config.repetition_penalty)
     if config.greedy:
         token = int(torch.argmax(shaped))
+    elif 0 < config.top_k < shaped.numel():
+        # Top-p then works on the k survivors only: a sort of k values, not the vocabulary.
+        values, ids = torch.topk(shaped / config.temperature, config.top_k)
+        probs = torch.softmax(filter_logits(values, 0, config.top_p), dim=-1)
+        token = int(ids[torch.multinomial(probs, 1, generator=generator)])
     else:
-        shaped = filter_logits(shaped / config.temperature, config.top_k, config.top_p)
+        shaped = filter_logits(shaped / config.temperature, 0, config.top_p)
         probs = torch.softmax(shaped, dim=-1)
         token = int(torch.multinomial(probs, 1, generator=generator))
     return token, float(logprobs[token])

@@ -109,33 +109,45 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, max_chars: int = 50_0
     sentences = list(_sentences(texts, max_chars))
     if not sentences:
         raise DataError("no text to train a tokenizer on")
-    model = io.BytesIO()
-    try:
-        spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(sentences),
-            model_writer=model,
-            vocab_size=vocab_size,
-            hard_vocab_limit=False,
-            model_type="unigram",
-            byte_fallback=True,
-            character_coverage=0.9995,
-            normalization_rule_name="identity",
-            remove_extra_whitespaces=False,
-            add_dummy_prefix=False,
-            allow_whitespace_only_pieces=True,
-            split_digits=True,
-            user_defined_symbols=["\n", "\t"],
-            max_sentence_length=1 << 16,
-            input_sentence_size=2_000_000,
-            shuffle_input_sentence=True,
-            unk_surface="",
-            pad_id=-1,
-            num_threads=2,
-            minloglevel=2,
-        )
-    except RuntimeError as exc:
-        raise DataError(f"tokenizer training failed: {exc}") from None
+    # Rare characters beyond the coverage fall back to byte pieces, so when a small
+    # vocabulary cannot hold every character, lower the coverage rather than fail.
+    for coverage in (0.9995, 0.995, 0.98):  # SentencePiece accepts no lower coverage
+        model = io.BytesIO()
+        try:
+            _train(sentences, model, vocab_size, coverage)
+            break
+        except RuntimeError as exc:
+            if "required_chars" not in str(exc):
+                raise DataError(f"tokenizer training failed: {str(exc).splitlines()[0]}") from None
+    else:
+        raise DataError(f"the text has too many distinct characters for a vocabulary of {vocab_size}; "
+                        "raise --vocab-size")
     return Tokenizer(model.getvalue())
+
+
+def _train(sentences: list[str], model: io.BytesIO, vocab_size: int, coverage: float) -> None:
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(sentences),
+        model_writer=model,
+        vocab_size=vocab_size,
+        hard_vocab_limit=False,
+        model_type="unigram",
+        byte_fallback=True,
+        character_coverage=coverage,
+        normalization_rule_name="identity",
+        remove_extra_whitespaces=False,
+        add_dummy_prefix=False,
+        allow_whitespace_only_pieces=True,
+        split_digits=True,
+        user_defined_symbols=["\n", "\t"],
+        max_sentence_length=1 << 16,
+        input_sentence_size=2_000_000,
+        shuffle_input_sentence=True,
+        unk_surface="",
+        pad_id=-1,
+        num_threads=2,
+        minloglevel=2,
+    )
 
 
 def _sentences(texts: Iterable[str], max_chars: int) -> Iterator[str]:

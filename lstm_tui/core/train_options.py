@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import LstmTuiError
@@ -44,6 +44,23 @@ class TrainOptions:
     precision: str = "auto"  # "auto", "fp32", "bf16" or "fp16" (autocast for the forward pass)
     seed: int = 1234
 
+    def __post_init__(self) -> None:
+        checks = [
+            (0 < self.val_fraction <= 0.5, f"--val-fraction must be in (0, 0.5], not {self.val_fraction}"),
+            (self.batch_size >= 1, "--batch-size must be at least 1"),
+            (self.seq_len >= 2, "--seq-len must be at least 2"),
+            (self.lr > 0, "--lr must be positive"),
+            (self.warmup_steps >= 0, "--warmup-steps must be >= 0"),
+            (self.val_max_tokens >= 1, "--val-max-tokens must be at least 1"),
+            (self.precision in ("auto", "fp32", "bf16", "fp16"), "--precision must be auto, fp32, bf16 or fp16"),
+            (all(v is None or v > 0 for v in (self.minutes, self.epochs, self.steps)),
+             "the budget (--minutes, --epochs or --steps) must be positive"),
+            (self.eval_every is None or self.eval_every >= 1, "--eval-every must be at least 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
     def budget(self) -> dict[str, float]:
         for key in ("minutes", "epochs", "steps"):
             if getattr(self, key) is not None:
@@ -76,4 +93,8 @@ def read_run_options(run_dir: Path) -> TrainOptions:
         raise LstmTuiError(f"{path}: unreadable ({exc})") from None
     for key in ("paths", "val_paths"):
         data[key] = tuple(data.get(key) or ())
-    return TrainOptions(**data)
+    known = {f.name for f in fields(TrainOptions)}
+    try:
+        return TrainOptions(**{k: v for k, v in data.items() if k in known})
+    except (TypeError, ValueError) as exc:
+        raise LstmTuiError(f"{path}: not usable to resume ({exc})") from None

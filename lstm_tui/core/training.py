@@ -54,6 +54,8 @@ class TrainingRun:
         self.device = resolve_device(device)
         self.resume = resume
         self.dist = Distributed(self.device)
+        if self.dist.enabled and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.dist.local_rank)
         self.run_dir = Path(options.run_dir)
         self.checkpoint_path = self.run_dir / CHECKPOINT_FILE
 
@@ -83,13 +85,9 @@ class TrainingRun:
                                             hidden_dim=o.hidden_dim, num_layers=o.layers,
                                             dropout=o.dropout, tie_weights=o.tie_weights)
         self.parent = parent
-        cache = Path(o.cache_dir)
-        if tail:
-            train_ids, val_ids = tokenize_files(train_files, self.tokenizer, cache, tail_fraction=o.val_fraction)
-        else:
-            train_ids, _ = tokenize_files(train_files, self.tokenizer, cache)
-            val_ids = np.asarray(tokenize_files(val_files, self.tokenizer, cache)[0])
-        val_ids = val_ids[:o.val_max_tokens]
+        train_ids, val_ids = self._token_ids(train_files, val_files, tail)
+        # Document separators stand for no text: leave them out of the score.
+        val_ids = val_ids[val_ids != self.tokenizer.bos_id][:o.val_max_tokens]
         val_bytes = sum(len(self.tokenizer.piece_bytes[int(i)]) for i in val_ids)
         if val_bytes == 0:
             raise DataError("the validation text is empty; add files or raise --val-fraction")
@@ -97,6 +95,23 @@ class TrainingRun:
         self.emit("data", train_tokens=int(len(train_ids)), val_tokens=int(len(val_ids)),
                   val_bytes=int(val_bytes), train_files=len(train_files), val_files=len(val_files) or 1,
                   vocab_size=self.tokenizer.vocab_size)
+
+    def _token_ids(self, train_files, val_files, tail: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids from the disk cache; rank 0 builds a missing cache while the
+        other ranks wait, so the work is done once."""
+        cache = Path(self.options.cache_dir)
+        for rank_turn in (True, False):
+            if self.dist.main == rank_turn:
+                if tail:
+                    train_ids, val_ids = tokenize_files(train_files, self.tokenizer, cache,
+                                                        tail_fraction=self.options.val_fraction)
+                else:
+                    train_ids, _ = tokenize_files(train_files, self.tokenizer, cache)
+                    val_ids = np.asarray(tokenize_files(val_files, self.tokenizer, cache)[0])
+            self.dist.barrier()
+        if val_ids is None or len(val_ids) == 0:
+            raise DataError("no validation text could be held out; add files or raise --val-fraction")
+        return train_ids, np.asarray(val_ids)
 
     def _tokenizer(self, files) -> Tokenizer:
         o = self.options
@@ -131,7 +146,7 @@ class TrainingRun:
         if self.dist.enabled:
             from torch.nn.parallel import DistributedDataParallel
 
-            ids = [self.device.index or 0] if self.device.type == "cuda" else None
+            ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = DistributedDataParallel(self.model, device_ids=ids)
         self.amp_dtype = autocast_dtype(self.options.precision, self.device)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
@@ -155,7 +170,8 @@ class TrainingRun:
             "progress": asdict(self.progress),
             "options": asdict(self.options),
             "model_config": self.model_config.to_dict(),
-            "rng": {"torch": torch.get_rng_state(), "numpy": _numpy_state()},
+            "rng": {"torch": torch.get_rng_state(),
+                    "cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else []},
             "carry": None if self.carry is None else [t.detach().cpu() for t in self.carry],
         }
         tmp = self.checkpoint_path.with_suffix(".tmp")
@@ -183,10 +199,13 @@ class TrainingRun:
     def load_checkpoint(self) -> None:
         try:
             state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
+            known = {"model", "optimizer", "scaler", "progress", "model_config", "rng"} <= set(state)
         except FileNotFoundError:
             raise LstmTuiError(f"{self.checkpoint_path}: no checkpoint to resume from") from None
         except Exception as exc:  # a truncated or foreign file
             raise LstmTuiError(f"{self.checkpoint_path}: unreadable checkpoint ({exc})") from None
+        if not known:
+            raise LstmTuiError(f"{self.checkpoint_path}: not an lstm-tui training checkpoint")
         if state["model_config"] != self.model_config.to_dict():
             raise LstmTuiError(f"{self.checkpoint_path}: was made for a different model; "
                                "start again without --resume (or with --force)")
@@ -198,7 +217,10 @@ class TrainingRun:
         if carry is not None and not self.dist.enabled:  # the saved state is rank 0's rows only
             self.carry = (carry[0].to(self.device), carry[1].to(self.device))
         torch.set_rng_state(state["rng"]["torch"])
-        _set_numpy_state(state["rng"]["numpy"])
+        if self.device.type == "cuda" and state["rng"].get("cuda"):
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        self.last_checkpoint_seconds = self.progress.seconds
+        self.last_eval_step = self.progress.step
         self.emit("resumed", step=self.progress.step, epoch=self.progress.epoch,
                   best_bpb=_finite(self.progress.best_bpb))
 
@@ -317,17 +339,31 @@ class TrainingRun:
         last_eval = p.seconds
         window_tokens, window_start = 0, time.perf_counter()
         rows = o.batch_size
-        while self.fraction() < 1.0:
-            if p.batch_in_epoch >= self.batches.per_epoch:
-                p.epoch += 1
-                p.batch_in_epoch = 0
-                self.carry = None
-            stop, = self.dist.any(self.should_stop())
+        while True:
+            # One collective per step: every rank must take the same branch, or one
+            # waits at a barrier forever.
+            stop, due, save, done = self.dist.any(
+                self.should_stop(),
+                0 < p.step != self.last_eval_step and self._due_for_eval(last_eval),
+                p.seconds - self.last_checkpoint_seconds >= CHECKPOINT_SECONDS,
+                self.fraction() >= 1.0)
+            if due:
+                last_eval = p.seconds
+                self.evaluate_and_keep()
+                model.train()
+            elif save:
+                self.save_checkpoint()
+            if done:
+                break
             if stop:
                 self.save_checkpoint()
                 if not math.isfinite(p.best_bpb) and self.dist.main:
                     self.save_bundle()  # something to use even before the first validation
                 return True
+            if p.batch_in_epoch >= self.batches.per_epoch:
+                p.epoch += 1
+                p.batch_in_epoch = 0
+                self.carry = None
             t0 = time.perf_counter()
             x, y = self.batches.batch(p.batch_in_epoch)
             x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
@@ -363,14 +399,6 @@ class TrainingRun:
                           bpb_estimate=loss.item() / math.log(2) * self._tokens_per_byte(),
                           lr=lr, tokens=p.tokens, tokens_per_second=rate,
                           fraction=min(1.0, fraction), eta_seconds=eta)
-            due, save = self.dist.any(self._due_for_eval(last_eval),
-                                      p.seconds - self.last_checkpoint_seconds >= CHECKPOINT_SECONDS)
-            if due:
-                last_eval = p.seconds
-                self.evaluate_and_keep()
-                model.train()
-            elif save:
-                self.save_checkpoint()
         if self.last_eval_step != p.step:
             self.evaluate_and_keep()
         return False
@@ -381,14 +409,3 @@ class TrainingRun:
 
 def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
-
-
-def _numpy_state() -> dict[str, Any]:
-    name, keys, pos, has_gauss, cached = np.random.get_state()
-    return {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-            "has_gauss": int(has_gauss), "cached": float(cached)}
-
-
-def _set_numpy_state(s: dict[str, Any]) -> None:
-    np.random.set_state(("MT19937", s["keys"].numpy().astype(np.uint32), s["pos"], s["has_gauss"],
-                         s["cached"]))

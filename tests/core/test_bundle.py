@@ -107,3 +107,10 @@ def test_save_replaces_atomically(tiny_bundle, tmp_path):
     save_bundle(b.model, b.tokenizer, target, {"v": 2})
     assert load_bundle(target).card["v"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+def test_replacement_killed_midway_is_restored(tiny_bundle, tmp_path):
+    target = tmp_path / "m"
+    shutil.copytree(tiny_bundle, tmp_path / ".m.old-123")  # as left between the two renames
+    assert load_bundle(target).config.vocab_size > 0
+    assert target.is_dir() and not (tmp_path / ".m.old-123").exists()

@@ -73,3 +73,22 @@ def test_token_cache_hits_second_time(tiny_corpus, tiny_tokenizer, tmp_path):
     assert {p: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == stamp
     assert np.array_equal(ids, again)
     assert ids[0] == tiny_tokenizer.bos_id
+
+
+def test_tail_split_of_single_utf16_crlf_file(tmp_path, tiny_tokenizer):
+    from tests.conftest import TINY_TEXT
+
+    path = tmp_path / "one.txt"
+    path.write_bytes((TINY_TEXT * 4).replace("\n", "\r\n").encode("utf-16"))
+    corpus = scan([path])
+    train, val, tail = split_files(corpus, 0.1)
+    head, held = tokenize_files(train, tiny_tokenizer, tmp_path / "cache", tail_fraction=0.1)
+    assert held is not None and 0.05 < len(held) / (len(head) + len(held)) < 0.2
+
+
+def test_one_big_file_does_not_become_all_validation(tmp_path):
+    (tmp_path / "novel.txt").write_text("word " * 200_000)
+    for i in range(10):
+        (tmp_path / f"note{i}.txt").write_text("note " * 4_000)
+    train, val, _ = split_files(scan([tmp_path]), 0.1)
+    assert sum(f.size for f in train) > 0.8 * sum(f.size for f in train + val)

@@ -58,3 +58,10 @@ def test_foreign_file_is_a_bundle_error(tmp_path):
 def test_control_ids_decode_to_nothing(tiny_tokenizer):
     assert tiny_tokenizer.bos_id in tiny_tokenizer.control_ids
     assert tiny_tokenizer.decode([tiny_tokenizer.bos_id]) == ""
+
+
+def test_too_many_characters_for_vocab_is_a_clear_error():
+    text = "".join(chr(0x4E00 + i) for i in range(600)) * 5
+    with pytest.raises(DataError, match="too many distinct characters .* raise --vocab-size"):
+        train_tokenizer([text], vocab_size=400)
+    assert train_tokenizer([text], vocab_size=1200).vocab_size > 600
