@@ -155,7 +155,7 @@ def quality_textbook(args: argparse.Namespace) -> dict:
                 p.add_(p.grad, alpha=-lr)
         i += bptt
         tokens += batch * bptt
-    bits = total_bits(model, torch.from_numpy(val.astype(np.int64)), tok.bos_id, torch.device("cpu"))
+    bits = total_bits(model, torch.from_numpy(val.astype(np.int64)), tok.start_id, torch.device("cpu"))
     return {"bench": "train_quality", "which": "textbook", "minutes": args.minutes, "threads": args.threads,
             "val_bpb": round(bits / val_bytes, 4), "tokens": tokens}
 

@@ -81,7 +81,7 @@ def naive_rate(lm: Any, context_chars: int = 2000, tokens: int = 5) -> float:
     text = typing_text(context_chars)
     started = time.perf_counter()
     for _ in range(tokens):
-        ids = [lm.tokenizer.bos_id, *lm.tokenizer.encode(context_window(text, context_chars))]
+        ids = [lm.tokenizer.start_id, *lm.tokenizer.encode(context_window(text, context_chars))]
         logits, _ = gen.model(torch.tensor([ids], device=gen.device))
         token = int(torch.argmax(logits[0, -1]))
         text += lm.tokenizer.decode([token])

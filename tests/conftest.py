@@ -98,7 +98,7 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_tokenizer) -> Pat
     from lstm_tui.core.model import LSTMLanguageModel
 
     torch.manual_seed(0)
-    ids = torch.tensor([tiny_tokenizer.bos_id, *tiny_tokenizer.encode(TINY_TEXT * 4)])
+    ids = torch.tensor([tiny_tokenizer.start_id, *tiny_tokenizer.encode(TINY_TEXT * 4)])
     model = LSTMLanguageModel(ModelConfig(vocab_size=tiny_tokenizer.vocab_size, embed_dim=48,
                                           hidden_dim=48, num_layers=2, dropout=0.0))
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)

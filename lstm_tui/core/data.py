@@ -21,7 +21,7 @@ from .errors import DataError
 from .tokenizer import Tokenizer
 
 CHUNK = 1 << 22  # bytes read at a time
-CACHE_VERSION = 2  # bump when tokenization or the cache layout changes
+CACHE_VERSION = 3  # bump when tokenization or the cache layout changes
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -204,7 +204,7 @@ def dtype_for(vocab_size: int) -> np.dtype:
 
 def tokenize_files(files: Sequence[TextFile], tokenizer: Tokenizer, cache: Path,
                    tail_fraction: float = 0.0) -> tuple[np.ndarray, np.ndarray | None]:
-    """Token ids of ``files`` (BOS between documents) from the on-disk cache, built on
+    """Token ids of ``files`` (a newline before each document) from the on-disk cache, built on
     a miss. With ``tail_fraction`` > 0 (one file), its last part is returned apart."""
     h = hashlib.sha256(f"lstm-tui token cache v{CACHE_VERSION}\n".encode())
     h.update(tokenizer.proto)
@@ -247,7 +247,7 @@ def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path
     try:
         with tmp.open("wb") as out:
             for file in files:
-                out.write(np.asarray([tokenizer.bos_id], dtype=dtype).tobytes())
+                out.write(np.asarray([tokenizer.start_id], dtype=dtype).tobytes())
                 count += 1
                 # With a tail split, the held-out part starts at a paragraph break about
                 # (1 - tail_fraction) of the way through, found while streaming.

@@ -24,8 +24,8 @@ class EvalResult:
         return self.tokens / self.seconds if self.seconds > 0 else float("inf")
 
 
-def stream_rows(ids: torch.Tensor, rows: int, bos_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Split a 1-D id sequence into ``rows`` contiguous streams, each opened by BOS.
+def stream_rows(ids: torch.Tensor, rows: int, start_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split a 1-D id sequence into ``rows`` contiguous streams, each opened by ``start_id``.
 
     Returns inputs and targets [rows, length]; padding targets are -100 (ignored),
     so every real token is predicted exactly once.
@@ -37,15 +37,15 @@ def stream_rows(ids: torch.Tensor, rows: int, bos_id: int) -> tuple[torch.Tensor
     targets = torch.full((rows * length,), -100, dtype=torch.long)
     targets[:n] = ids
     targets = targets.view(rows, length)
-    inputs = torch.cat([torch.full((rows, 1), bos_id, dtype=torch.long), targets[:, :-1]], dim=1)
+    inputs = torch.cat([torch.full((rows, 1), start_id, dtype=torch.long), targets[:, :-1]], dim=1)
     return inputs.clamp(min=0), targets
 
 
 @torch.inference_mode()
-def total_bits(model: torch.nn.Module, ids: torch.Tensor, bos_id: int, device: torch.device,
+def total_bits(model: torch.nn.Module, ids: torch.Tensor, start_id: int, device: torch.device,
                rows: int = 16, chunk: int = 256) -> float:
     """Sum of -log2 p(token) over ``ids``, with state carried across chunks."""
-    inputs, targets = stream_rows(ids, rows, bos_id)
+    inputs, targets = stream_rows(ids, rows, start_id)
     was_training = model.training
     model.eval()
     nats, state = 0.0, None
@@ -66,5 +66,5 @@ def evaluate_text(model: torch.nn.Module, tokenizer: Tokenizer, text: str, devic
     ids = torch.tensor(tokenizer.encode(text), dtype=torch.long)
     if n_bytes == 0 or ids.numel() == 0:
         raise ValueError("cannot measure bits per byte on empty text")
-    bits = total_bits(model, ids, tokenizer.bos_id, device, rows=rows)
+    bits = total_bits(model, ids, tokenizer.start_id, device, rows=rows)
     return EvalResult(bits / n_bytes, n_bytes, ids.numel(), time.perf_counter() - started)

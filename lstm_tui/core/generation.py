@@ -74,7 +74,7 @@ class StreamingGenerator:
     # -- the state cache ---------------------------------------------------------
 
     def context_ids(self, context: str) -> list[int]:
-        return [self.tokenizer.bos_id, *self.tokenizer.encode(context_window(context, self.context_chars))]
+        return [self.tokenizer.start_id, *self.tokenizer.encode(context_window(context, self.context_chars))]
 
     @torch.inference_mode()
     def _run(self, ids: list[int], state: State | None) -> tuple[torch.Tensor, State]:
@@ -235,7 +235,7 @@ def _batch_sample(model: torch.nn.Module, tokenizer: Tokenizer, state: State, lo
         tokens = []
         for r in range(n):
             if done[r]:
-                tokens.append(tokenizer.bos_id)
+                tokens.append(tokenizer.start_id)
                 continue
             token, lp = next_token(logits[r], config, history + rows[r], generator)
             if token in control:

@@ -32,6 +32,12 @@ class Tokenizer:
         self.vocab_size = self._sp.get_piece_size()
         self._meta_ids = [self._sp.piece_to_id(f"<0x{b:02X}>") for b in _META.encode("utf-8")]
         self.bos_id = self._sp.bos_id()
+        # What the model reads before any text, and between documents: a newline.
+        # Not BOS: a token the model almost never reads has an untrained input
+        # embedding (tied to an output row pushed away from every context), and one
+        # read of it can derail the LSTM state for thousands of tokens.
+        newline = self._sp.piece_to_id("\n")
+        self.start_id = newline if self._sp.id_to_piece(newline) == "\n" else self.bos_id
         # The UTF-8 bytes each id stands for, so streaming can decode one id at a time.
         self.piece_bytes: list[bytes] = [self._bytes_of(i) for i in range(self.vocab_size)]
         # Ids that stand for no text (unknown, begin and end of text): generation stops there.

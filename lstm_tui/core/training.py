@@ -86,8 +86,7 @@ class TrainingRun:
                                             dropout=o.dropout, tie_weights=o.tie_weights)
         self.parent = parent
         train_ids, val_ids = self._token_ids(train_files, val_files, tail)
-        # Document separators stand for no text: leave them out of the score.
-        val_ids = val_ids[val_ids != self.tokenizer.bos_id][:o.val_max_tokens]
+        val_ids = val_ids[:o.val_max_tokens]
         val_bytes = sum(len(self.tokenizer.piece_bytes[int(i)]) for i in val_ids)
         if val_bytes == 0:
             raise DataError("the validation text is empty; add files or raise --val-fraction")
@@ -251,7 +250,7 @@ class TrainingRun:
 
     def validate(self) -> float:
         bits = total_bits(self.model, torch.from_numpy(self.data.val.astype(np.int64)),
-                          self.tokenizer.bos_id, self.device)
+                          self.tokenizer.start_id, self.device)
         return bits / self.data.val_bytes
 
     def sample(self, chars: int = 160) -> str:

@@ -72,7 +72,7 @@ def test_token_cache_hits_second_time(tiny_corpus, tiny_tokenizer, tmp_path):
     again, _ = tokenize_files(files, tiny_tokenizer, tmp_path)
     assert {p: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == stamp
     assert np.array_equal(ids, again)
-    assert ids[0] == tiny_tokenizer.bos_id
+    assert ids[0] == tiny_tokenizer.start_id == tiny_tokenizer.encode("\n")[0]
 
 
 def test_tail_split_of_single_utf16_crlf_file(tmp_path, tiny_tokenizer):

@@ -65,3 +65,4 @@ def test_too_many_characters_for_vocab_is_a_clear_error():
     with pytest.raises(DataError, match="too many distinct characters .* raise --vocab-size"):
         train_tokenizer([text], vocab_size=400)
     assert train_tokenizer([text], vocab_size=1200).vocab_size > 600
+    assert tiny_tokenizer.decode([tiny_tokenizer.start_id]) == "\n"
