@@ -44,7 +44,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     o.add_argument("--eval-every", type=int, metavar="STEPS", help="steps between validations")
     o.add_argument("--seed", type=int, default=1234)
     o.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto",
-                   help="autocast precision (default: bf16 on CUDA and on CPUs with bf16 support)")
+                   help="autocast precision (default: bf16 or fp16 on CUDA, fp32 elsewhere)")
     r = p.add_argument_group("running")
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")

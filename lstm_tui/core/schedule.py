@@ -12,8 +12,9 @@ from .train_options import TrainOptions
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype for ``precision`` on ``device``; None trains in float32.
 
-    auto: bf16 on CUDA where supported (else fp16 with loss scaling), and on CPUs
-    with native bf16 instructions; float32 elsewhere.
+    auto: bf16 on CUDA where supported (else fp16 with loss scaling); float32 on the
+    CPU and MPS. bf16 autocast on the CPU ran 1.3x faster per step here but learned
+    far slower (training loss 5.77 against 5.27 after 400 steps on Tiny Shakespeare).
     """
     if precision == "fp32":
         return None
@@ -23,16 +24,7 @@ def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
         return torch.float16
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if device.type == "cpu" and _cpu_has_bf16():
-        return torch.bfloat16
     return None
-
-
-def _cpu_has_bf16() -> bool:
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
 
 
 def learning_rate(options: TrainOptions, step: int, fraction: float) -> float:
