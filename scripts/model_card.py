@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=Path(__file__).resolve().parents[1] / "models" / "default")
     parser.add_argument("--eval", type=Path, required=True)
     parser.add_argument("--bench", type=Path, required=True)
+    parser.add_argument("--training-note", default="", help="a sentence on anything unusual in the run")
     args = parser.parse_args()
 
     from lstm_tui import SamplingConfig, load_model
@@ -70,7 +71,7 @@ def main() -> None:
         f"`scripts/train_default.sh` (the exact command): AdamW, lr {recipe.get('lr')}, "
         f"{recipe.get('warmup_steps')} warmup steps then cosine decay, batch {recipe.get('batch_size')} x "
         f"{recipe.get('seq_len')} tokens, gradient clip {recipe.get('clip')}, weight decay "
-        f"{recipe.get('weight_decay')}, bf16 autocast on the CPU.",
+        f"{recipe.get('weight_decay')}, float32 on the CPU. {args.training_note}".rstrip(),
         f"Budget {card['budget']}: {card['steps']:,} steps, {card['tokens_seen']:,} tokens seen, "
         f"{card['train_seconds'] / 3600:.1f} h of training time on a shared 2-core x86-64 CPU "
         f"({card['device']}, one thread).",
