@@ -142,6 +142,10 @@ def run_train(args: argparse.Namespace) -> int:
         if args.events:
             reporter({"event": "error", "message": str(exc)})
         raise
+    except Exception as exc:  # a bug: the reader still learns why the run ended
+        if args.events:
+            reporter({"event": "error", "message": f"internal error: {type(exc).__name__}: {exc}"})
+        raise
     if result["stopped"]:
         command = ["lstm-tui", "train", "--name", options.name, "--resume"]
         message = f"stopped; checkpoint saved. Resume with: {shlex.join(command)}"

@@ -214,7 +214,9 @@ class TrainingRun:
         self.progress = Progress(**state["progress"])
         carry = state.get("carry")
         if carry is not None and not self.dist.enabled:  # the saved state is rank 0's rows only
-            self.carry = (carry[0].to(self.device), carry[1].to(self.device))
+            # As float32: a state saved under autocast may be bf16, which the LSTM
+            # refuses beside float32 inputs.
+            self.carry = (carry[0].to(self.device, torch.float32), carry[1].to(self.device, torch.float32))
         torch.set_rng_state(state["rng"]["torch"])
         if self.device.type == "cuda" and state["rng"].get("cuda"):
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])

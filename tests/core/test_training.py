@@ -187,3 +187,13 @@ def test_empty_folder_is_an_error(tmp_path):
     empty.mkdir()
     with pytest.raises(DataError, match="no usable text"):
         TrainingRun(options(tmp_path, empty), lambda e: None, device="cpu").run()
+
+
+def test_resume_in_another_precision(tmp_path, tiny_corpus):
+    from dataclasses import replace
+
+    opts = options(tmp_path, tiny_corpus, precision="bf16", steps=8, eval_every=100)
+    events = []
+    TrainingRun(opts, events.append, should_stop=lambda: _step(events) >= 3, device="cpu").run()
+    done = TrainingRun(replace(opts, precision="fp32"), lambda e: None, device="cpu", resume=True).run()
+    assert done["steps"] == 8 and not done["stopped"]
