@@ -170,7 +170,9 @@ class GhostTextEditor(TextArea):
     def _schedule(self) -> None:
         self._stop_timer()
         if self.auto_suggest and self._at_line_end():
-            self._timer = self.set_timer(self.debounce, lambda: self.request_suggestion(auto=True))
+            # A zero-length Textual timer never fires (it divides by its interval): 1 ms.
+            delay = max(self.debounce, 0.001)
+            self._timer = self.set_timer(delay, lambda: self.request_suggestion(auto=True))
 
     def _text_changed(self) -> None:
         """Any edit that was not the predicted text: the ghost is stale."""

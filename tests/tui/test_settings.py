@@ -1,0 +1,33 @@
+"""User settings as TOML: round trip, bad values fall back alone."""
+
+from __future__ import annotations
+
+import tomllib
+
+from lstm_tui.core.config import PRESETS
+from lstm_tui.settings import Settings, dumps, load_settings, save_settings, settings_path
+
+
+def test_roundtrip():
+    s = Settings(sampling=PRESETS["creative"].replace(seed=7), preset="creative", debounce_ms=120,
+                 auto_suggest=False, theme="nord", model="mine")
+    save_settings(s)
+    assert settings_path().exists()
+    assert load_settings() == s
+    tomllib.loads(dumps(Settings()))  # the defaults (seed None) are valid TOML too
+
+
+def test_missing_or_broken_file_gives_defaults():
+    assert load_settings() == Settings()
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    settings_path().write_text("this is = = not toml")
+    assert load_settings() == Settings()
+
+
+def test_one_bad_value_keeps_its_default():
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    settings_path().write_text('debounce_ms = "soon"\n[sampling]\ntemperature = -3\ntop_k = 7\n')
+    s = load_settings()
+    assert s.debounce_ms == Settings().debounce_ms
+    assert s.sampling.temperature == Settings().sampling.temperature
+    assert s.sampling.top_k == 7
