@@ -35,8 +35,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     o = p.add_argument_group("optimisation")
     o.add_argument("--batch-size", type=int, default=32)
     o.add_argument("--seq-len", type=int, default=64, help="truncated BPTT window in tokens")
-    o.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 2e-3, 5e-4 to fine-tune)")
-    o.add_argument("--warmup-steps", type=int, default=200)
+    o.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 5e-3, 5e-4 to fine-tune)")
+    o.add_argument("--warmup-steps", type=int, default=100)
     o.add_argument("--val-fraction", type=float, default=0.1, help="share of the text held out (default: 0.1)")
     o.add_argument("--val", dest="val_paths", nargs="+", default=[], metavar="PATH",
                    help="validation files (instead of --val-fraction)")
@@ -71,7 +71,7 @@ def options_from_args(args: argparse.Namespace):
         raise LstmTuiError(f"{output}: a model named {name!r} exists; use --force to replace it "
                            "or --resume to continue its run")
     from_model = str(paths.resolve_model(args.from_model)) if args.from_model else None
-    lr = args.lr if args.lr is not None else (5e-4 if from_model else 2e-3)
+    lr = args.lr if args.lr is not None else (5e-4 if from_model else 5e-3)
     if not from_model:
         from .core.config import ModelConfig
 

@@ -37,10 +37,10 @@ class LSTMLanguageModel(nn.Module):
         self._init_weights()
 
     def _init_weights(self) -> None:
-        nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
+        nn.init.uniform_(self.embedding.weight, -0.1, 0.1)
         nn.init.zeros_(self.decoder.bias)
         if not self.config.tie_weights:
-            nn.init.uniform_(self.decoder.weight, -0.05, 0.05)
+            nn.init.uniform_(self.decoder.weight, -0.1, 0.1)
         for name, param in self.lstm.named_parameters():
             if name.startswith("bias"):
                 nn.init.zeros_(param)

@@ -32,9 +32,9 @@ class TrainOptions:
     tie_weights: bool = True
     batch_size: int = 32  # rows per step (per process under torchrun)
     seq_len: int = 64  # truncated BPTT window
-    lr: float = 2e-3  # peak learning rate
+    lr: float = 5e-3  # peak learning rate
     min_lr_ratio: float = 0.1  # the cosine decays to lr * this
-    warmup_steps: int = 200
+    warmup_steps: int = 100
     weight_decay: float = 0.01
     clip: float = 1.0  # max gradient norm
     val_fraction: float = 0.1
