@@ -58,6 +58,7 @@ def test_foreign_file_is_a_bundle_error(tmp_path):
 def test_control_ids_decode_to_nothing(tiny_tokenizer):
     assert tiny_tokenizer.bos_id in tiny_tokenizer.control_ids
     assert tiny_tokenizer.decode([tiny_tokenizer.bos_id]) == ""
+    assert tiny_tokenizer.decode([tiny_tokenizer.start_id]) == "\n"  # what contexts start with
 
 
 def test_too_many_characters_for_vocab_is_a_clear_error():
@@ -65,4 +66,3 @@ def test_too_many_characters_for_vocab_is_a_clear_error():
     with pytest.raises(DataError, match="too many distinct characters .* raise --vocab-size"):
         train_tokenizer([text], vocab_size=400)
     assert train_tokenizer([text], vocab_size=1200).vocab_size > 600
-    assert tiny_tokenizer.decode([tiny_tokenizer.start_id]) == "\n"
