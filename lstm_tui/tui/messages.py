@@ -7,7 +7,7 @@ newest, since each carries the whole text so far (see ``can_replace``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -59,18 +59,3 @@ class ModelFailed(Message):
         super().__init__()
         self.spec = spec
         self.error = error
-
-
-class TrainingEvent(Message):
-    """One JSON event from the training child (see ``lstm-tui train --events jsonl``)."""
-
-    def __init__(self, event: dict[str, Any]) -> None:
-        super().__init__()
-        self.event = event
-
-
-class TrainingExited(Message):
-    def __init__(self, returncode: int, stderr_tail: str) -> None:
-        super().__init__()
-        self.returncode = returncode
-        self.stderr_tail = stderr_tail

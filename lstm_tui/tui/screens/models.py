@@ -1,0 +1,183 @@
+"""ModelsScreen: the shipped default and your models, with their card facts;
+switch to one, rename or delete it (the shipped default cannot be deleted)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from .dialogs import TextPromptScreen, confirm
+
+if TYPE_CHECKING:
+    from ...catalog import ModelEntry
+    from ..app import LstmTuiApp
+
+Lister = Callable[[], "list[ModelEntry]"]
+
+
+def _catalog_lister() -> list[ModelEntry]:
+    from ...catalog import list_models  # reads bundles' JSON; imports torch, so in a thread
+
+    return list_models()
+
+
+class ModelsScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Editor", id="back"),
+        Binding("enter", "switch", "Write with it", id="switch_model"),
+        Binding("r", "rename", "Rename", id="rename_model"),
+        Binding("d,delete", "delete", "Delete", id="delete_model"),
+    ]
+
+    app: LstmTuiApp
+
+    def __init__(self, lister: Lister | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lister = lister or _catalog_lister
+        self.entries: list[ModelEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Models", classes="section-title")
+        table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="models-table")
+        table.add_columns(" ", "Name", "Kind", "Val bpb", "Params", "Size", "Created", "Parent", "Trained on")
+        yield table
+        yield Static("Loading\u2026", id="model-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.refresh_list()
+
+    @work(thread=True, exclusive=True, group="models", exit_on_error=False)
+    def refresh_list(self) -> None:
+        try:
+            entries = self.lister()
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, f"Could not list models: {exc}", severity="error")
+            entries = []
+        self.app.call_from_thread(self.show_entries, entries)
+
+    def _is_current(self, entry: ModelEntry) -> bool:
+        lm = self.app.lm
+        return bool(lm and lm.path and Path(lm.path).resolve() == entry.path.resolve())
+
+    def show_entries(self, entries: list[ModelEntry]) -> None:
+        self.entries = entries
+        table = self.query_one(DataTable)
+        table.clear()
+        for e in entries:
+            mark = Text("\u25cf", style="green") if self._is_current(e) else Text("")
+            name = Text(e.name, style="red" if e.error else "bold")
+            table.add_row(mark, name, e.kind, e.fmt_bpb(), e.fmt_params(), e.fmt_size(), e.created,
+                          e.parent or "-", e.trained_on or "-", key=e.name)
+        if not entries:
+            self.query_one("#model-detail", Static).update(
+                "No models yet. Train one on your own writing with F3.")
+        else:
+            self._show_detail(table.cursor_row)
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_switch()
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
+
+    def _show_detail(self, row: int) -> None:
+        entry = self.current()
+        if entry is None:
+            return
+        lines = [f"{entry.name}  ({entry.kind})  {entry.path}"]
+        if entry.error:
+            lines.append(f"cannot be loaded: {entry.error}")
+        cfg = entry.config
+        if cfg:
+            lines.append(f"{cfg.get('num_layers', '?')} LSTM layers of {cfg.get('hidden_dim', '?')}, "
+                         f"vocabulary {cfg.get('vocab_size', '?')}")
+        if entry.card.get("parent_val_bits_per_byte") is not None:
+            lines.append(f"parent's validation: {entry.card['parent_val_bits_per_byte']:.3f} bits/byte")
+        lines.append("Enter writes with it; r renames; d deletes.")
+        self.query_one("#model-detail", Static).update("\n".join(lines))
+
+    def current(self) -> ModelEntry | None:
+        table = self.query_one(DataTable)
+        if not self.entries or table.cursor_row is None or table.cursor_row >= len(self.entries):
+            return None
+        return self.entries[table.cursor_row]
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.switch_to_editor()
+
+    def action_switch(self) -> None:
+        entry = self.current()
+        if entry is None:
+            return
+        if entry.error:
+            self.notify(entry.error, title="This model cannot be loaded", severity="error")
+            return
+        self.app.switch_model(entry.name if entry.kind == "user" else "default")
+        self.app.switch_to_editor()
+
+    @work(exclusive=True, group="models-edit")
+    async def action_rename(self) -> None:
+        entry = self.current()
+        if entry is None:
+            return
+        if entry.kind != "user":
+            self.notify("The shipped default model cannot be renamed.", severity="warning")
+            return
+        new = await self.app.push_screen_wait(TextPromptScreen(f"Rename {entry.name} to", entry.name))
+        if not new or new == entry.name:
+            return
+        from ...catalog import rename_model
+        from ...core.errors import LstmTuiError
+
+        try:
+            rename_model(entry.name, new)
+        except (LstmTuiError, ValueError, OSError) as exc:
+            self.notify(str(exc), title="Not renamed", severity="error")
+            return
+        if self.app.settings.model == entry.name:
+            self.app.update_settings(model=new)
+        self.notify(f"Renamed {entry.name} to {new}.")
+        self.refresh_list()
+
+    @work(exclusive=True, group="models-edit")
+    async def action_delete(self) -> None:
+        entry = self.current()
+        if entry is None:
+            return
+        if entry.kind != "user":
+            self.notify("The shipped default model cannot be deleted.", severity="warning")
+            return
+        if self._is_current(entry):
+            self.notify("This model is in use; switch to another one first.", severity="warning")
+            return
+        answer = await self.app.push_screen_wait(confirm(
+            "Delete model?", f"Delete {entry.name} ({entry.fmt_size()}) from {entry.path}? "
+            "This cannot be undone.", yes="Delete", danger=True))
+        if answer != "yes":
+            return
+        from ...catalog import delete_model
+        from ...core.errors import LstmTuiError
+
+        try:
+            delete_model(entry.name)
+        except (LstmTuiError, OSError) as exc:
+            self.notify(str(exc), title="Not deleted", severity="error")
+            return
+        if self.app.settings.model == entry.name:
+            self.app.update_settings(model=None)
+        self.notify(f"Deleted {entry.name}.")
+        self.refresh_list()

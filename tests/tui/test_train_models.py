@@ -1,0 +1,104 @@
+"""The training panel runs a real child process; the models screen lists and manages bundles."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lstm_tui import paths
+from lstm_tui.tui.screens.models import ModelsScreen
+from lstm_tui.tui.screens.train import TrainScreen
+from lstm_tui.tui.training_child import TrainRequest
+
+from .conftest import settle
+
+SMALL = "--batch-size 4 --seq-len 32"
+
+
+def test_request_arguments():
+    r = TrainRequest(("/a", "/b"), "mine", "/models/x", "steps", 3.0, ("--seq-len", "32"))
+    assert r.arguments() == ["/a", "/b", "--name", "mine", "--from", "/models/x", "--steps", "3",
+                             "--seq-len", "32"]
+    assert TrainRequest((), "mine", resume=True).arguments() == ["--name", "mine", "--resume"]
+
+
+async def fill_training_form(pilot, corpus: Path, name: str, kind: str, budget: str) -> TrainScreen:
+    await pilot.press("f3")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, TrainScreen)
+    screen.add_path(str(corpus))
+    screen.query_one("#train-name").value = name
+    screen.query_one("#train-budget").value = budget
+    screen.query_one("#train-budget-kind").value = kind
+    screen.query_one("#train-extra").value = SMALL
+    await pilot.pause()
+    return screen
+
+
+async def test_training_runs_to_completion_and_the_model_is_selectable(make_app, tiny_corpus):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await fill_training_form(pilot, tiny_corpus, "tuned", "steps", "3")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert screen.state == "done", screen.query_one("#train-log").lines
+        assert (paths.user_models_dir() / "tuned" / "config.json").exists()
+        assert screen.vals and screen.losses
+        await pilot.press("f9")  # write with the new model
+        await settle(pilot)
+        assert app.screen is app.editor_screen
+        assert app.lm.name == "tuned"
+        assert app.settings.model == str(paths.user_models_dir() / "tuned")
+        await pilot.press("f4")
+        await settle(pilot)
+        models = app.screen
+        assert isinstance(models, ModelsScreen)
+        names = [e.name for e in models.entries]
+        assert "tuned" in names
+
+
+@pytest.mark.slow
+async def test_cancel_leaves_a_resumable_checkpoint(make_app, tiny_corpus):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await fill_training_form(pilot, tiny_corpus, "stopme", "minutes", "5")
+        await pilot.press("f5")
+        while not screen.losses:  # wait for the first progress event
+            await pilot.pause(0.05)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert screen.state == "stopped"
+        assert (paths.runs_dir() / "stopme" / "checkpoint.pt").exists()
+        assert str(screen.query_one("#start").label).startswith("Resume")
+
+
+async def test_models_screen_rename_and_delete(make_app, tiny_bundle):
+    for name in ("alpha", "beta"):
+        shutil.copytree(tiny_bundle, paths.user_models_dir() / name)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        users = lambda: [e.name for e in screen.entries if e.kind == "user"]  # noqa: E731
+        assert users() == ["alpha", "beta"]
+        screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index("alpha"))
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one("Input").value = "gamma"
+        await pilot.press("enter")
+        await pilot.pause()
+        await settle(pilot)
+        assert (paths.user_models_dir() / "gamma").is_dir()
+        assert users() == ["beta", "gamma"]
+        screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index("beta"))
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.click("#choice-yes")
+        await pilot.pause()
+        await settle(pilot)
+        assert not (paths.user_models_dir() / "beta").exists()
+        assert users() == ["gamma"]
