@@ -81,6 +81,8 @@ async def test_ctrl_s_saves_the_file(make_app, tmp_path: Path):
         editor.insert("Once upon a time")
         await pilot.press("escape")
         assert app.editor_screen.modified
+        info = app.editor_screen.status.info
+        assert (info.modified, info.words, info.chars, info.document) == (True, 4, 16, "story.txt")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert target.read_text(encoding="utf-8") == "Once upon a time"

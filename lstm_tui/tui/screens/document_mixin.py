@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import work
 from textual.widgets import TextArea
 
 from ..documents import DocumentError, Recovery, RecoveryStore, read_document, write_document
@@ -65,11 +65,12 @@ class DocumentMixin:
     def _update_doc_status(self) -> None:
         text = self.editor.text
         name = self.doc_path.name if self.doc_path else "untitled"
-        self.status.set(document=name, modified=text != self.saved_text, words=len(text.split()),
-                        chars=len(text))
+        new = self.doc_path is None or not self.doc_path.exists()
+        self.status.set(document=name, modified=text != self.saved_text, new=new,
+                        words=len(text.split()), chars=len(text))
 
-    @on(TextArea.Changed)
-    def _text_changed(self, event: TextArea.Changed) -> None:
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        # A plain name, not @on: the decorator needs a MessagePump class, not a mixin.
         self._update_doc_status()
 
     # -- saving ---------------------------------------------------------------------------

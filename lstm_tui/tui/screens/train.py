@@ -75,7 +75,7 @@ class TrainScreen(Screen):
                 tree.root.set_label(self.root.name or str(self.root))
                 yield tree
                 with Horizontal(classes="path-row"):
-                    yield Input(placeholder="a file or folder path", id="train-path")
+                    yield Input(placeholder="a file or folder path, then Enter", id="train-path", compact=True)
                     yield Button("Add", id="add-path", compact=True)
                 yield Label("Selected (Delete removes):")
                 yield OptionList(id="train-selected")
@@ -124,7 +124,15 @@ class TrainScreen(Screen):
         text = str(path.resolve())
         if text not in self.selected:
             self.selected.append(text)
-            self.query_one("#train-selected", OptionList).add_option(text)
+            self.query_one("#train-selected", OptionList).add_option(self._display(path.resolve()))
+
+    def _display(self, path: Path) -> str:
+        """Short: relative to the tree's folder when inside it, else with ~ for home."""
+        root = self.root.resolve()
+        if path.is_relative_to(root):
+            return str(Path(root.name) / path.relative_to(root))
+        home = Path.home()
+        return "~/" + str(path.relative_to(home)) if path.is_relative_to(home) else str(path)
 
     @on(DirectoryTree.FileSelected)
     @on(DirectoryTree.DirectorySelected)

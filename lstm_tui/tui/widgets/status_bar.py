@@ -12,6 +12,7 @@ from textual.widgets import Static
 class StatusInfo:
     document: str = "untitled"  # file name shown
     modified: bool = False
+    new: bool = False  # the file does not exist yet (created on first save)
     words: int = 0
     chars: int = 0
     model: str = "loading model\u2026"  # name, or what is happening to it
@@ -46,7 +47,10 @@ class StatusBar(Static):
         i = self.info
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(i.document, style="bold")
-        text.append(" \u25cf modified" if i.modified else " saved", style="yellow" if i.modified else "green")
+        if i.modified:
+            text.append(" \u25cf modified", style="yellow")
+        else:
+            text.append(" new file" if i.new else " saved", style="green")
         text.append(f"  {i.words:,} words {i.chars:,} chars")
         text.append("  \u2502  ")
         text.append(i.model, style="bold")

@@ -1,0 +1,98 @@
+"""Startup, model loading, the help screen and the command palette."""
+
+from __future__ import annotations
+
+import threading
+
+from lstm_tui.tui.screens.help import HelpScreen
+from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+from .conftest import settle
+
+
+async def test_editor_is_typeable_while_the_model_loads(make_app, tiny_lm):
+    release = threading.Event()
+
+    def slow_loader(spec):
+        release.wait(10)
+        return tiny_lm
+
+    app = make_app(model_loader=slow_loader)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("H", "i")
+        assert app.query_one(GhostTextEditor).text == "Hi"
+        assert "loading model" in app.editor_screen.status.info.model
+        release.set()
+        await settle(pilot)
+        assert app.lm is tiny_lm
+        assert app.editor_screen.status.info.model == "tiny"
+
+
+async def test_a_model_that_fails_to_load_is_reported(make_app):
+    def broken(spec):
+        from lstm_tui.core.errors import BundleError
+
+        raise BundleError("models/default/config.json: missing")
+
+    app = make_app(model_loader=broken)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert "no model" in app.editor_screen.status.info.model
+        assert any("config.json: missing" in str(n.message) for n in app._notifications)
+        await pilot.press("x")  # still a working editor
+        assert app.query_one(GhostTextEditor).text == "x"
+
+
+async def test_help_screen_opens_and_closes(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert app.screen is app.editor_screen
+
+
+async def test_palette_lists_every_action(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+    for title in ("Accept suggestion", "Accept next word", "Dismiss suggestion", "Next alternative",
+                  "Previous alternative", "Suggest now", "Toggle automatic suggestions", "Sampling panel",
+                  "Preset: creative", "Save", "Save as", "Open file", "Train a model", "Models", "Help",
+                  "Quit", "Theme"):
+        assert any(t.startswith(title) for t in titles), title
+
+
+async def test_alternatives_cycle(make_app, settings):
+    from lstm_tui.core.config import SamplingConfig
+
+    config = SamplingConfig(temperature=1.0, top_k=0, max_tokens=6, num_alternatives=4, seed=3)
+    app = make_app(settings=settings.replace(sampling=config))
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("The mornin")
+        await pilot.press("g")
+        await settle(pilot)
+        first = editor.ghost
+        index, count = app.editor_screen.status.info.alternative
+        assert count > 1 and index == 0
+        await pilot.press("ctrl+n")
+        assert editor.ghost != first
+        assert app.editor_screen.status.info.alternative == (1, count)
+        await pilot.press("ctrl+b")
+        assert editor.ghost == first
+
+
+async def test_toggle_auto_suggestions(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+t")
+        assert app.settings.auto_suggest is False
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("The mornin")
+        await pilot.press("g")
+        await settle(pilot)
+        assert editor.ghost == ""
+        await pilot.press("ctrl+g")  # on demand still works
+        await settle(pilot)
+        assert editor.ghost
