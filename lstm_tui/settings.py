@@ -24,7 +24,8 @@ SETTINGS_FILE = "settings.toml"
 class Settings:
     sampling: SamplingConfig = field(default_factory=SamplingConfig)  # the next suggestion's config
     preset: str = "balanced"  # the preset last chosen, or "custom" after an edit
-    debounce_ms: int = 60  # pause in typing before a suggestion is requested
+    debounce_ms: int = 0  # pause in typing before a suggestion is requested (0: at once; a
+    # request costs only the new tokens and a stale stream stops within a token)
     auto_suggest: bool = True  # suggest while typing; off: only on request
     theme: str = "textual-dark"  # a Textual theme name
     model: str | None = None  # the model last switched to (a name or folder); None: default

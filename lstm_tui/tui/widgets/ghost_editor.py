@@ -35,6 +35,8 @@ class GhostTextEditor(TextArea):
     ]
 
     _editing = False  # inside edit(): cursor moves are the edit's own
+    _state: tuple[bool, int, int, bool] = (False, 0, 0, False)  # last GhostChanged sent
+    _bound: tuple[bool, bool] = (False, False)  # (ghost shown, alternatives) for check_action
     _anchor: tuple[int, int] | None = None  # where the ghost sits (class default: set before __init__)
 
     class SuggestionRequested(Message):
@@ -93,9 +95,14 @@ class GhostTextEditor(TextArea):
         # drawn; a return mark says more follows (Tab still takes all of it).
         self.suggestion = first + ("\u23ce" if newline else "")
         options = self._options()
-        self.post_message(self.GhostChanged(bool(ghost), self._alt_index % max(len(options), 1),
-                                            len(options), self.pending))
-        self.refresh_bindings()
+        state = (bool(ghost), self._alt_index % max(len(options), 1), len(options), self.pending)
+        if state != self._state:
+            self._state = state
+            self.post_message(self.GhostChanged(*state))
+            # Only when what the keys can do changes: it makes the Footer recompose.
+            if state[0] != self._bound[0] or (state[2] > 1) != self._bound[1]:
+                self._bound = (state[0], state[2] > 1)
+                self.refresh_bindings()
 
     def _clear(self) -> None:
         self._stream, self._typed, self._alternatives, self._alt_index = "", "", [], 0
@@ -158,8 +165,11 @@ class GhostTextEditor(TextArea):
         self.pending = True
         self._clear()
         self._anchor = self.cursor_location
-        self.post_message(self.SuggestionRequested(self.request_id, context, auto))
         self._render_ghost()
+        # Straight to the screen that owns the model: bubbling up through each parent's
+        # message queue costs a few event-loop turns, which is most of the latency budget.
+        target = self.screen if self.is_attached else self
+        target.post_message(self.SuggestionRequested(self.request_id, context, auto))
         return True
 
     def _stop_timer(self) -> None:
@@ -170,9 +180,10 @@ class GhostTextEditor(TextArea):
     def _schedule(self) -> None:
         self._stop_timer()
         if self.auto_suggest and self._at_line_end():
-            # A zero-length Textual timer never fires (it divides by its interval): 1 ms.
-            delay = max(self.debounce, 0.001)
-            self._timer = self.set_timer(delay, lambda: self.request_suggestion(auto=True))
+            if self.debounce <= 0:
+                self.request_suggestion(auto=True)
+            else:
+                self._timer = self.set_timer(self.debounce, lambda: self.request_suggestion(auto=True))
 
     def _text_changed(self) -> None:
         """Any edit that was not the predicted text: the ghost is stale."""

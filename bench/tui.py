@@ -1,0 +1,194 @@
+"""TUI speed, driven by Textual's Pilot; prints one JSON object.
+
+    python bench/tui.py [--keystrokes 40] [--no-training]
+
+- editable_seconds / model_ready_seconds: a fresh process from before the first
+  lstm_tui import to the editor mounted and focused, and to the model loaded
+  (the default bundle, or random weights of the default size if it is missing).
+- ghost_*: keystroke to the first ghost character set in the TextArea (drawn on the
+  next frame), with debounce 0 (the pipeline itself) and with the default debounce.
+- keystroke_*: keystroke to the character in the document, idle and while a
+  training child process runs.
+User folders point at a temporary directory: nothing of yours is read or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STARTUP_CHILD = r"""
+import time, sys
+t0 = time.perf_counter()
+import asyncio
+from lstm_tui.tui.app import LstmTuiApp
+
+async def main():
+    app = LstmTuiApp(persist_settings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+        while not (app.screen.query(GhostTextEditor) and app.query_one(GhostTextEditor).has_focus):
+            await pilot.pause(0.002)
+        editable = time.perf_counter() - t0
+        while app.lm is None and not app.model_state.startswith("no model"):
+            await pilot.pause(0.005)
+        ready = time.perf_counter() - t0
+        print(editable, ready, app.lm.name if app.lm else app.model_state)
+
+asyncio.run(main())
+"""
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _summary(prefix: str, seconds: list[float]) -> dict[str, float]:
+    ms = [s * 1000 for s in seconds]
+    return {f"{prefix}_p50_ms": round(statistics.median(ms), 2), f"{prefix}_p95_ms": round(_pct(ms, 0.95), 2),
+            f"{prefix}_max_ms": round(max(ms), 2), f"{prefix}_n": len(ms)}
+
+
+def startup(runs: int) -> dict[str, object]:
+    editable, ready, model = [], [], ""
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", STARTUP_CHILD], capture_output=True, text=True, check=True)
+        e, r, model = out.stdout.split(maxsplit=2)
+        editable.append(float(e))
+        ready.append(float(r))
+    return {"editable_seconds": round(statistics.median(editable), 3),
+            "model_ready_seconds": round(statistics.median(ready), 3), "startup_runs": runs,
+            "startup_model": model.strip()}
+
+
+def load_lm():
+    from lstm_tui.api import load_model
+    from lstm_tui.core.errors import LstmTuiError
+
+    try:
+        return load_model(None, device="cpu")
+    except LstmTuiError:
+        from lstm_tui.benchmark import random_model
+
+        return random_model("cpu")
+
+
+async def ghost_latency(lm, keystrokes: int, debounce_ms: int) -> list[float]:
+    from lstm_tui.benchmark import typing_text
+    from lstm_tui.core.config import SamplingConfig
+    from lstm_tui.settings import Settings
+    from lstm_tui.tui.app import LstmTuiApp
+    from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+    settings = Settings(sampling=SamplingConfig(max_tokens=12, seed=0), debounce_ms=debounce_ms)
+    app = LstmTuiApp(lm=lm, settings=settings, persist_settings=False)
+    text = typing_text(1000 + keystrokes)
+    times: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        shown: list[float] = []
+        editor.watch(editor, "suggestion", lambda value: shown.append(time.perf_counter()) if value else None,
+                     init=False)
+        editor.insert(text[:1000])
+        for char in text[1000:1000 + keystrokes]:
+            await pilot.press("escape")
+            await app.workers.wait_for_complete()
+            shown.clear()
+            started = time.perf_counter()
+            await pilot.press({" ": "space", "\n": "enter"}.get(char, char))
+            deadline = started + 3
+            while not shown and time.perf_counter() < deadline:
+                await asyncio.sleep(0.001)
+            if shown:
+                times.append(shown[0] - started)
+    return times
+
+
+async def keystroke_latency(lm, keystrokes: int, training: bool) -> tuple[list[float], str]:
+    from lstm_tui.benchmark import PASSAGE, typing_text
+    from lstm_tui.settings import Settings
+    from lstm_tui.tui.app import LstmTuiApp
+    from lstm_tui.tui.training_child import TrainingChild, TrainRequest
+    from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+    app = LstmTuiApp(lm=lm, settings=Settings(), persist_settings=False)
+    child = None
+    note = "idle"
+    times: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        if training:
+            corpus = Path(tempfile.mkdtemp()) / "corpus.txt"
+            corpus.write_text(PASSAGE * 200, encoding="utf-8")
+            child = TrainingChild(TrainRequest((str(corpus),), "bench-run", "default", "minutes", 3.0,
+                                               ("--batch-size", "16", "--force")))
+            await child.start()
+            events = child.events()
+            async for event in events:  # wait until it is really training
+                if event["event"] in ("progress", "error"):
+                    note = f"training child running ({event['event']})"
+                    break
+        editor = app.query_one(GhostTextEditor)
+        edited: list[float] = []
+        original = editor.edit
+
+        def timed_edit(edit):
+            result = original(edit)
+            edited.append(time.perf_counter())
+            return result
+
+        editor.edit = timed_edit  # type: ignore[method-assign]
+        for char in typing_text(keystrokes):
+            edited.clear()
+            started = time.perf_counter()
+            await pilot.press({" ": "space", "\n": "enter"}.get(char, char))
+            if edited:
+                times.append(edited[0] - started)
+        if child is not None:
+            child.cancel()
+            async for _ in events:
+                pass
+            await child.wait()
+    return times, note
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keystrokes", type=int, default=40)
+    parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--no-training", action="store_true", help="skip the run with a training child")
+    args = parser.parse_args()
+    home = tempfile.mkdtemp(prefix="lstm-tui-bench-")
+    for kind in ("DATA", "CONFIG", "CACHE"):
+        os.environ[f"XDG_{kind}_HOME"] = os.path.join(home, kind.lower())
+    result: dict[str, object] = {"cpu_count": os.cpu_count(), "load_average": os.getloadavg()[0]}
+    result.update(startup(args.startup_runs))
+    lm = load_lm()
+    result.update({"model": lm.name, "device": lm.device.type,
+                   "parameters": lm.bundle.model.num_parameters()})
+    from lstm_tui.settings import Settings
+
+    result.update(_summary("ghost_debounce0", asyncio.run(ghost_latency(lm, args.keystrokes, 0))))
+    default = Settings().debounce_ms
+    result[f"ghost_debounce{default}_note"] = "includes the debounce"
+    result.update(_summary(f"ghost_debounce{default}", asyncio.run(ghost_latency(lm, args.keystrokes, default))))
+    idle, _ = asyncio.run(keystroke_latency(lm, args.keystrokes, training=False))
+    result.update(_summary("keystroke_idle", idle))
+    if not args.no_training:
+        busy, note = asyncio.run(keystroke_latency(lm, args.keystrokes, training=True))
+        result.update(_summary("keystroke_training", busy))
+        result["keystroke_training_note"] = note
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
