@@ -96,3 +96,12 @@ async def test_toggle_auto_suggestions(make_app):
         await pilot.press("ctrl+g")  # on demand still works
         await settle(pilot)
         assert editor.ghost
+
+
+def test_the_tui_does_not_import_torch_until_the_model_loads():
+    import subprocess
+    import sys
+
+    code = "import sys, lstm_tui.tui.app; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
