@@ -19,6 +19,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .atomic import fsync_dir
 from .config import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, ModelConfig
 from .errors import BundleError
 from .model import LSTMLanguageModel
@@ -189,24 +190,11 @@ def _restore_interrupted(folder: Path) -> None:
         os.replace(leftovers[-1], folder)
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return  # not possible on every platform
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _replace_dir(src: Path, dst: Path) -> None:
     """Move ``src`` to ``dst``; an existing ``dst`` is swapped out and removed only after."""
     if not dst.exists():
         os.replace(src, dst)
-        _fsync_dir(dst.parent)
+        fsync_dir(dst.parent)
         return
     old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
     os.replace(dst, old)
@@ -215,5 +203,5 @@ def _replace_dir(src: Path, dst: Path) -> None:
     except BaseException:
         os.replace(old, dst)
         raise
-    _fsync_dir(dst.parent)
+    fsync_dir(dst.parent)
     shutil.rmtree(old, ignore_errors=True)

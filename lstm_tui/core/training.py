@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .atomic import atomic_write_text
 from .batches import BatchStream
 from .bundle import Bundle, load_bundle, save_bundle
 from .config import ModelConfig, SamplingConfig
@@ -149,8 +150,12 @@ class TrainingRun:
             self.net = DistributedDataParallel(self.model, device_ids=ids)
         self.amp_dtype = autocast_dtype(self.options.precision, self.device)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
-        self.batches = BatchStream(self.data.train, self.options.batch_size, self.options.seq_len,
-                                   self.dist.rank, self.dist.world)
+        o = self.options
+        # A few KB of text cannot fill 32 rows of 64 tokens: use fewer rows, and say so.
+        rows = max(1, min(o.batch_size, len(self.data.train) // ((o.seq_len + 1) * self.dist.world)))
+        if rows < o.batch_size:
+            self.emit("status", message=f"little text: batch size lowered from {o.batch_size} to {rows}")
+        self.batches = BatchStream(self.data.train, rows, o.seq_len, self.dist.rank, self.dist.world)
         self.progress = Progress()
         self.carry: tuple[torch.Tensor, torch.Tensor] | None = None  # LSTM state between batches
         self.last_eval_step = -1
@@ -191,9 +196,7 @@ class TrainingRun:
         """run.json: the options of this run, so ``--resume`` repeats them exactly."""
         if self.dist.main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            tmp = self.run_dir / "run.json.tmp"
-            tmp.write_text(json.dumps(asdict(self.options), indent=2))
-            os.replace(tmp, self.run_dir / RUN_FILE)
+            atomic_write_text(self.run_dir / RUN_FILE, json.dumps(asdict(self.options), indent=2))
 
     def load_checkpoint(self) -> None:
         try:
@@ -339,7 +342,7 @@ class TrainingRun:
         model.train()
         last_eval = p.seconds
         window_tokens, window_start = 0, time.perf_counter()
-        rows = o.batch_size
+        rows = self.batches.rows
         while True:
             # One collective per step: every rank must take the same branch, or one
             # waits at a barrier forever.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..settings import atomic_write_text
+from ..core.atomic import atomic_write_text
 
 BINARY_SNIFF = 8192  # bytes looked at for a NUL, the mark of a binary file
 

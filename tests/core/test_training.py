@@ -80,11 +80,18 @@ def test_no_usable_text_is_an_error_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_too_little_text_for_batch_is_clear(tmp_path):
+def test_little_text_lowers_the_batch_and_none_is_clear(tmp_path):
     small = tmp_path / "s.txt"
-    small.write_text("tiny. " * 30)
-    with pytest.raises(DataError, match="lower --batch-size"):
-        TrainingRun(options(tmp_path, small, batch_size=64, seq_len=64), lambda e: None, device="cpu").run()
+    small.write_text("tiny text, a few words. " * 20)
+    events = []
+    result = TrainingRun(options(tmp_path, small, batch_size=64, seq_len=16, steps=2, vocab_size=300),
+                         events.append, device="cpu").run()
+    assert result["steps"] == 2
+    assert any("batch size lowered" in e.get("message", "") for e in events)
+    tiny = tmp_path / "t.txt"
+    tiny.write_text("a b")
+    with pytest.raises(DataError):
+        TrainingRun(options(tmp_path / "x", tiny, seq_len=64), lambda e: None, device="cpu").run()
 
 
 def test_learning_rate_schedule():
