@@ -42,6 +42,7 @@ def main() -> None:
                               max_tokens=40, seed=7)
     samples = [(p, lm.complete(p, sampling).text) for p in PROMPTS]
     recipe = card.get("recipe", {})
+    budget = ", ".join(f"{value:g} {key}" for key, value in card["budget"].items())
     size_mb = (args.model / "model.safetensors").stat().st_size / 1e6
     lines = [
         "# lstm-tui default model",
@@ -72,9 +73,8 @@ def main() -> None:
         f"{recipe.get('warmup_steps')} warmup steps then cosine decay, batch {recipe.get('batch_size')} x "
         f"{recipe.get('seq_len')} tokens, gradient clip {recipe.get('clip')}, weight decay "
         f"{recipe.get('weight_decay')}, float32 on the CPU. {args.training_note}".rstrip(),
-        f"Budget {card['budget']}: {card['steps']:,} steps, {card['tokens_seen']:,} tokens seen, "
-        f"{card['train_seconds'] / 3600:.1f} h of training time on a shared 2-core x86-64 CPU "
-        f"({card['device']}, one thread).",
+        f"Budget {budget}: {card['steps']:,} steps, {card['tokens_seen']:,} tokens seen, "
+        f"{card['train_seconds'] / 3600:.1f} h of training time on a shared 2-core x86-64 CPU.",
         "",
         "## Quality (bits per UTF-8 byte, lower is better)",
         "",

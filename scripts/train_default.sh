@@ -23,7 +23,7 @@ else
     done
     lstm-tui train "${train[@]}" --val "$data/sense_and_sensibility.txt" --name "$name" \
         --vocab-size 8000 --embed-dim 512 --hidden-dim 512 --layers 2 --dropout 0.15 \
-        --batch-size 32 --seq-len 64 --lr 2e-3 --minutes "${LSTM_TUI_DEFAULT_MINUTES:-110}" "$@"
+        --batch-size 32 --seq-len 64 --lr 2e-3 --minutes "${LSTM_TUI_DEFAULT_MINUTES:-100}" "$@"
 fi
 # Ship the best validation weights (half precision) inside the package.
 src="$(python -c "from lstm_tui import paths; print(paths.user_models_dir() / '$name')")"
