@@ -9,10 +9,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 name="${LSTM_TUI_DEFAULT_NAME:-gutenberg-default}"
+data="$here/../shared/data/gutenberg"
 if [[ "${1:-}" == "--resume" ]]; then
     lstm-tui train --name "$name" --resume "${@:2}"
 else
-    data="${1:-$here/../shared/data/gutenberg}"
+    data="${1:-$data}"
     shift || true
     train=()
     for f in "$data"/*.txt; do

@@ -166,6 +166,7 @@ def save_bundle(model: LSTMLanguageModel, tokenizer: Tokenizer, folder: str | Pa
         tokenizer.save(tmp / TOKENIZER_FILE)
         _write_json(tmp / CARD_FILE, {"name": folder.name, **(card or {})})
         for path in tmp.iterdir():
+            path.chmod(0o666 & ~umask)  # some writers create files 0600
             _fsync(path)
         _replace_dir(tmp, folder)
     except BaseException:
