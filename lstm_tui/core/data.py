@@ -72,48 +72,47 @@ def find_files(paths: Sequence[str | Path]) -> list[Path]:
     return list(found)
 
 
-def sniff(path: Path) -> tuple[str | None, str | None]:
-    """(encoding, None) for a text file, or (None, reason) to skip it."""
+def sniff(path: Path) -> tuple[str | None, str | None, str]:
+    """(encoding, None, sha256) for a text file, or (None, reason, "") to skip it.
+
+    One pass: it decodes the whole file (to find undecodable bytes) and hashes it.
+    """
+    digest = hashlib.sha256()
+    offset = 0
     try:
         with path.open("rb") as f:
             head = f.read(8192)
             if not head:
-                return None, "empty"
+                return None, "empty", ""
             encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
             if encoding == "utf-8" and b"\x00" in head:
-                return None, "binary"
+                return None, "binary", ""
             decoder = codecs.getincrementaldecoder(encoding)()
             f.seek(0)
             chars = 0
             while block := f.read(CHUNK):
+                digest.update(block)
                 chars += len(decoder.decode(block).strip("\ufeff \t\r\n"))
+                offset += len(block)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        return None, f"not UTF-8 text (undecodable byte at offset {exc.start})"
+        return None, f"not UTF-8 text (undecodable byte at offset {offset + exc.start})", ""
     except OSError as exc:
-        return None, f"unreadable ({exc.strerror})"
+        return None, f"unreadable ({exc.strerror})", ""
     if chars == 0:
-        return None, "empty"
-    return encoding, None
+        return None, "empty", ""
+    return encoding, None, digest.hexdigest()
 
 
 def scan(paths: Sequence[str | Path]) -> Corpus:
     corpus = Corpus()
     for path in find_files(paths):
-        encoding, reason = sniff(path)
+        encoding, reason, sha256 = sniff(path)
         if reason:
             corpus.skipped.append((path, reason))
             continue
-        corpus.files.append(TextFile(path, path.stat().st_size, _sha256(path), encoding))
+        corpus.files.append(TextFile(path, path.stat().st_size, sha256, encoding))
     return corpus
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(CHUNK):
-            h.update(block)
-    return h.hexdigest()
 
 
 def normalise(text: str) -> str:

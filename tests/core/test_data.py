@@ -92,3 +92,15 @@ def test_one_big_file_does_not_become_all_validation(tmp_path):
         (tmp_path / f"note{i}.txt").write_text("note " * 4_000)
     train, val, _ = split_files(scan([tmp_path]), 0.1)
     assert sum(f.size for f in train) > 0.8 * sum(f.size for f in train + val)
+
+
+def test_scan_hashes_content_and_reports_the_file_offset(tmp_path):
+    import hashlib
+
+    from lstm_tui.core.data import CHUNK
+
+    (tmp_path / "a.txt").write_text("hello\n")
+    (tmp_path / "b.txt").write_bytes(b"x" * CHUNK + b"\xff bad")
+    corpus = scan([tmp_path])
+    assert corpus.files[0].sha256 == hashlib.sha256(b"hello\n").hexdigest()
+    assert corpus.skipped[0][1] == f"not UTF-8 text (undecodable byte at offset {CHUNK})"
