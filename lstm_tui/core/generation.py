@@ -22,6 +22,8 @@ from .sampling import apply_repetition_penalty, next_token
 from .tokenizer import Tokenizer
 
 StopHook = Callable[[], bool]
+# A sentence ends at . ! or ? (with any closing quotes or brackets) before a space.
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s)")
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ def stop_index(text: str, stop_at: str) -> int | None:
         cut = text.find("\n")
         return cut if cut >= 0 else None
     if stop_at == "sentence":
-        for match in re.finditer(r"[.!?][\"'\u201d\u2019)\]]*(?=\s)", text):
+        match = _SENTENCE_END.search(text)
+        if match:
             return match.end()
         cut = text.find("\n\n")
         return cut if cut >= 0 else None

@@ -100,15 +100,18 @@ class TrainingRun:
         """Token ids from the disk cache; rank 0 builds a missing cache while the
         other ranks wait, so the work is done once."""
         cache = Path(self.options.cache_dir)
-        for rank_turn in (True, False):
-            if self.dist.main == rank_turn:
-                if tail:
-                    train_ids, val_ids = tokenize_files(train_files, self.tokenizer, cache,
-                                                        tail_fraction=self.options.val_fraction)
-                else:
-                    train_ids, _ = tokenize_files(train_files, self.tokenizer, cache)
-                    val_ids = np.asarray(tokenize_files(val_files, self.tokenizer, cache)[0])
-            self.dist.barrier()
+
+        def build() -> tuple[np.ndarray, np.ndarray | None]:
+            if tail:
+                return tokenize_files(train_files, self.tokenizer, cache, tail_fraction=self.options.val_fraction)
+            val = np.asarray(tokenize_files(val_files, self.tokenizer, cache)[0])
+            return tokenize_files(train_files, self.tokenizer, cache)[0], val
+
+        if self.dist.main:
+            train_ids, val_ids = build()
+        self.dist.barrier()
+        if not self.dist.main:
+            train_ids, val_ids = build()  # a cache hit now
         if val_ids is None or len(val_ids) == 0:
             raise DataError("no validation text could be held out; add files or raise --val-fraction")
         return train_ids, np.asarray(val_ids)

@@ -18,12 +18,17 @@ async def type_text(pilot, text: str) -> None:
     await pilot.press({" ": "space"}.get(text[-1], text[-1]))
 
 
+async def suggest(pilot, text: str = "The morning") -> GhostTextEditor:
+    """Type ``text``, wait for its suggestion, and return the editor."""
+    await type_text(pilot, text)
+    await settle(pilot)
+    return pilot.app.query_one(GhostTextEditor)
+
+
 async def test_typing_produces_a_suggestion(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await type_text(pilot, "The morning")
-        await settle(pilot)
-        editor = app.query_one(GhostTextEditor)
+        editor = await suggest(pilot)
         assert editor.ghost
         assert editor.suggestion
         assert app.editor_screen.status.info.latency_ms is not None
@@ -32,9 +37,7 @@ async def test_typing_produces_a_suggestion(make_app):
 async def test_tab_inserts_and_undo_removes(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await type_text(pilot, "The morning")
-        await settle(pilot)
-        editor = app.query_one(GhostTextEditor)
+        editor = await suggest(pilot)
         ghost = editor.ghost
         assert ghost
         await pilot.press("tab")
@@ -55,9 +58,7 @@ async def test_tab_without_suggestion_indents(make_app, settings):
 async def test_escape_clears(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await type_text(pilot, "The morning")
-        await settle(pilot)
-        editor = app.query_one(GhostTextEditor)
+        editor = await suggest(pilot)
         assert editor.ghost
         await pilot.press("escape")
         assert editor.ghost == "" and editor.suggestion == ""
@@ -67,9 +68,7 @@ async def test_escape_clears(make_app):
 async def test_typing_the_prediction_keeps_the_rest(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await type_text(pilot, "The morning")
-        await settle(pilot)
-        editor = app.query_one(GhostTextEditor)
+        editor = await suggest(pilot)
         ghost = editor.ghost
         assert len(ghost) > 2
         request = editor.request_id
@@ -81,9 +80,7 @@ async def test_typing_the_prediction_keeps_the_rest(make_app):
 async def test_ctrl_right_accepts_one_word(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await type_text(pilot, "The morning")
-        await settle(pilot)
-        editor = app.query_one(GhostTextEditor)
+        editor = await suggest(pilot)
         ghost = editor.ghost
         words = ghost.split()
         assert words
