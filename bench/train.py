@@ -2,7 +2,7 @@
 
   python bench/train.py throughput [--threads 2] [--steps 6]
       tokens/s of lstm-tui's training step (default architecture: vocab 8000,
-      embed/hidden 512, 2 layers, batch 32 x 64, autocast where supported) against
+      embed/hidden 512, 2 layers, batch 32 x 64, --precision auto, fused AdamW) against
       a textbook loop (same nn.LSTM model, full softmax, fp32), interleaved in one
       process; medians and their ratio.
   python bench/train.py quality --which ours|textbook --minutes 10 [--threads 1]
@@ -64,40 +64,38 @@ def textbook_model(vocab: int, dim: int = 200, layers: int = 2, dropout: float =
 def throughput(args: argparse.Namespace) -> dict:
     from lstm_tui.core.config import ModelConfig
     from lstm_tui.core.model import LSTMLanguageModel
-    from lstm_tui.core.training import autocast_dtype
+    from lstm_tui.core.schedule import Precision, batch_loss, training_precision
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     config = ModelConfig()
     x = torch.randint(0, config.vocab_size, (32, 64))
     y = torch.randint(0, config.vocab_size, (32, 64))
-    amp = autocast_dtype("auto", torch.device("cpu"))
+    precision = training_precision("auto", torch.device("cpu"))
 
-    def make():
+    def make(fused: bool):
         model = LSTMLanguageModel(config)
-        return model, torch.optim.AdamW(model.parameters(), lr=1e-3)
+        return model, torch.optim.AdamW(model.parameters(), lr=1e-3, fused=fused)
 
-    def step(model, opt, dtype):
-        with torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
-            logits, _ = model(x)
-            loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten())
+    def step(model, opt, precision):
+        loss, _ = batch_loss(model, x, y, None, precision)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
-    ours, textbook = make(), make()
-    times = {"ours": [], "textbook": []}
-    for name, (m, o), dtype in (("ours", ours, amp), ("textbook", textbook, None)):
-        step(m, o, dtype)  # warm-up
+    contenders = {"ours": (*make(True), precision), "textbook": (*make(False), Precision())}
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for model, opt, p in contenders.values():
+        step(model, opt, p)  # warm-up
     for _ in range(args.steps):  # interleaved, so machine noise hits both alike
-        for name, (m, o), dtype in (("ours", ours, amp), ("textbook", textbook, None)):
+        for name, (model, opt, p) in contenders.items():
             started = time.perf_counter()
-            step(m, o, dtype)
+            step(model, opt, p)
             times[name].append(time.perf_counter() - started)
     tokens = 32 * 64
     rate = {k: tokens / statistics.median(v) for k, v in times.items()}
-    return {"bench": "train_throughput", "threads": args.threads, "autocast": str(amp),
+    return {"bench": "train_throughput", "threads": args.threads, "precision": str(precision),
             "ours_tokens_per_second": round(rate["ours"]), "textbook_tokens_per_second": round(rate["textbook"]),
             "ratio": round(rate["ours"] / rate["textbook"], 2), "steps": args.steps}
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
+from .core.train_options import PRECISIONS  # no torch behind it
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
@@ -27,10 +28,12 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     a = p.add_argument_group("model (new models only)")
     a.add_argument("--vocab-size", type=int, default=8000, help="upper bound on tokenizer pieces (default: 8000)")
     a.add_argument("--tokenizer", metavar="FILE", help="use this SentencePiece tokenizer.model instead of training one")
-    a.add_argument("--embed-dim", type=int, default=512)
-    a.add_argument("--hidden-dim", type=int, default=512)
+    a.add_argument("--embed-dim", type=int, help="embedding width (default: the hidden width)")
+    a.add_argument("--hidden-dim", type=int,
+                   help="LSTM width (default: 256 for a CPU budget of up to 30 minutes, else 512)")
     a.add_argument("--layers", type=int, default=2)
-    a.add_argument("--dropout", type=float, default=0.1)
+    a.add_argument("--dropout", type=float, default=0.1,
+                   help="dropout rate, applied from the second pass over the data on (default: 0.1)")
     a.add_argument("--no-tie", dest="tie_weights", action="store_false", help="do not tie input and output embeddings")
     o = p.add_argument_group("optimisation")
     o.add_argument("--batch-size", type=int, default=32)
@@ -43,8 +46,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     o.add_argument("--val-max-tokens", type=int, default=300_000, help="cap on validation tokens (default: 300000)")
     o.add_argument("--eval-every", type=int, metavar="STEPS", help="steps between validations")
     o.add_argument("--seed", type=int, default=1234)
-    o.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto",
-                   help="autocast precision (default: bf16 or fp16 on CUDA, fp32 elsewhere)")
+    o.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="auto: bf16 (or fp16) autocast on CUDA; on a CPU with native bfloat16 a bf16 "
+                        "output layer only (bf16-output), the LSTM kept in float32; fp32 elsewhere")
     r = p.add_argument_group("running")
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
@@ -76,8 +80,9 @@ def options_from_args(args: argparse.Namespace):
         from .core.config import ModelConfig
 
         try:  # the same checks the model makes, before any work is done
-            ModelConfig(embed_dim=args.embed_dim, hidden_dim=args.hidden_dim, num_layers=args.layers,
-                        dropout=args.dropout)
+            ModelConfig(embed_dim=512 if args.embed_dim is None else args.embed_dim,
+                        hidden_dim=512 if args.hidden_dim is None else args.hidden_dim,
+                        num_layers=args.layers, dropout=args.dropout)
         except ValueError as exc:
             raise LstmTuiError(str(exc).replace("num_layers", "--layers").replace("_", "-")) from None
     try:

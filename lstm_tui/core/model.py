@@ -48,6 +48,12 @@ class LSTMLanguageModel(nn.Module):
                 hidden = self.config.hidden_dim
                 param.data[hidden:2 * hidden] = 1.0
 
+    def set_dropout(self, p: float) -> None:
+        """Set the dropout rate of every layer (training turns it on after the first pass)."""
+        self.drop.p = p
+        if self.config.num_layers > 1:
+            self.lstm.dropout = p
+
     def init_state(self, batch_size: int = 1, device: torch.device | None = None,
                    dtype: torch.dtype = torch.float32) -> State:
         shape = (self.config.num_layers, batch_size, self.config.hidden_dim)
@@ -62,10 +68,18 @@ class LSTMLanguageModel(nn.Module):
             out = self.proj(out)
         return self.drop(out), state
 
-    def forward(self, ids: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
-        """Logits [batch, time, vocab] for ``ids`` [batch, time], and the state after them."""
+    def forward(self, ids: torch.Tensor, state: State | None = None,
+                output_dtype: torch.dtype | None = None) -> tuple[torch.Tensor, State]:
+        """Logits [batch, time, vocab] for ``ids`` [batch, time], and the state after them.
+
+        ``output_dtype`` (bfloat16, say) runs only the output layer in that precision:
+        the largest matmul and the softmax behind it, while the LSTM stays float32.
+        """
         out, state = self.features(ids, state)
-        return self.decoder(out), state
+        if output_dtype is None:
+            return self.decoder(out), state
+        with torch.autocast(out.device.type, dtype=output_dtype):
+            return self.decoder(out), state
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -13,14 +13,13 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .atomic import atomic_write_text
 from .batches import BatchStream
@@ -33,11 +32,11 @@ from .errors import DataError, LstmTuiError
 from .evaluate import total_bits
 from .generation import StreamingGenerator
 from .model import LSTMLanguageModel
-from .schedule import autocast_dtype, learning_rate
+from .schedule import batch_loss, learning_rate, training_precision
 from .tokenizer import MIN_VOCAB, Tokenizer, train_tokenizer
 from .train_options import RUN_FILE, Progress, TrainOptions, read_run_options
 
-__all__ = ["TrainingRun", "TrainOptions", "Progress", "read_run_options", "learning_rate", "autocast_dtype"]
+__all__ = ["TrainingRun", "TrainOptions", "Progress", "read_run_options", "learning_rate", "training_precision"]
 
 Emit = Callable[[dict[str, Any]], None]
 CHECKPOINT_FILE = "checkpoint.pt"
@@ -82,8 +81,14 @@ class TrainingRun:
             self.model_config = parent.config
         else:
             self.tokenizer = self._tokenizer(train_files)
-            self.model_config = ModelConfig(vocab_size=self.tokenizer.vocab_size, embed_dim=o.embed_dim,
-                                            hidden_dim=o.hidden_dim, num_layers=o.layers,
+            embed, hidden = o.model_width(self.device.type)
+            if (embed, hidden) != (o.embed_dim, o.hidden_dim):
+                # Recorded in run.json, so --resume rebuilds the same model anywhere.
+                if o.hidden_dim is None and o.embed_dim is None:
+                    self.emit("status", message=f"model width {hidden} for this budget (--hidden-dim sets it)")
+                self.options = o = replace(o, embed_dim=embed, hidden_dim=hidden)
+            self.model_config = ModelConfig(vocab_size=self.tokenizer.vocab_size, embed_dim=embed,
+                                            hidden_dim=hidden, num_layers=o.layers,
                                             dropout=o.dropout, tie_weights=o.tie_weights)
         self.parent = parent
         train_ids, val_ids = self._token_ids(train_files, val_files, tail)
@@ -144,15 +149,16 @@ class TrainingRun:
         self.optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": self.options.weight_decay},
              {"params": rest, "weight_decay": 0.0}],
-            lr=self.options.lr, betas=(0.9, 0.99), fused=self.device.type == "cuda")
+            # fused: one kernel for all parameters (5x faster than the loop on a CPU).
+            lr=self.options.lr, betas=(0.9, 0.99), fused=self.device.type in ("cpu", "cuda"))
         self.net: torch.nn.Module = self.model
         if self.dist.enabled:
             from torch.nn.parallel import DistributedDataParallel
 
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = DistributedDataParallel(self.model, device_ids=ids)
-        self.amp_dtype = autocast_dtype(self.options.precision, self.device)
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        self.precision = training_precision(self.options.precision, self.device)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.precision.autocast == torch.float16)
         o = self.options
         # A few KB of text cannot fill 32 rows of 64 tokens: use fewer rows, and say so.
         rows = max(1, min(o.batch_size, len(self.data.train) // ((o.seq_len + 1) * self.dist.world)))
@@ -307,7 +313,8 @@ class TrainingRun:
             "val_bytes": self.data.val_bytes,
             "parameters": self.model.num_parameters(),
             "recipe": {k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps",
-                                                  "weight_decay", "clip", "dropout")},
+                                                  "weight_decay", "clip")}
+            | {"dropout": self.model_config.dropout, "precision": self.precision.label},
         }
         try:
             save_bundle(self.model, self.tokenizer, o.output, card)
@@ -346,6 +353,7 @@ class TrainingRun:
         last_eval = p.seconds
         window_tokens, window_start = 0, time.perf_counter()
         rows = self.batches.rows
+        self._dropout_for_epoch()
         while True:
             # One collective per step: every rank must take the same branch, or one
             # waits at a barrier forever.
@@ -371,6 +379,7 @@ class TrainingRun:
                 p.epoch += 1
                 p.batch_in_epoch = 0
                 self.carry = None
+                self._dropout_for_epoch()
             t0 = time.perf_counter()
             x, y = self.batches.batch(p.batch_in_epoch)
             x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
@@ -381,9 +390,7 @@ class TrainingRun:
             # history is cut so backprop stays within seq_len tokens.
             if self.carry is not None:
                 self.carry = (self.carry[0].detach(), self.carry[1].detach())
-            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-                logits, self.carry = model(x, self.carry)
-                loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten())
+            loss, self.carry = batch_loss(model, x, y, self.carry, self.precision)
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
             self.scaler.unscale_(self.optimizer)
@@ -409,6 +416,15 @@ class TrainingRun:
         if self.last_eval_step != p.step:
             self.evaluate_and_keep()
         return False
+
+    def _dropout_for_epoch(self) -> None:
+        """No dropout in the first pass over the data, the model's rate after it.
+
+        Dropout fights memorising text seen before; in the first pass every batch is
+        new. A 10-minute CPU run (less than a pass over the Gutenberg books) ended at
+        1.763 bits per byte without dropout and 1.780 with 0.1.
+        """
+        self.model.set_dropout(self.model_config.dropout if self.progress.epoch >= 1 else 0.0)
 
     def _tokens_per_byte(self) -> float:
         return len(self.data.val) / self.data.val_bytes

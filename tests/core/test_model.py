@@ -48,3 +48,14 @@ def test_config_validation():
         ModelConfig(vocab_size=0)
     with pytest.raises(ValueError):
         ModelConfig(dropout=1.5)
+
+
+def test_bf16_output_layer_keeps_the_lstm_in_float32():
+    model = make()
+    ids = torch.randint(0, 50, (2, 20))
+    with torch.inference_mode():
+        full, (h, c) = model(ids)
+        low, (h2, c2) = model(ids, output_dtype=torch.bfloat16)
+    assert full.dtype == torch.float32 and low.dtype == torch.bfloat16
+    assert h2.dtype == c2.dtype == torch.float32 and torch.equal(h, h2) and torch.equal(c, c2)
+    assert (torch.softmax(full, -1) - torch.softmax(low.float(), -1)).abs().max() < 0.01

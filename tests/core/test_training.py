@@ -204,3 +204,43 @@ def test_resume_in_another_precision(tmp_path, tiny_corpus):
     TrainingRun(opts, events.append, should_stop=lambda: _step(events) >= 3, device="cpu").run()
     done = TrainingRun(replace(opts, precision="fp32"), lambda e: None, device="cpu", resume=True).run()
     assert done["steps"] == 8 and not done["stopped"]
+
+
+@pytest.mark.parametrize(("budget", "device", "dims", "width"), [
+    ({"minutes": 10}, "cpu", {}, (256, 256)),
+    ({}, "cpu", {}, (256, 256)),  # the default budget is 10 minutes
+    ({"minutes": 120}, "cpu", {}, (512, 512)),
+    ({"minutes": 10}, "cuda", {}, (512, 512)),
+    ({"steps": 100}, "cpu", {}, (512, 512)),
+    ({"minutes": 10}, "cpu", {"hidden_dim": 300}, (300, 300)),
+    ({"minutes": 10}, "cpu", {"embed_dim": 128, "hidden_dim": 384}, (128, 384)),
+])
+def test_model_width_follows_the_budget_unless_given(budget, device, dims, width):
+    o = TrainOptions(paths=("x",), name="w", output="o", run_dir="r", cache_dir="c", **budget, **dims)
+    assert o.model_width(device) == width
+
+
+def test_chosen_width_is_recorded_for_resume(tmp_path, tiny_corpus):
+    opts = options(tmp_path, tiny_corpus, steps=None, minutes=0.02, embed_dim=None, hidden_dim=None,
+                   eval_every=None)
+    events = []
+    TrainingRun(opts, events.append, device="cpu").run()
+    assert any("model width 256" in e.get("message", "") for e in events)
+    saved = json.loads((Path(opts.run_dir) / "run.json").read_text())
+    assert (saved["embed_dim"], saved["hidden_dim"]) == (256, 256)
+    assert load_bundle(opts.output).config.hidden_dim == 256
+
+
+def test_dropout_starts_with_the_second_pass(tmp_path, tiny_corpus):
+    seen = {}
+
+    def emit(event):
+        if event["event"] == "progress":
+            seen[event["epoch"]] = run.model.drop.p, run.model.lstm.dropout
+
+    opts = options(tmp_path, tiny_corpus, steps=None, epochs=2.5, layers=2, dropout=0.3, eval_every=1000)
+    run = TrainingRun(opts, emit, device="cpu")
+    run.run()
+    assert seen[0] == (0.0, 0.0)
+    assert seen[1] == seen[2] == (0.3, 0.3)
+    assert load_bundle(opts.output).config.dropout == 0.3  # the model keeps its rate
