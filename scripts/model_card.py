@@ -23,6 +23,26 @@ PROMPTS = [
 ]
 
 
+def training_stages(card: dict) -> list[dict]:
+    """The cards of the runs that made this model, first run first: a fine-tuned or
+    warm-restarted model's parent is read from its models folder when still there."""
+    stages = [card]
+    while stages[0].get("parent_path") and (Path(stages[0]["parent_path"]) / "card.json").exists():
+        stages.insert(0, json.loads((Path(stages[0]["parent_path"]) / "card.json").read_text()))
+    return stages
+
+
+def stage_line(card: dict) -> str:
+    recipe = card.get("recipe", {})
+    budget = ", ".join(f"{value:g} {key}" for key, value in card["budget"].items())
+    start = f"from `{card['parent']}`" if card.get("parent") else "from scratch"
+    return (f"`{card['name']}`, {start}: AdamW, lr {recipe.get('lr')}, {recipe.get('warmup_steps')} warmup "
+            f"steps then cosine decay, batch {recipe.get('batch_size')} x {recipe.get('seq_len')} tokens, "
+            f"gradient clip {recipe.get('clip')}, weight decay {recipe.get('weight_decay')}, precision "
+            f"{recipe.get('precision', 'fp32')}; budget {budget}: {card['steps']:,} steps, "
+            f"{card['tokens_seen']:,} tokens, validation {card['val_bits_per_byte']:.4f} bits per byte.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=Path(__file__).resolve().parents[1] / "models" / "default")
@@ -41,8 +61,7 @@ def main() -> None:
     sampling = SamplingConfig(temperature=0.7, top_k=40, top_p=0.95, repetition_penalty=1.1,
                               max_tokens=40, seed=7)
     samples = [(p, lm.complete(p, sampling).text) for p in PROMPTS]
-    recipe = card.get("recipe", {})
-    budget = ", ".join(f"{value:g} {key}" for key, value in card["budget"].items())
+    stages = training_stages(card)
     size_mb = (args.model / "model.safetensors").stat().st_size / 1e6
     lines = [
         "# lstm-tui default model",
@@ -69,12 +88,12 @@ def main() -> None:
         "",
         "## Training",
         "",
-        f"`scripts/train_default.sh` (the exact command): AdamW, lr {recipe.get('lr')}, "
-        f"{recipe.get('warmup_steps')} warmup steps then cosine decay, batch {recipe.get('batch_size')} x "
-        f"{recipe.get('seq_len')} tokens, gradient clip {recipe.get('clip')}, weight decay "
-        f"{recipe.get('weight_decay')}, float32 on the CPU. {args.training_note}".rstrip(),
-        f"Budget {budget}: {card['steps']:,} steps, {card['tokens_seen']:,} tokens seen, "
-        f"{card['train_seconds'] / 3600:.1f} h of training time on a shared 2-core x86-64 CPU.",
+        "`scripts/train_default.sh` (the exact commands), on a shared 2-core x86-64 CPU:",
+        "",
+        *[f"{i}. {stage_line(stage)}" for i, stage in enumerate(stages, 1)],
+        "",
+        f"In all: {sum(c['tokens_seen'] for c in stages):,} tokens seen, "
+        f"{sum(c['train_seconds'] for c in stages) / 3600:.1f} h of training time. {args.training_note}".rstrip(),
         "",
         "## Quality (bits per UTF-8 byte, lower is better)",
         "",
