@@ -1,6 +1,6 @@
 """Training benchmarks on the Gutenberg corpus; each mode prints one JSON object.
 
-  python bench/train.py throughput [--threads 2] [--steps 6]
+  python bench/train.py throughput [--threads 2] [--steps 6] [--width 512]
       tokens/s of lstm-tui's training step (default architecture: vocab 8000,
       embed/hidden 512, 2 layers, batch 32 x 64, --precision auto, fused AdamW) against
       a textbook loop (same nn.LSTM model, full softmax, fp32), interleaved in one
@@ -68,7 +68,7 @@ def throughput(args: argparse.Namespace) -> dict:
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    config = ModelConfig()
+    config = ModelConfig(embed_dim=args.width, hidden_dim=args.width)
     x = torch.randint(0, config.vocab_size, (32, 64))
     y = torch.randint(0, config.vocab_size, (32, 64))
     precision = training_precision("auto", torch.device("cpu"))
@@ -95,7 +95,7 @@ def throughput(args: argparse.Namespace) -> dict:
             times[name].append(time.perf_counter() - started)
     tokens = 32 * 64
     rate = {k: tokens / statistics.median(v) for k, v in times.items()}
-    return {"bench": "train_throughput", "threads": args.threads, "precision": str(precision),
+    return {"bench": "train_throughput", "threads": args.threads, "width": args.width, "precision": precision.label,
             "ours_tokens_per_second": round(rate["ours"]), "textbook_tokens_per_second": round(rate["textbook"]),
             "ratio": round(rate["ours"] / rate["textbook"], 2), "steps": args.steps}
 
@@ -187,6 +187,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--width", type=int, default=512, help="embedding and LSTM width for throughput")
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--which", choices=["ours", "textbook"], default="ours")
     parser.add_argument("--tokenizer", type=Path, help="tokenizer.model shared by both (default: the shipped one)")

@@ -38,7 +38,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     o = p.add_argument_group("optimisation")
     o.add_argument("--batch-size", type=int, default=32)
     o.add_argument("--seq-len", type=int, default=64, help="truncated BPTT window in tokens")
-    o.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 5e-3, 5e-4 to fine-tune)")
+    o.add_argument("--lr", type=float, default=None,
+                   help="peak learning rate (default: 8e-3 for a 256-wide model, 5e-3 wider, 5e-4 to fine-tune)")
     o.add_argument("--warmup-steps", type=int, default=100)
     o.add_argument("--val-fraction", type=float, default=0.1, help="share of the text held out (default: 0.1)")
     o.add_argument("--val", dest="val_paths", nargs="+", default=[], metavar="PATH",
@@ -75,7 +76,6 @@ def options_from_args(args: argparse.Namespace):
         raise LstmTuiError(f"{output}: a model named {name!r} exists; use --force to replace it "
                            "or --resume to continue its run")
     from_model = str(paths.resolve_model(args.from_model)) if args.from_model else None
-    lr = args.lr if args.lr is not None else (5e-4 if from_model else 5e-3)
     if not from_model:
         from .core.config import ModelConfig
 
@@ -86,13 +86,13 @@ def options_from_args(args: argparse.Namespace):
         except ValueError as exc:
             raise LstmTuiError(str(exc).replace("num_layers", "--layers").replace("_", "-")) from None
     try:
-        return make_options(args, name, run_dir, output, from_model, lr)
+        return make_options(args, name, run_dir, output, from_model)
     except ValueError as exc:
         raise LstmTuiError(str(exc)) from None
 
 
 def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Path,
-                 from_model: str | None, lr: float):
+                 from_model: str | None):
     from .core.training import TrainOptions
 
     return TrainOptions(
@@ -102,7 +102,7 @@ def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Pat
         minutes=args.minutes, epochs=args.epochs, steps=args.steps,
         vocab_size=args.vocab_size, embed_dim=args.embed_dim, hidden_dim=args.hidden_dim,
         layers=args.layers, dropout=args.dropout, tie_weights=args.tie_weights,
-        batch_size=args.batch_size, seq_len=args.seq_len, lr=lr, warmup_steps=args.warmup_steps,
+        batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr, warmup_steps=args.warmup_steps,
         val_fraction=args.val_fraction, val_paths=tuple(str(Path(p).resolve()) for p in args.val_paths),
         eval_every=args.eval_every, val_max_tokens=args.val_max_tokens, seed=args.seed, precision=args.precision)
 

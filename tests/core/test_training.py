@@ -228,6 +228,7 @@ def test_chosen_width_is_recorded_for_resume(tmp_path, tiny_corpus):
     assert any("model width 256" in e.get("message", "") for e in events)
     saved = json.loads((Path(opts.run_dir) / "run.json").read_text())
     assert (saved["embed_dim"], saved["hidden_dim"]) == (256, 256)
+    assert saved["lr"] == 8e-3
     assert load_bundle(opts.output).config.hidden_dim == 256
 
 
@@ -244,3 +245,11 @@ def test_dropout_starts_with_the_second_pass(tmp_path, tiny_corpus):
     assert seen[0] == (0.0, 0.0)
     assert seen[1] == seen[2] == (0.3, 0.3)
     assert load_bundle(opts.output).config.dropout == 0.3  # the model keeps its rate
+
+
+def test_peak_lr_defaults():
+    base = dict(paths=("x",), name="w", output="o", run_dir="r", cache_dir="c")
+    assert TrainOptions(**base).peak_lr(256) == 8e-3
+    assert TrainOptions(**base).peak_lr(512) == 5e-3
+    assert TrainOptions(**base, from_model="m").peak_lr(256) == 5e-4
+    assert TrainOptions(**base, lr=1e-3).peak_lr(256) == 1e-3
