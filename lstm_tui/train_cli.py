@@ -36,7 +36,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                    help="dropout rate, applied from the second pass over the data on (default: 0.1)")
     a.add_argument("--no-tie", dest="tie_weights", action="store_false", help="do not tie input and output embeddings")
     o = p.add_argument_group("optimisation")
-    o.add_argument("--batch-size", type=int, default=32)
+    o.add_argument("--batch-size", type=int,
+                   help="rows per step (default: 16 for a CPU budget of up to 30 minutes, else 32)")
     o.add_argument("--seq-len", type=int, default=64, help="truncated BPTT window in tokens")
     o.add_argument("--lr", type=float, default=None,
                    help="peak learning rate (default: 8e-3 for a 256-wide model, 5e-3 wider, 5e-4 to fine-tune)")

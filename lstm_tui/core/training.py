@@ -90,8 +90,9 @@ class TrainingRun:
             self.model_config = ModelConfig(vocab_size=self.tokenizer.vocab_size, embed_dim=embed,
                                             hidden_dim=hidden, num_layers=o.layers,
                                             dropout=o.dropout, tie_weights=o.tie_weights)
-        if o.lr is None:
-            self.options = o = replace(o, lr=o.peak_lr(self.model_config.hidden_dim))
+        # Unset defaults follow the model and budget; recorded in run.json for --resume.
+        self.options = o = replace(o, lr=o.peak_lr(self.model_config.hidden_dim),
+                                   batch_size=o.batch_size or o.batch_rows(self.device.type))
         self.parent = parent
         train_ids, val_ids = self._token_ids(train_files, val_files, tail)
         val_ids = val_ids[:o.val_max_tokens]

@@ -222,13 +222,13 @@ def test_model_width_follows_the_budget_unless_given(budget, device, dims, width
 
 def test_chosen_width_is_recorded_for_resume(tmp_path, tiny_corpus):
     opts = options(tmp_path, tiny_corpus, steps=None, minutes=0.02, embed_dim=None, hidden_dim=None,
-                   eval_every=None)
+                   batch_size=None, seq_len=8, eval_every=None)
     events = []
     TrainingRun(opts, events.append, device="cpu").run()
     assert any("model width 256" in e.get("message", "") for e in events)
     saved = json.loads((Path(opts.run_dir) / "run.json").read_text())
     assert (saved["embed_dim"], saved["hidden_dim"]) == (256, 256)
-    assert saved["lr"] == 8e-3
+    assert saved["lr"] == 8e-3 and saved["batch_size"] == 16
     assert load_bundle(opts.output).config.hidden_dim == 256
 
 
@@ -253,3 +253,11 @@ def test_peak_lr_defaults():
     assert TrainOptions(**base).peak_lr(512) == 5e-3
     assert TrainOptions(**base, from_model="m").peak_lr(256) == 5e-4
     assert TrainOptions(**base, lr=1e-3).peak_lr(256) == 1e-3
+
+
+def test_batch_rows_default():
+    base = dict(paths=("x",), name="w", output="o", run_dir="r", cache_dir="c")
+    assert TrainOptions(**base, minutes=10).batch_rows("cpu") == 16
+    assert TrainOptions(**base, minutes=60).batch_rows("cpu") == 32
+    assert TrainOptions(**base, minutes=10).batch_rows("cuda") == 32
+    assert TrainOptions(**base, minutes=10, batch_size=8).batch_rows("cpu") == 8
