@@ -35,9 +35,9 @@ def training_precision(precision: str, device: torch.device) -> Precision:
     """What ``--precision`` means on ``device``.
 
     auto: bf16 autocast on CUDA where supported (else fp16 with loss scaling); on a CPU
-    with native bfloat16, a bf16 output layer only: 1.6x the float32 step for the
-    default model, validation within 0.4 % of float32 after 300 steps of a 256-wide
-    model. Autocasting the LSTM as well was no faster on the CPU and learned slower
+    with native bfloat16, a bf16 output layer only: 1.4x the float32 step at 512 wide
+    and 1.6x at 256 (bench/train.py throughput), validation within 0.4 % of float32
+    after 300 steps of a 256-wide model. Autocasting the LSTM as well was no faster on the CPU and learned slower
     (its state loses precision). float32 otherwise.
     """
     if precision == "fp32":
