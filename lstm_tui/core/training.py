@@ -82,17 +82,17 @@ class TrainingRun:
         else:
             self.tokenizer = self._tokenizer(train_files)
             embed, hidden = o.model_width(self.device.type)
-            if (embed, hidden) != (o.embed_dim, o.hidden_dim):
-                # Recorded in run.json, so --resume rebuilds the same model anywhere.
-                if o.hidden_dim is None and o.embed_dim is None:
-                    self.emit("status", message=f"model width {hidden} for this budget (--hidden-dim sets it)")
-                self.options = o = replace(o, embed_dim=embed, hidden_dim=hidden)
+            if o.hidden_dim is None and o.embed_dim is None:
+                self.emit("status", message=f"model width {hidden} for this budget (--hidden-dim sets it)")
             self.model_config = ModelConfig(vocab_size=self.tokenizer.vocab_size, embed_dim=embed,
                                             hidden_dim=hidden, num_layers=o.layers,
                                             dropout=o.dropout, tie_weights=o.tie_weights)
-        # Unset defaults follow the model and budget; recorded in run.json for --resume.
+        # Unset defaults follow the model and budget, written to run.json so --resume
+        # rebuilds the same run anywhere (a fine-tune keeps its unused width unset).
+        width = {} if parent else {"embed_dim": self.model_config.embed_dim,
+                                   "hidden_dim": self.model_config.hidden_dim}
         self.options = o = replace(o, lr=o.peak_lr(self.model_config.hidden_dim),
-                                   batch_size=o.batch_size or o.batch_rows(self.device.type))
+                                   batch_size=o.batch_rows(self.device.type), **width)
         self.parent = parent
         train_ids, val_ids = self._token_ids(train_files, val_files, tail)
         val_ids = val_ids[:o.val_max_tokens]

@@ -129,13 +129,19 @@ class ModelsScreen(Screen):
         self.app.switch_model(entry.name if entry.kind == "user" else "default")
         self.app.switch_to_editor()
 
+    def _user_entry(self, done: str) -> ModelEntry | None:
+        """The highlighted model if it is one of the user's (the shipped one cannot be
+        renamed or deleted: say so)."""
+        entry = self.current()
+        if entry is not None and entry.kind != "user":
+            self.notify(f"The shipped default model cannot be {done}.", severity="warning")
+            return None
+        return entry
+
     @work(exclusive=True, group="models-edit")
     async def action_rename(self) -> None:
-        entry = self.current()
+        entry = self._user_entry("renamed")
         if entry is None:
-            return
-        if entry.kind != "user":
-            self.notify("The shipped default model cannot be renamed.", severity="warning")
             return
         new = await self.app.push_screen_wait(TextPromptScreen(f"Rename {entry.name} to", entry.name))
         if not new or new == entry.name:
@@ -155,11 +161,8 @@ class ModelsScreen(Screen):
 
     @work(exclusive=True, group="models-edit")
     async def action_delete(self) -> None:
-        entry = self.current()
+        entry = self._user_entry("deleted")
         if entry is None:
-            return
-        if entry.kind != "user":
-            self.notify("The shipped default model cannot be deleted.", severity="warning")
             return
         if self._is_current(entry):
             self.notify("This model is in use; switch to another one first.", severity="warning")
