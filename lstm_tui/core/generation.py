@@ -158,7 +158,7 @@ class StreamingGenerator:
     def _sample(self, context: str, config: SamplingConfig, should_stop: StopHook | None,
                 result: list[Completion] | None) -> Iterator[str]:
         logits = self.prime(context)
-        generator = _generator(config.seed)
+        generator = _generator(config.seed, self.device)
         decoder = self.tokenizer.decoder()
         text, emitted, logprob, count = "", 0, 0.0, 0
         control = self.tokenizer.control_ids
@@ -208,7 +208,7 @@ class StreamingGenerator:
             state, history = self.state, list(self._ids)
         seed = None if config.seed is None else config.seed + 1
         return _batch_sample(self.model, self.tokenizer, state, logits, config, n, self.tokenizer.control_ids,
-                             _generator(seed), self.device, history, should_stop)
+                             _generator(seed, self.device), self.device, history, should_stop)
 
     def _beam(self, context: str, config: SamplingConfig, should_stop: StopHook | None) -> list[Completion]:
         logits = self.prime(context)
@@ -216,8 +216,9 @@ class StreamingGenerator:
                            self.tokenizer.control_ids, history=self._ids, should_stop=should_stop)
 
 
-def _generator(seed: int | None) -> torch.Generator | None:
-    return None if seed is None else torch.Generator().manual_seed(seed)
+def _generator(seed: int | None, device: torch.device) -> torch.Generator | None:
+    """A seeded generator on the logits' device (CUDA's sampling refuses a CPU one)."""
+    return None if seed is None else torch.Generator(device=device).manual_seed(seed)
 
 
 @torch.inference_mode()

@@ -55,3 +55,16 @@ def test_wrong_device_results_fall_back_to_cpu(monkeypatch):
 def test_cuda_logits_match_cpu():
     model = LSTMLanguageModel(ModelConfig(vocab_size=50, embed_dim=16, hidden_dim=16)).eval()
     assert dev.logits_agree(model.to("cuda"), torch.device("cuda"), 50)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_seeded_sampling_runs_on_cuda(tiny_bundle):
+    # A seeded CPU generator beside CUDA logits made torch.multinomial refuse to sample
+    # (found by the first training run on a GPU: its validation sample failed).
+    from lstm_tui import SamplingConfig, load_model
+
+    lm = load_model(tiny_bundle, device="cuda")
+    config = SamplingConfig(temperature=0.8, top_k=10, max_tokens=12, seed=3)
+    first = lm.complete("The house", config).text
+    assert first and first == lm.complete("The house", config).text
+    assert len(lm.alternatives("The house", config, 2)) == 2
