@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--eval", type=Path, required=True)
     parser.add_argument("--bench", type=Path, required=True)
     parser.add_argument("--training-note", default="", help="a sentence on anything unusual in the run")
+    parser.add_argument("--script", default="scripts/train_default.sh", help="the script that trained it")
+    parser.add_argument("--hardware", default="a shared 2-core x86-64 CPU", help="what it trained on")
     args = parser.parse_args()
 
     from lstm_tui import SamplingConfig, load_model
@@ -88,7 +90,7 @@ def main() -> None:
         "",
         "## Training",
         "",
-        "`scripts/train_default.sh` (the exact commands), on a shared 2-core x86-64 CPU:",
+        f"`{args.script}` (the exact commands), on {args.hardware}:",
         "",
         *[f"{i}. {stage_line(stage)}" for i, stage in enumerate(stages, 1)],
         "",

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install a trained model from your models folder as the shipped default (models/default),
+# swapping folders so an interrupted copy never leaves a half-written default behind.
+#
+#   scripts/install_default.sh NAME
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+name="${1:?say which model to install, e.g. gutenberg-2}"
+src="$(python -c "from lstm_tui import paths; print(paths.user_models_dir() / '$name')")"
+[[ -f "$src/model.safetensors" ]] || { echo "$src: no model there" >&2; exit 1; }
+rm -rf "$here/models/default.new" "$here/models/default.old"
+cp -r "$src" "$here/models/default.new"
+[[ -d "$here/models/default" ]] && mv "$here/models/default" "$here/models/default.old"
+mv "$here/models/default.new" "$here/models/default"
+rm -rf "$here/models/default.old"
+echo "installed $src as models/default; measure it on the test book with:"
+echo "  lstm-tui eval --json ../shared/data/gutenberg/wuthering_heights.txt"
