@@ -107,22 +107,21 @@ def generate_peak_rss_mb(model: str | None, device: str) -> float | None:
 
 
 def random_model(device: str = "auto", quantize: bool = True) -> Any:
-    """A default-size model (embed/hidden 512, 2 layers) with random weights and the
-    shipped tokenizer (8000 pieces): for speed figures before a model is trained."""
+    """The shipped model's shape and tokenizer with random weights: speed figures
+    that do not depend on training."""
     from .api import LanguageModel
     from .core.bundle import Bundle, load_bundle
-    from .core.config import ModelConfig
     from .core.device import resolve_device, set_inference_threads
     from .core.model import LSTMLanguageModel
     from .paths import default_bundle
 
-    tokenizer = load_bundle(default_bundle()).tokenizer
+    shipped = load_bundle(default_bundle())
     torch.manual_seed(0)
-    model = LSTMLanguageModel(ModelConfig(vocab_size=tokenizer.vocab_size)).eval()
+    model = LSTMLanguageModel(shipped.config).eval()
     target = resolve_device(device)
     if target.type == "cpu":
         set_inference_threads()
-    return LanguageModel(Bundle(model, tokenizer, {"name": "random"}), target, quantize=quantize)
+    return LanguageModel(Bundle(model, shipped.tokenizer, {"name": "random"}), target, quantize=quantize)
 
 
 def generation_benchmark(model: str | None = None, device: str = "auto", rss: bool = True) -> dict[str, Any]:
