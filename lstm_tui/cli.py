@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     _model_args(ev)
     ev.add_argument("files", nargs="+", metavar="FILE", help="text files or folders")
     ev.add_argument("--json", action="store_true", help="print JSON")
+    ev.add_argument("--adapt", action="store_true", help=(
+        "let a copy of the model learn from each file as it reads it (dynamic evaluation: every "
+        "32 tokens are scored, then trained on): how well it would adapt to a document's "
+        "names and style. Slower; the model on disk is not changed"))
 
     models = sub.add_parser("models", help="list models", description="List the shipped and your own models.")
     models.add_argument("--json", action="store_true", help="print JSON")
@@ -89,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Keystroke-to-first-token latency and streaming speed of a model on this machine."))
     _model_args(bench)
     bench.add_argument("--random", action="store_true",
-                       help="use random weights of the default size instead of a model")
+                       help="random weights in the shipped model's shape instead of a model")
     bench.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -168,12 +172,12 @@ def run_eval(args: argparse.Namespace) -> int:
     lm = load_model(args.model, device=args.device, threads=os.cpu_count())  # batched: use every core
     rows, total_bits, total_bytes, total_tokens, seconds = [], 0.0, 0, 0, 0.0
     for f in corpus.files:
-        r = lm.evaluate(read_text(f))
+        r = lm.evaluate(read_text(f), adapt=args.adapt)
         rows.append({"file": str(f.path), "bits_per_byte": r.bits_per_byte, "bytes": r.bytes,
                      "tokens": r.tokens, "tokens_per_second": r.tokens_per_second})
         total_bits += r.bits_per_byte * r.bytes
         total_bytes, total_tokens, seconds = total_bytes + r.bytes, total_tokens + r.tokens, seconds + r.seconds
-    summary = {"model": str(lm.path), "device": lm.device.type, "files": rows,
+    summary = {"model": str(lm.path), "device": lm.device.type, "adapt": args.adapt, "files": rows,
                "bits_per_byte": total_bits / total_bytes, "bytes": total_bytes, "tokens": total_tokens,
                "tokens_per_second": total_tokens / seconds if seconds else None}
     if args.json:

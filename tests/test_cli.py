@@ -101,3 +101,14 @@ def test_bad_training_arguments_are_one_line_errors(tiny_corpus, capsys, bad, me
     assert main(["train", str(tiny_corpus), "--name", "x", *bad]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_eval_adapt_learns_from_the_text(tiny_bundle, tmp_path):
+    text = tmp_path / "new.txt"
+    text.write_text("Heathcliff said the moor was wild, and Nelly went up the hill. " * 6)
+    static = json.loads(run("eval", "--model", str(tiny_bundle), str(text), "--json").stdout)
+    done = run("eval", "--model", str(tiny_bundle), str(text), "--json", "--adapt")
+    assert done.returncode == 0, done.stderr
+    adapted = json.loads(done.stdout)
+    assert adapted["adapt"] is True and static["adapt"] is False
+    assert adapted["bits_per_byte"] < static["bits_per_byte"]
