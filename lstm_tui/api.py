@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import torch
 from .core.bundle import Bundle, load_bundle
 from .core.config import SamplingConfig
 from .core.device import checked_device, resolve_device, set_inference_threads
+from .core.adapt import DocumentLearner
 from .core.evaluate import EvalResult, evaluate_text
 from .core.generation import Completion, StopHook, StreamingGenerator
 from .core.model import quantize_for_cpu
@@ -32,8 +34,10 @@ class LanguageModel:
         self.tokenizer = bundle.tokenizer
         self.device = checked_device(bundle.model, device, bundle.config.vocab_size)
         self.quantized = quantize and self.device.type == "cpu"
-        runner = quantize_for_cpu(bundle.model) if self.quantized else bundle.model
-        self.generator = StreamingGenerator(runner, self.tokenizer, self.device, context_chars)
+        self.base_runner = quantize_for_cpu(bundle.model) if self.quantized else bundle.model
+        self.generator = StreamingGenerator(self.base_runner, self.tokenizer, self.device, context_chars)
+        self.learner = DocumentLearner(bundle.model, self.tokenizer, self.device)
+        self._learning = threading.Lock()  # learn and forget, one at a time, in call order
         self.last_latency: float | None = None  # seconds from request to first delta
         self.last_rate: float | None = None  # tokens per second of the last stream
 
@@ -76,9 +80,27 @@ class LanguageModel:
         """``n`` extra samples of the continuation (sampling mode), drawn as one batch."""
         return self.generator.samples(context, config, n, should_stop)
 
-    def evaluate(self, text: str) -> EvalResult:
-        """Bits per byte of ``text`` with the full-precision weights."""
-        return evaluate_text(self.bundle.model, self.tokenizer, text, self.device)
+    def learn(self, text: str) -> int:
+        """Learn from the new part of a document being written (see ``DocumentLearner``)
+        and generate with the result; returns the tokens learned (0: nothing new enough).
+        Safe beside a running stream: the swap waits for it."""
+        with self._learning:
+            learned = self.learner.learn(text)
+            if learned:
+                self.generator.replace_model(self.learner.snapshot(self.quantized))
+            return learned
+
+    def forget(self) -> None:
+        """Drop what ``learn`` taught: back to the model as loaded."""
+        with self._learning:
+            if self.learner.learner is not None:
+                self.learner.reset()
+                self.generator.replace_model(self.base_runner)
+
+    def evaluate(self, text: str, adapt: bool = False) -> EvalResult:
+        """Bits per byte of ``text`` with the full-precision weights; ``adapt``: a copy
+        of the model learns from the text as it reads it (dynamic evaluation)."""
+        return evaluate_text(self.bundle.model, self.tokenizer, text, self.device, adapt=adapt)
 
     def bits_per_byte(self, text: str) -> float:
         return self.evaluate(text).bits_per_byte

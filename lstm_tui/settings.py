@@ -26,6 +26,7 @@ class Settings:
     debounce_ms: int = 0  # pause in typing before a suggestion is requested (0: at once; a
     # request costs only the new tokens and a stale stream stops within a token)
     auto_suggest: bool = True  # suggest while typing; off: only on request
+    learn: bool = False  # learn from the document while writing (F5)
     theme: str = "textual-dark"  # a Textual theme name
     model: str | None = None  # the model last switched to (a name or folder); None: default
 

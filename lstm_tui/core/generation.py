@@ -74,6 +74,13 @@ class StreamingGenerator:
         self.tokens_fed = 0  # total tokens run through the model, for tests and stats
         self.tokens_generated = 0  # total tokens sampled by stream(), for speed figures
 
+    def replace_model(self, model: torch.nn.Module) -> None:
+        """Generate with ``model`` from now on (after a stream in progress ends); the
+        cached states were the old model's, so they go."""
+        with self._lock:
+            self.model = model
+            self._ids, self._snaps = [], deque(maxlen=self._snaps.maxlen)
+
     # -- the state cache ---------------------------------------------------------
 
     def context_ids(self, context: str) -> list[int]:

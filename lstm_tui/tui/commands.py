@@ -37,6 +37,9 @@ def app_commands(app: LstmTuiApp) -> Iterable[SystemCommand]:
                         on_editor("suggest", True))
     yield SystemCommand("Toggle automatic suggestions", "Suggest while typing, or only on Ctrl+G (Ctrl+T)",
                         on_editor("toggle_auto"))
+    yield SystemCommand("Toggle learning from this document",
+                        "Adapt suggestions to this document's names and style as you write (F5)",
+                        on_editor("toggle_learning"))
     yield SystemCommand("Sampling panel", "Show or hide temperature, top-k, presets... (F2)",
                         on_editor("toggle_sampling"))
     for name in PRESETS:

@@ -47,6 +47,24 @@ class ContinuationFailed(Message):
         self.error = error
 
 
+class DocumentLearned(Message):
+    """``lm`` learned from ``text`` (``tokens`` new, ``total`` since it started)."""
+
+    def __init__(self, lm: LanguageModel, text: str, tokens: int, total: int, seconds: float) -> None:
+        super().__init__()
+        self.lm = lm
+        self.text = text
+        self.tokens = tokens
+        self.total = total
+        self.seconds = seconds
+
+
+class LearningFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
 class ModelLoaded(Message):
     def __init__(self, lm: LanguageModel, seconds: float) -> None:
         super().__init__()

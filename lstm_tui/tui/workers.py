@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from .messages import ContinuationFailed, ContinuationFinished, ContinuationUpdated, ModelFailed, ModelLoaded
+from .messages import (
+    ContinuationFailed,
+    ContinuationFinished,
+    ContinuationUpdated,
+    DocumentLearned,
+    LearningFailed,
+    ModelFailed,
+    ModelLoaded,
+)
 
 if TYPE_CHECKING:
     from ..api import LanguageModel
@@ -55,6 +63,17 @@ def generate_continuation(lm: LanguageModel, request_id: int, context: str, conf
         return
     if not should_stop():
         post(ContinuationFinished(request_id, text, alternatives, latency, rate))
+
+
+def learn_from_document(lm: LanguageModel, text: str, post: Post) -> None:
+    """One learning pass over the document's new text, then ``DocumentLearned``."""
+    started = time.perf_counter()
+    try:
+        tokens = lm.learn(text)
+    except Exception as exc:  # learning failing must never take the editor with it
+        post(LearningFailed(f"{type(exc).__name__}: {exc}"))
+        return
+    post(DocumentLearned(lm, text, tokens, lm.learner.tokens_learned, time.perf_counter() - started))
 
 
 def load_model_in_thread(loader: ModelLoader, spec: str | None, post: Post) -> None:

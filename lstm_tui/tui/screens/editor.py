@@ -3,6 +3,7 @@ the status bar. Document files (open, save, recovery) are handled by ``DocumentM
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -13,11 +14,17 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from ..messages import ContinuationFailed, ContinuationFinished, ContinuationUpdated
+from ..messages import (
+    ContinuationFailed,
+    ContinuationFinished,
+    ContinuationUpdated,
+    DocumentLearned,
+    LearningFailed,
+)
 from ..widgets.ghost_editor import GhostTextEditor
 from ..widgets.sampling_panel import SamplingPanel
 from ..widgets.status_bar import StatusBar
-from ..workers import generate_continuation
+from ..workers import generate_continuation, learn_from_document
 from .document_mixin import DocumentMixin
 
 if TYPE_CHECKING:
@@ -33,7 +40,9 @@ class EditorScreen(DocumentMixin, Screen):
         Binding("ctrl+o", "open", "Open", id="open"),
         Binding("ctrl+t", "toggle_auto", "Auto", id="toggle_auto"),
         Binding("f2", "toggle_sampling", "Sampling", id="toggle_sampling"),
+        Binding("f5", "toggle_learning", "Learn", id="toggle_learning"),
     ]
+    LEARN_SECONDS = 3.0  # how often new text is learned while learning is on
 
     app: LstmTuiApp
 
@@ -59,7 +68,12 @@ class EditorScreen(DocumentMixin, Screen):
         self.editor.focus()
         self.status.set(auto=self.app.settings.auto_suggest)
         self.app.show_model_state()
+        self._learned: tuple[object, str] | None = None  # (model, text) last learned from
+        self._learning = False  # a learning pass is running
         self.mount_document()
+        if self.app.settings.learn:
+            self.status.set(learning="learning")
+        self.set_interval(self.LEARN_SECONDS, self.learn_new_text)
 
     # -- suggestions ---------------------------------------------------------------------
 
@@ -128,6 +142,66 @@ class EditorScreen(DocumentMixin, Screen):
             self.editor.focus()
         else:
             panel.query_one("#preset").focus()
+
+    # -- learning from the document -------------------------------------------------------
+
+    def learn_new_text(self) -> None:
+        """Start a learning pass if learning is on and the text changed since the last."""
+        lm, text = self.app.lm, self.editor.text
+        if not self.app.settings.learn or lm is None or self._learning or self._learned == (lm, text):
+            return
+        self._learning = True
+        self.learn(lm, text)
+
+    @work(thread=True, group="learn", exit_on_error=False)
+    def learn(self, lm: LanguageModel, text: str) -> None:
+        learn_from_document(lm, text, self.post_message)
+
+    @work(thread=True, group="learn", exit_on_error=False)
+    def forget(self, lm: LanguageModel) -> None:
+        lm.forget()  # waits for a learning pass or a suggestion in progress
+
+    @on(DocumentLearned)
+    def _document_learned(self, event: DocumentLearned) -> None:
+        self._learning = False
+        self._learned = (event.lm, event.text)
+        if self.app.settings.learn:
+            self.status.set(learning=f"learned {event.total:,} tokens" if event.total else "learning")
+        else:  # switched off while the pass ran
+            self.forget(event.lm)
+
+    @on(LearningFailed)
+    def _learning_failed(self, event: LearningFailed) -> None:
+        self._learning = False
+        self.app.update_settings(learn=False)
+        self.status.set(learning="")
+        self.notify(f"Learning from the document stopped: {event.error}", severity="error", timeout=8)
+
+    def load_path(self, path: Path) -> bool:
+        loaded = super().load_path(path)
+        if loaded:
+            self.forget_document()
+        return loaded
+
+    def forget_document(self) -> None:
+        """Another document: what the model learned from the last one goes."""
+        self._learned = None
+        if self.app.lm is not None:
+            self.forget(self.app.lm)
+        if self.app.settings.learn:
+            self.status.set(learning="learning")
+
+    def action_toggle_learning(self) -> None:
+        on = not self.app.settings.learn
+        self.app.update_settings(learn=on)
+        self.status.set(learning="learning" if on else "")
+        if on:
+            self.learn_new_text()
+            self.notify("Learning from this document: suggestions adapt to its names and style as you "
+                        "write. The model on disk is not changed.", timeout=4)
+        else:
+            self.forget_document()
+            self.notify("Stopped learning; suggestions come from the model as loaded.", timeout=3)
 
     def show_model(self, name: str, device: str = "") -> None:
         self.status.set(model=name, device=device)

@@ -18,6 +18,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ("Alt+[ / Ctrl+B", "previous alternative"),
         ("Ctrl+G", "suggest now (also when automatic suggestions are off)"),
         ("Ctrl+T", "automatic suggestions on or off"),
+        ("F5", "learn this document's names and style as you write"),
         ("", "typing what the ghost predicts keeps the rest of it"),
     ]),
     ("Document", [

@@ -1,0 +1,53 @@
+import torch
+
+from lstm_tui.core.adapt import MIN_NEW_CHARS, DocumentLearner
+from lstm_tui.core.evaluate import evaluate_text
+
+CPU = torch.device("cpu")
+SENTENCE = "Heathcliff said the moor was wild, and Nelly went up the hill. "
+
+
+def learner_for(tiny_lm) -> DocumentLearner:
+    return DocumentLearner(tiny_lm.bundle.model, tiny_lm.tokenizer, CPU)
+
+
+def test_pending_runs_from_the_last_shared_word_to_the_last_whole_word(tiny_lm):
+    learner = learner_for(tiny_lm)
+    assert learner.pending("The cat sat on the ma") == (0, len("The cat sat on the "))
+    learner.learned = "The cat sat on the "
+    assert learner.pending("The cat sat on the mat and pu") == (19, len("The cat sat on the mat and "))
+    # An edit inside learned text: back to the start of the changed word.
+    assert learner.pending("The dog sat on the mat ") == (4, len("The dog sat on the mat "))
+
+
+def test_learning_a_document_makes_it_likelier_and_keeps_the_base(tiny_lm):
+    learner = learner_for(tiny_lm)
+    base = {k: v.clone() for k, v in tiny_lm.bundle.model.state_dict().items()}
+    text = SENTENCE * 4
+    before = evaluate_text(tiny_lm.bundle.model, tiny_lm.tokenizer, SENTENCE * 2, CPU).bits_per_byte
+    learned = learner.learn(text)
+    assert learned > 0 and learner.learned == text
+    after = evaluate_text(learner.snapshot(quantize=False), tiny_lm.tokenizer, SENTENCE * 2, CPU).bits_per_byte
+    assert after < 0.9 * before
+    assert all(torch.equal(v, base[k]) for k, v in tiny_lm.bundle.model.state_dict().items())
+    # Nothing new: no step. Then only the appended words are learned.
+    assert learner.learn(text) == 0
+    more = text + "Then the rain came down over the old grey house, and he waited. Lat"
+    tokens = learner.learn(more)
+    new_part = "Then the rain came down over the old grey house, and he waited. "
+    assert tokens == len(tiny_lm.tokenizer.encode(new_part))
+    assert learner.learned == text + new_part
+
+
+def test_too_little_new_text_waits(tiny_lm):
+    learner = learner_for(tiny_lm)
+    assert learner.learn("a " * (MIN_NEW_CHARS // 2 - 1)) == 0 and learner.learner is None
+
+
+def test_language_model_generates_with_what_it_learned_and_forgets(tiny_lm):
+    base_runner = tiny_lm.generator.model
+    assert tiny_lm.learn(SENTENCE * 3) > 0
+    assert tiny_lm.generator.model is not base_runner
+    assert tiny_lm.complete("Heathcliff said").tokens > 0
+    tiny_lm.forget()
+    assert tiny_lm.generator.model is base_runner

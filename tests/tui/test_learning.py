@@ -1,0 +1,66 @@
+"""Learning from the document while writing (F5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lstm_tui.tui.screens.editor import EditorScreen
+
+from .conftest import settle
+
+STORY = "Heathcliff said the moor was wild, and Nelly went up the hill. " * 3
+
+
+@pytest.fixture(autouse=True)
+def quick_learning(monkeypatch):
+    monkeypatch.setattr(EditorScreen, "LEARN_SECONDS", 0.05)
+
+
+async def learn_pass(pilot) -> None:
+    await pilot.pause(0.2)
+    await settle(pilot)
+
+
+async def test_learning_adapts_the_model_and_f5_forgets(make_app, settings, tiny_lm, tmp_path):
+    doc = tmp_path / "story.txt"
+    doc.write_text(STORY)
+    app = make_app(doc, settings=settings.replace(learn=True))
+    base = tiny_lm.generator.model
+    async with app.run_test(size=(100, 30)) as pilot:
+        await learn_pass(pilot)
+        assert tiny_lm.learner.tokens_learned == len(tiny_lm.tokenizer.encode(STORY))
+        assert tiny_lm.generator.model is not base
+        assert app.editor_screen.status.info.learning.startswith("learned ")
+        # Typing a few letters is not enough new text for another pass.
+        await pilot.press("T", "h", "e")
+        await learn_pass(pilot)
+        assert tiny_lm.learner.tokens_learned == len(tiny_lm.tokenizer.encode(STORY))
+        await pilot.press("f5")
+        await learn_pass(pilot)
+        assert app.settings.learn is False and app.editor_screen.status.info.learning == ""
+        assert tiny_lm.generator.model is base and tiny_lm.learner.tokens_learned == 0
+
+
+async def test_learning_is_off_by_default_and_f5_turns_it_on(make_app, tiny_lm, tmp_path):
+    doc = tmp_path / "story.txt"
+    doc.write_text(STORY)
+    app = make_app(doc)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await learn_pass(pilot)
+        assert tiny_lm.learner.tokens_learned == 0
+        await pilot.press("f5")
+        await learn_pass(pilot)
+        assert app.settings.learn is True and tiny_lm.learner.tokens_learned > 0
+
+
+async def test_opening_another_document_forgets_the_last(make_app, settings, tiny_lm, tmp_path):
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text(STORY)
+    second.write_text("A short note.")
+    app = make_app(first, settings=settings.replace(learn=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await learn_pass(pilot)
+        assert tiny_lm.learner.tokens_learned > 0
+        app.editor_screen.load_path(second)
+        await learn_pass(pilot)
+        assert tiny_lm.learner.tokens_learned == 0  # and too little text to learn from yet
