@@ -8,6 +8,10 @@ streaming tokens/s, the same model in a naive loop that re-tokenizes and re-runs
 whole context for every token, and the peak resident memory of `lstm-tui generate`.
 Quality: bits per byte of the float32 and the int8-quantized model on --quality-text
 (default: the validation book, Sense and Sensibility; never the test book).
+Learning from the document (F5): one pass over 1,000 new characters (the SGD steps,
+the int8 snapshot, the swap and refilling the state cache), the next keystroke after
+it, and keystroke latency while passes run without pause in another thread,
+against the same model idle, in this process.
 """
 
 from __future__ import annotations
@@ -36,6 +40,52 @@ def quantization_quality(model: str | None, text_path: Path, max_chars: int) -> 
             "int8_relative_change": round(int8.bits_per_byte / fp32.bits_per_byte - 1, 5)}
 
 
+def learning_cost(model: str | None, passes: int = 5) -> dict:
+    import statistics
+    import threading
+    import time
+
+    from lstm_tui import load_model
+    from lstm_tui.benchmark import keystroke_latency, typing_text
+    from lstm_tui.core.config import SamplingConfig
+
+    lm = load_model(model, device="cpu")
+    text = typing_text(2000 + 1000 * (passes + 60))
+    idle = keystroke_latency(lm)
+    learn_ms, first_key_ms = [], []
+    lm.learn(text[:2000])
+    config = SamplingConfig(max_tokens=8, seed=0)
+    for i in range(1, passes + 1):
+        typed = 2000 + 1000 * i
+        list(lm.stream(text[:typed], config))  # the writer typed up to here and saw a suggestion
+        started = time.perf_counter()
+        lm.learn(text[:typed])
+        learn_ms.append((time.perf_counter() - started) * 1e3)
+        started = time.perf_counter()
+        next(iter(lm.stream(text[:typed + 1], config)))
+        first_key_ms.append((time.perf_counter() - started) * 1e3)
+    stop, grown = threading.Event(), [2000 + 1000 * passes]
+
+    def keep_learning() -> None:
+        while not stop.is_set():
+            grown[0] += 1000
+            lm.learn(text[:grown[0]])
+
+    thread = threading.Thread(target=keep_learning)
+    thread.start()
+    try:
+        busy = keystroke_latency(lm)
+    finally:
+        stop.set()
+        thread.join()
+    return {"learn_pass_1000_chars_ms": round(statistics.median(learn_ms), 1),
+            "keystroke_after_learn_ms": round(statistics.median(first_key_ms), 2),
+            "keystroke_idle_p50_ms": round(idle["p50_ms"], 2), "keystroke_idle_p95_ms": round(idle["p95_ms"], 2),
+            "keystroke_learning_p50_ms": round(busy["p50_ms"], 2),
+            "keystroke_learning_p95_ms": round(busy["p95_ms"], 2),
+            "learning_passes_during": (grown[0] - 2000) // 1000 - passes}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="model folder or name (default: the shipped model)")
@@ -43,6 +93,7 @@ def main() -> None:
     parser.add_argument("--quality-text", type=Path, default=DATA / "sense_and_sensibility.txt")
     parser.add_argument("--quality-chars", type=int, default=200_000)
     parser.add_argument("--no-rss", action="store_true", help="skip the peak-memory subprocess")
+    parser.add_argument("--no-learning", action="store_true", help="skip the learning-from-the-document figures")
     args = parser.parse_args()
     from lstm_tui.benchmark import generation_benchmark
 
@@ -50,6 +101,8 @@ def main() -> None:
                                                             rss=not args.no_rss)}
     if not args.random and args.quality_text.exists():
         result.update(quantization_quality(args.model, args.quality_text, args.quality_chars))
+    if not args.random and not args.no_learning:
+        result["learning"] = learning_cost(args.model)
     print(json.dumps(result, indent=2))
 
 

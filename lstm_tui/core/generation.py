@@ -71,15 +71,20 @@ class StreamingGenerator:
         # (tokens fed, state after them, logits for the next token), newest last.
         self._snaps: deque[tuple[int, State, torch.Tensor]] = deque(maxlen=cached_positions)
         self._lock = threading.Lock()
+        self._context_len = 0  # how many of _ids were the last context (the rest: generated)
         self.tokens_fed = 0  # total tokens run through the model, for tests and stats
         self.tokens_generated = 0  # total tokens sampled by stream(), for speed figures
 
     def replace_model(self, model: torch.nn.Module) -> None:
-        """Generate with ``model`` from now on (after a stream in progress ends); the
-        cached states were the old model's, so they go."""
+        """Generate with ``model`` from now on (after a stream in progress ends). The
+        cached states were the old model's: they are recomputed for the same text here,
+        in the caller's thread, so the next keystroke still finds them."""
         with self._lock:
             self.model = model
-            self._ids, self._snaps = [], deque(maxlen=self._snaps.maxlen)
+            if self._ids:  # the last context: a keystroke extends it, not what was generated
+                self._refill(self._ids[:self._context_len])
+            else:
+                self._snaps = deque(maxlen=self._snaps.maxlen)
 
     # -- the state cache ---------------------------------------------------------
 
@@ -102,6 +107,7 @@ class StreamingGenerator:
     def prime(self, context: str) -> torch.Tensor:
         """Bring the cache to ``context`` and return the logits for the next token."""
         ids = self.context_ids(context)
+        self._context_len = len(ids)
         common = 0
         for a, b in zip(self._ids, ids):
             if a != b:
@@ -112,21 +118,25 @@ class StreamingGenerator:
             self._truncate(len(ids))
             return snap[2]
         if snap is None:
-            # Cache miss (an edit far back, or a fresh start): one batched pass over
-            # all but the tail, then the tail a token at a time to refill the cache.
-            self._ids, self._snaps = [], deque(maxlen=self._snaps.maxlen)
-            tail = min(len(ids), 8)
-            head = ids[:len(ids) - tail]
-            state = None
-            if head:
-                _, state = self._run(head, None)
-                self._ids = list(head)
-            start = len(head)
-        else:
-            start, state, _ = snap
-            self._truncate(start)
+            return self._refill(ids)
+        start, state, _ = snap
+        self._truncate(start)
+        return self._feed(ids[start:], state)
+
+    def _refill(self, ids: list[int]) -> torch.Tensor:
+        """A cache miss (an edit far back, a fresh start, a new model): one batched
+        pass over all but the tail, then the tail a token at a time to refill the cache."""
+        self._ids, self._snaps = [], deque(maxlen=self._snaps.maxlen)
+        head = ids[:len(ids) - min(len(ids), 8)]
+        state = None
+        if head:
+            _, state = self._run(head, None)
+            self._ids = list(head)
+        return self._feed(ids[len(head):], state)
+
+    def _feed(self, ids: list[int], state: State | None) -> torch.Tensor:
         logits = None
-        for token in ids[start:]:
+        for token in ids:
             logits = self._push(token, state)
             state = self._snaps[-1][1]
         assert logits is not None

@@ -51,3 +51,16 @@ def test_language_model_generates_with_what_it_learned_and_forgets(tiny_lm):
     assert tiny_lm.complete("Heathcliff said").tokens > 0
     tiny_lm.forget()
     assert tiny_lm.generator.model is base_runner
+
+
+def test_a_new_model_keeps_the_cache_warm(tiny_lm):
+    context = SENTENCE * 2
+    tiny_lm.complete(context)
+    assert tiny_lm.learn(SENTENCE * 3) > 0  # swaps in the learned weights
+    before = tiny_lm.generator.tokens_fed
+    tiny_lm.generator.prime(context + "H")  # one keystroke: only the new tokens are fed
+    assert tiny_lm.generator.tokens_fed - before <= 4
+    # The refilled states are the new model's: the same as computing from scratch.
+    warm = tiny_lm.generator.prime(context)
+    tiny_lm.generator._snaps.clear()
+    assert torch.allclose(warm, tiny_lm.generator.prime(context), atol=1e-5)
