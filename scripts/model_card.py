@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--eval", type=Path, required=True)
     parser.add_argument("--bench", type=Path, required=True)
     parser.add_argument("--training-note", default="", help="a sentence on anything unusual in the run")
+    parser.add_argument("--adapt-val", type=Path, help="`lstm-tui eval --adapt --json` on the validation book")
+    parser.add_argument("--adapt-test", type=Path, help="`lstm-tui eval --adapt --json` on the test book")
     parser.add_argument("--script", default="scripts/train_default.sh", help="the script that trained it")
     parser.add_argument("--hardware", default="a shared 2-core x86-64 CPU", help="what it trained on")
     args = parser.parse_args()
@@ -103,8 +105,13 @@ def main() -> None:
         "|---|---|---|",
         f"| validation | Sense and Sensibility | {card['val_bits_per_byte']:.4f} |",
         f"| test | Wuthering Heights | {test['bits_per_byte']:.4f} |",
+        *[f"| {split}, learning as it reads | {book} | {json.loads(path.read_text())['bits_per_byte']:.4f} |"
+          for split, book, path in (("validation", "Sense and Sensibility", args.adapt_val),
+                                    ("test", "Wuthering Heights", args.adapt_test)) if path],
         "",
         "Test figure: `lstm-tui eval --json shared/data/gutenberg/wuthering_heights.txt`.",
+        *(["Learning as it reads (`eval --adapt`, what F5 does while you write): each 32-token segment",
+           "is scored, then the model takes one SGD step on it."] if args.adapt_val or args.adapt_test else []),
         "",
         "## Speed on a 2-core CPU (`python bench/generation.py`)",
         "",
