@@ -64,12 +64,12 @@ def learning_cost(model: str | None, passes: int = 5) -> dict:
         started = time.perf_counter()
         next(iter(lm.stream(text[:typed + 1], config)))
         first_key_ms.append((time.perf_counter() - started) * 1e3)
-    stop, grown = threading.Event(), [2000 + 1000 * passes]
+    stop, grown, during = threading.Event(), [2000 + 1000 * passes], [0]
 
     def keep_learning() -> None:
-        while not stop.is_set():
+        while not stop.is_set() and grown[0] + 1000 <= len(text):
             grown[0] += 1000
-            lm.learn(text[:grown[0]])
+            during[0] += lm.learn(text[:grown[0]]) > 0
 
     thread = threading.Thread(target=keep_learning)
     thread.start()
@@ -83,7 +83,7 @@ def learning_cost(model: str | None, passes: int = 5) -> dict:
             "keystroke_idle_p50_ms": round(idle["p50_ms"], 2), "keystroke_idle_p95_ms": round(idle["p95_ms"], 2),
             "keystroke_learning_p50_ms": round(busy["p50_ms"], 2),
             "keystroke_learning_p95_ms": round(busy["p95_ms"], 2),
-            "learning_passes_during": (grown[0] - 2000) // 1000 - passes}
+            "learning_passes_during": during[0]}
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ class LanguageModel:
         self.base_runner = quantize_for_cpu(bundle.model) if self.quantized else bundle.model
         self.generator = StreamingGenerator(self.base_runner, self.tokenizer, self.device, context_chars)
         self.learner = DocumentLearner(bundle.model, self.tokenizer, self.device)
-        self._learning = threading.Lock()  # learn and forget, one at a time, in call order
+        self._learning = threading.Lock()  # learn and forget, one at a time (callers keep the order)
         self.last_latency: float | None = None  # seconds from request to first delta
         self.last_rate: float | None = None  # tokens per second of the last stream
 

@@ -6,8 +6,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 name="${1:?say which model to install, e.g. gutenberg-2}"
-src="$(python -c "from lstm_tui import paths; print(paths.user_models_dir() / '$name')")"
+src="$(python3 -c 'import sys; from lstm_tui import paths; print(paths.user_models_dir() / sys.argv[1])' "$name")"
 [[ -f "$src/model.safetensors" ]] || { echo "$src: no model there" >&2; exit 1; }
+# An earlier run stopped between its two moves: put the old default back first.
+[[ ! -d "$here/models/default" && -d "$here/models/default.old" ]] && mv "$here/models/default.old" "$here/models/default"
 rm -rf "$here/models/default.new" "$here/models/default.old"
 cp -r "$src" "$here/models/default.new"
 [[ -d "$here/models/default" ]] && mv "$here/models/default" "$here/models/default.old"

@@ -56,6 +56,10 @@ fi
 echo "smoke run passed (--precision $precision)"
 
 pids=()
+# A SIGTERM to this script stops every candidate; each saves its checkpoint first.
+# Ctrl+C in a terminal reaches them directly, so the script only keeps waiting.
+trap 'kill -TERM "${pids[@]}" 2>/dev/null || true' TERM
+trap ':' INT
 for c in "${candidates[@]}"; do
     read -r -a args <<< "$c"
     "${lstm[@]}" train "${train[@]}" "${common[@]}" --name "${args[0]}" "${args[@]:1}" \
@@ -63,10 +67,6 @@ for c in "${candidates[@]}"; do
         > "$logs/${args[0]}.jsonl" 2> "$logs/${args[0]}.err" &
     pids+=($!)
 done
-# A SIGTERM to this script stops every candidate; each saves its checkpoint first.
-# Ctrl+C in a terminal reaches them directly, so the script only keeps waiting.
-trap 'kill -TERM "${pids[@]}" 2>/dev/null || true' TERM
-trap ':' INT
 for pid in "${pids[@]}"; do
     while kill -0 "$pid" 2>/dev/null; do wait "$pid" || true; done
 done
@@ -74,7 +74,7 @@ done
 best="" best_bpb=""
 for c in "${candidates[@]}"; do
     name="${c%% *}"
-    bpb="$(grep '"event": "done"' "$logs/$name.jsonl" | tail -n 1 \
+    bpb="$({ grep '"event": "done"' "$logs/$name.jsonl" || true; } | tail -n 1 \
         | python3 -c 'import json,sys; print(json.loads(sys.stdin.read() or "{}").get("best_bpb") or "")')"
     echo "$name ${bpb:-failed (see $logs/$name.err)}"
     if [[ -n "$bpb" ]] && { [[ -z "$best" ]] || python3 -c "import sys; sys.exit(not $bpb < $best_bpb)"; }; then

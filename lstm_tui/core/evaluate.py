@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .adapt import adaptive_bits
 from .tokenizer import Tokenizer
 
 
@@ -60,43 +60,10 @@ def total_bits(model: torch.nn.Module, ids: torch.Tensor, start_id: int, device:
     return nats / math.log(2)
 
 
-# Chosen on the validation book (Sense and Sensibility, first 100,000 characters, the
-# shipped model: static 1.4467 bits per byte): SGD lr 0.5 on 32-token segments 1.3488;
-# lr 0.3: 1.3520, lr 1.0: 1.3679; 64-token segments: lr 0.3 1.3670, 0.6 1.3574,
-# 1.0 1.3561, 3.0 1.4093; 16 tokens, lr 0.5: 1.3714.
-ADAPT_LR = 0.5
-ADAPT_SEGMENT = 32
-
-
-def adaptive_bits(model: torch.nn.Module, ids: torch.Tensor, start_id: int, device: torch.device,
-                  lr: float = ADAPT_LR, segment: int = ADAPT_SEGMENT) -> float:
-    """Sum of -log2 p(token) over ``ids`` read in order by a copy of ``model`` that
-    learns as it reads (dynamic evaluation): each segment is scored first, then the
-    copy takes one SGD step on it. Every token is predicted before it is learned from,
-    so this is an honest online code length; ``model`` itself is left unchanged."""
-    learner = copy.deepcopy(model).float().to(device)  # deepcopy keeps tied weights tied
-    learner.train()  # cuDNN's LSTM backward needs training mode; dropout goes to 0
-    learner.set_dropout(0.0)
-    optimizer = torch.optim.SGD(learner.parameters(), lr=lr)
-    inputs = torch.cat([torch.tensor([start_id]), ids[:-1]])
-    nats, state = 0.0, None
-    for start in range(0, ids.numel(), segment):
-        x = inputs[start:start + segment].unsqueeze(0).to(device)
-        y = ids[start:start + segment].to(device)
-        logits, state = learner(x, state)
-        loss = F.cross_entropy(logits[0].float(), y, reduction="sum")
-        nats += float(loss.detach())
-        optimizer.zero_grad(set_to_none=True)
-        (loss / y.numel()).backward()
-        optimizer.step()
-        state = (state[0].detach(), state[1].detach())
-    return nats / math.log(2)
-
-
 def evaluate_text(model: torch.nn.Module, tokenizer: Tokenizer, text: str, device: torch.device,
                   rows: int = 16, adapt: bool = False) -> EvalResult:
-    """Bits per byte of ``text``; with ``adapt``, the model learns as it reads (see
-    ``adaptive_bits``), as it would adapt to a document being written."""
+    """Bits per byte of ``text``; with ``adapt``, a copy of the model learns as it
+    reads (``adapt.adaptive_bits``), as it does from a document being written."""
     started = time.perf_counter()
     n_bytes = len(text.encode("utf-8"))
     ids = torch.tensor(tokenizer.encode(text), dtype=torch.long)

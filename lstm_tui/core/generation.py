@@ -82,7 +82,7 @@ class StreamingGenerator:
         with self._lock:
             self.model = model
             if self._ids:  # the last context: a keystroke extends it, not what was generated
-                self._refill(self._ids[:self._context_len])
+                self._refill(self._ids[:self._context_len], tail=64)  # room to backspace
             else:
                 self._snaps = deque(maxlen=self._snaps.maxlen)
 
@@ -123,11 +123,12 @@ class StreamingGenerator:
         self._truncate(start)
         return self._feed(ids[start:], state)
 
-    def _refill(self, ids: list[int]) -> torch.Tensor:
+    def _refill(self, ids: list[int], tail: int = 8) -> torch.Tensor:
         """A cache miss (an edit far back, a fresh start, a new model): one batched
-        pass over all but the tail, then the tail a token at a time to refill the cache."""
+        pass over all but the last ``tail`` tokens, then those a token at a time to
+        refill the cache."""
         self._ids, self._snaps = [], deque(maxlen=self._snaps.maxlen)
-        head = ids[:len(ids) - min(len(ids), 8)]
+        head = ids[:len(ids) - min(len(ids), tail)]
         state = None
         if head:
             _, state = self._run(head, None)
@@ -222,9 +223,9 @@ class StreamingGenerator:
         """``n`` independent samples of the continuation, drawn as one batch."""
         with self._lock:
             logits = self.prime(context)
-            state, history = self.state, list(self._ids)
+            model, state, history = self.model, self.state, list(self._ids)  # one model's, together
         seed = None if config.seed is None else config.seed + 1
-        return _batch_sample(self.model, self.tokenizer, state, logits, config, n, self.tokenizer.control_ids,
+        return _batch_sample(model, self.tokenizer, state, logits, config, n, self.tokenizer.control_ids,
                              _generator(seed, self.device), self.device, history, should_stop)
 
     def _beam(self, context: str, config: SamplingConfig, should_stop: StopHook | None) -> list[Completion]:

@@ -59,6 +59,10 @@ class DocumentLearned(Message):
         self.seconds = seconds
 
 
+class DocumentForgotten(Message):
+    """What the model learned from the document is gone."""
+
+
 class LearningFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()

@@ -16,6 +16,7 @@ from .messages import (
     ContinuationFailed,
     ContinuationFinished,
     ContinuationUpdated,
+    DocumentForgotten,
     DocumentLearned,
     LearningFailed,
     ModelFailed,
@@ -74,6 +75,15 @@ def learn_from_document(lm: LanguageModel, text: str, post: Post) -> None:
         post(LearningFailed(f"{type(exc).__name__}: {exc}"))
         return
     post(DocumentLearned(lm, text, tokens, lm.learner.tokens_learned, time.perf_counter() - started))
+
+
+def forget_document(lm: LanguageModel, post: Post) -> None:
+    try:
+        lm.forget()  # waits for a suggestion in progress
+    except Exception as exc:
+        post(LearningFailed(f"{type(exc).__name__}: {exc}"))
+        return
+    post(DocumentForgotten())
 
 
 def load_model_in_thread(loader: ModelLoader, spec: str | None, post: Post) -> None:

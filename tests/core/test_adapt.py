@@ -11,13 +11,24 @@ def learner_for(tiny_lm) -> DocumentLearner:
     return DocumentLearner(tiny_lm.bundle.model, tiny_lm.tokenizer, CPU)
 
 
-def test_pending_runs_from_the_last_shared_word_to_the_last_whole_word(tiny_lm):
+def test_plan_cuts_before_spaces_and_skips_the_word_being_typed(tiny_lm):
     learner = learner_for(tiny_lm)
-    assert learner.pending("The cat sat on the ma") == (0, len("The cat sat on the "))
-    learner.learned = "The cat sat on the "
-    assert learner.pending("The cat sat on the mat and pu") == (19, len("The cat sat on the mat and "))
-    # An edit inside learned text: back to the start of the changed word.
-    assert learner.pending("The dog sat on the mat ") == (4, len("The dog sat on the mat "))
+    text = "The cat sat on the ma"
+    assert learner.plan(text) == (0, 18, 18, False)  # up to " ma", which is unfinished
+    learner.seen, learner.learned_end = text, 18
+    more = "The cat sat on the mat and pu"
+    assert learner.plan(more) == (18, 26, 26, False)  # " mat and": starts with its space
+    assert more[18:26] == " mat and"
+
+
+def test_plan_relearns_only_an_edited_word(tiny_lm):
+    learner = learner_for(tiny_lm)
+    learner.seen = "The cat sat on the mat and then it slept by the fire all day "
+    learner.learned_end = len(learner.seen) - 1
+    edited = learner.seen.replace("cat", "old dog")
+    start, end, learned_end, edit = learner.plan(edited)
+    assert edit and edited[start:end] == " old dog"
+    assert learned_end == learner.learned_end + 4  # shifted by the longer word
 
 
 def test_learning_a_document_makes_it_likelier_and_keeps_the_base(tiny_lm):
@@ -25,8 +36,7 @@ def test_learning_a_document_makes_it_likelier_and_keeps_the_base(tiny_lm):
     base = {k: v.clone() for k, v in tiny_lm.bundle.model.state_dict().items()}
     text = SENTENCE * 4
     before = evaluate_text(tiny_lm.bundle.model, tiny_lm.tokenizer, SENTENCE * 2, CPU).bits_per_byte
-    learned = learner.learn(text)
-    assert learned > 0 and learner.learned == text
+    assert learner.learn(text) > 0 and learner.learned_end == len(text) - 1
     after = evaluate_text(learner.snapshot(quantize=False), tiny_lm.tokenizer, SENTENCE * 2, CPU).bits_per_byte
     assert after < 0.9 * before
     assert all(torch.equal(v, base[k]) for k, v in tiny_lm.bundle.model.state_dict().items())
@@ -34,9 +44,11 @@ def test_learning_a_document_makes_it_likelier_and_keeps_the_base(tiny_lm):
     assert learner.learn(text) == 0
     more = text + "Then the rain came down over the old grey house, and he waited. Lat"
     tokens = learner.learn(more)
-    new_part = "Then the rain came down over the old grey house, and he waited. "
-    assert tokens == len(tiny_lm.tokenizer.encode(new_part))
-    assert learner.learned == text + new_part
+    assert tokens == len(tiny_lm.tokenizer.encode(" Then the rain came down over the old grey house, and he waited."))
+    # A typo fixed inside learned text: accepted without a step, nothing re-learned.
+    fixed = more.replace("grey", "gray")
+    assert learner.learn(fixed) == 0 and learner.seen == fixed
+    assert learner.learn(fixed + "er and slept. ") == 0  # " Later and slept." is too short yet
 
 
 def test_too_little_new_text_waits(tiny_lm):

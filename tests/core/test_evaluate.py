@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from lstm_tui.core.evaluate import adaptive_bits, evaluate_text, total_bits
+from lstm_tui.core.adapt import adaptive_bits
+from lstm_tui.core.evaluate import evaluate_text, total_bits
 
 CPU = torch.device("cpu")
 NEW_TEXT = "Heathcliff said the moor was wild, and Nelly went up the hill. " * 6

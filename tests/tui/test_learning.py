@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from lstm_tui.tui.screens.editor import EditorScreen
@@ -16,9 +18,13 @@ def quick_learning(monkeypatch):
     monkeypatch.setattr(EditorScreen, "LEARN_SECONDS", 0.05)
 
 
-async def learn_pass(pilot) -> None:
-    await pilot.pause(0.2)
-    await settle(pilot)
+async def until(pilot, condition, timeout: float = 10.0) -> None:
+    """Let timers and workers run until ``condition()`` holds (fails after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+        await settle(pilot)
 
 
 async def test_learning_adapts_the_model_and_f5_forgets(make_app, settings, tiny_lm, tmp_path):
@@ -26,19 +32,19 @@ async def test_learning_adapts_the_model_and_f5_forgets(make_app, settings, tiny
     doc.write_text(STORY)
     app = make_app(doc, settings=settings.replace(learn=True))
     base = tiny_lm.generator.model
+    expected = len(tiny_lm.tokenizer.encode(STORY.rstrip()))
     async with app.run_test(size=(100, 30)) as pilot:
-        await learn_pass(pilot)
-        assert tiny_lm.learner.tokens_learned == len(tiny_lm.tokenizer.encode(STORY))
+        await until(pilot, lambda: app.editor_screen.status.info.learning.startswith("learned "))
+        assert tiny_lm.learner.tokens_learned == expected
         assert tiny_lm.generator.model is not base
-        assert app.editor_screen.status.info.learning.startswith("learned ")
-        # Typing a few letters is not enough new text for another pass.
+        # A few letters of a new word are not enough for another pass.
         await pilot.press("T", "h", "e")
-        await learn_pass(pilot)
-        assert tiny_lm.learner.tokens_learned == len(tiny_lm.tokenizer.encode(STORY))
+        await until(pilot, lambda: app.editor_screen._learned[1].endswith("The"))
+        assert tiny_lm.learner.tokens_learned == expected
         await pilot.press("f5")
-        await learn_pass(pilot)
+        await until(pilot, lambda: tiny_lm.generator.model is base)
         assert app.settings.learn is False and app.editor_screen.status.info.learning == ""
-        assert tiny_lm.generator.model is base and tiny_lm.learner.tokens_learned == 0
+        assert tiny_lm.learner.tokens_learned == 0
 
 
 async def test_learning_is_off_by_default_and_f5_turns_it_on(make_app, tiny_lm, tmp_path):
@@ -46,11 +52,12 @@ async def test_learning_is_off_by_default_and_f5_turns_it_on(make_app, tiny_lm, 
     doc.write_text(STORY)
     app = make_app(doc)
     async with app.run_test(size=(100, 30)) as pilot:
-        await learn_pass(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
         assert tiny_lm.learner.tokens_learned == 0
         await pilot.press("f5")
-        await learn_pass(pilot)
-        assert app.settings.learn is True and tiny_lm.learner.tokens_learned > 0
+        await until(pilot, lambda: tiny_lm.learner.tokens_learned > 0)
+        assert app.settings.learn is True
 
 
 async def test_opening_another_document_forgets_the_last(make_app, settings, tiny_lm, tmp_path):
@@ -58,9 +65,9 @@ async def test_opening_another_document_forgets_the_last(make_app, settings, tin
     first.write_text(STORY)
     second.write_text("A short note.")
     app = make_app(first, settings=settings.replace(learn=True))
+    base = tiny_lm.generator.model
     async with app.run_test(size=(100, 30)) as pilot:
-        await learn_pass(pilot)
-        assert tiny_lm.learner.tokens_learned > 0
+        await until(pilot, lambda: tiny_lm.learner.tokens_learned > 0)
         app.editor_screen.load_path(second)
-        await learn_pass(pilot)
+        await until(pilot, lambda: tiny_lm.generator.model is base)
         assert tiny_lm.learner.tokens_learned == 0  # and too little text to learn from yet

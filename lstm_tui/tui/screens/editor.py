@@ -18,13 +18,14 @@ from ..messages import (
     ContinuationFailed,
     ContinuationFinished,
     ContinuationUpdated,
+    DocumentForgotten,
     DocumentLearned,
     LearningFailed,
 )
 from ..widgets.ghost_editor import GhostTextEditor
 from ..widgets.sampling_panel import SamplingPanel
 from ..widgets.status_bar import StatusBar
-from ..workers import generate_continuation, learn_from_document
+from ..workers import forget_document, generate_continuation, learn_from_document
 from .document_mixin import DocumentMixin
 
 if TYPE_CHECKING:
@@ -69,7 +70,8 @@ class EditorScreen(DocumentMixin, Screen):
         self.status.set(auto=self.app.settings.auto_suggest)
         self.app.show_model_state()
         self._learned: tuple[object, str] | None = None  # (model, text) last learned from
-        self._learning = False  # a learning pass is running
+        self._learn_busy = False  # a learning worker (a pass or a forget) is running
+        self._forget_pending = False  # forget once it ends
         self.mount_document()
         if self.app.settings.learn:
             self.status.set(learning="learning")
@@ -144,13 +146,15 @@ class EditorScreen(DocumentMixin, Screen):
             panel.query_one("#preset").focus()
 
     # -- learning from the document -------------------------------------------------------
+    # One learning worker at a time (a pass or a forget), started from here, so they
+    # run in the order asked for: a forget asked for during a pass waits for it.
 
     def learn_new_text(self) -> None:
         """Start a learning pass if learning is on and the text changed since the last."""
         lm, text = self.app.lm, self.editor.text
-        if not self.app.settings.learn or lm is None or self._learning or self._learned == (lm, text):
+        if not self.app.settings.learn or lm is None or self._learn_busy or self._learned == (lm, text):
             return
-        self._learning = True
+        self._learn_busy = True
         self.learn(lm, text)
 
     @work(thread=True, group="learn", exit_on_error=False)
@@ -159,37 +163,51 @@ class EditorScreen(DocumentMixin, Screen):
 
     @work(thread=True, group="learn", exit_on_error=False)
     def forget(self, lm: LanguageModel) -> None:
-        lm.forget()  # waits for a learning pass or a suggestion in progress
+        forget_document(lm, self.post_message)
+
+    def forget_document(self) -> None:
+        """Drop what the model learned (learning off, another document)."""
+        self._learned = None
+        if self._learn_busy:
+            self._forget_pending = True
+        elif self.app.lm is not None:
+            self._learn_busy = True
+            self.forget(self.app.lm)
+
+    def _learning_done(self) -> None:
+        self._learn_busy = False
+        if self._forget_pending:
+            self._forget_pending = False
+            self.forget_document()
 
     @on(DocumentLearned)
     def _document_learned(self, event: DocumentLearned) -> None:
-        self._learning = False
-        self._learned = (event.lm, event.text)
-        if self.app.settings.learn:
-            self.status.set(learning=f"learned {event.total:,} tokens" if event.total else "learning")
-        else:  # switched off while the pass ran
-            self.forget(event.lm)
+        if not self._forget_pending:
+            self._learned = (event.lm, event.text)
+            if self.app.settings.learn:
+                self.status.set(learning=f"learned {event.total:,} tokens" if event.total else "learning")
+        self._learning_done()
+
+    @on(DocumentForgotten)
+    def _document_forgotten(self, event: DocumentForgotten) -> None:
+        self._learning_done()
 
     @on(LearningFailed)
     def _learning_failed(self, event: LearningFailed) -> None:
-        self._learning = False
         self.app.update_settings(learn=False)
         self.status.set(learning="")
         self.notify(f"Learning from the document stopped: {event.error}", severity="error", timeout=8)
+        self._learn_busy = False
+        self._forget_pending = False
+        self._learned = None
 
     def load_path(self, path: Path) -> bool:
         loaded = super().load_path(path)
         if loaded:
             self.forget_document()
+            if self.app.settings.learn:
+                self.status.set(learning="learning")
         return loaded
-
-    def forget_document(self) -> None:
-        """Another document: what the model learned from the last one goes."""
-        self._learned = None
-        if self.app.lm is not None:
-            self.forget(self.app.lm)
-        if self.app.settings.learn:
-            self.status.set(learning="learning")
 
     def action_toggle_learning(self) -> None:
         on = not self.app.settings.learn
