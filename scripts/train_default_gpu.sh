@@ -12,14 +12,14 @@
 # First a 30-step smoke run checks the CUDA path (bf16 autocast, falling back to
 # float32); then the candidates train at once for MINUTES each (default 7.5) and the one
 # with the lowest validation bits per byte is installed as models/default and printed
-# last: "best NAME BPB". The shipped model is this script's gpu-w640-d45 on one H200.
+# last: "best NAME BPB". The shipped model is this script's gutenberg-w640-d45 on one H200.
 # LSTM_TUI sets the command (default: lstm-tui), e.g. LSTM_TUI="python3 -m lstm_tui".
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 minutes="${1:-7.5}"
 data="${2:-$here/../shared/data/gutenberg}"
 read -r -a lstm <<< "${LSTM_TUI:-lstm-tui}"
-logs="${LSTM_TUI_LOGS:-$here/gpu-logs}"
+logs="${LSTM_TUI_LOGS:-${TMPDIR:-/tmp}/lstm-tui-gpu-logs}"
 mkdir -p "$logs"
 
 train=()
@@ -35,16 +35,16 @@ common=(--val "$data/sense_and_sensibility.txt" --tokenizer "$here/models/defaul
 
 # name, then its model options (embedding, LSTM width, layers, dropout, peak lr).
 candidates=(
-    "gpu-w640-d30   --embed-dim 640 --hidden-dim 640 --layers 2 --dropout 0.30 --lr 3e-3"
-    "gpu-w640-d45   --embed-dim 640 --hidden-dim 640 --layers 2 --dropout 0.45 --lr 3e-3"
-    "gpu-l3-d30     --embed-dim 512 --hidden-dim 512 --layers 3 --dropout 0.30 --lr 3e-3"
-    "gpu-h768-d35   --embed-dim 400 --hidden-dim 768 --layers 2 --dropout 0.35 --lr 3e-3"
+    "gutenberg-w640-d30   --embed-dim 640 --hidden-dim 640 --layers 2 --dropout 0.30 --lr 3e-3"
+    "gutenberg-w640-d45   --embed-dim 640 --hidden-dim 640 --layers 2 --dropout 0.45 --lr 3e-3"
+    "gutenberg-l3-d30     --embed-dim 512 --hidden-dim 512 --layers 3 --dropout 0.30 --lr 3e-3"
+    "gutenberg-h768-d35   --embed-dim 400 --hidden-dim 768 --layers 2 --dropout 0.35 --lr 3e-3"
 )
 
 precision=auto
 smoke() {
     read -r -a first <<< "${candidates[0]}"
-    "${lstm[@]}" train "${train[@]}" "${common[@]}" --name gpu-smoke "${first[@]:1}" \
+    "${lstm[@]}" train "${train[@]}" "${common[@]}" --name gutenberg-smoke "${first[@]:1}" \
         --steps 30 --eval-every 15 --val-max-tokens 20000 --precision "$1" \
         > "$logs/smoke-$1.jsonl" 2> "$logs/smoke-$1.err"
 }
