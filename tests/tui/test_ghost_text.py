@@ -138,3 +138,47 @@ async def test_sampling_change_reaches_next_generation(make_app, tiny_lm, monkey
     from lstm_tui.settings import load_settings
 
     assert load_settings().sampling.max_tokens == 12
+
+
+LONG_GHOST = " finished the letter, and then she went up the stairs to her room and slept.\n\nIn the morning"
+
+
+def screen_text(app) -> str:
+    return "\n".join("".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips())
+
+
+async def show_ghost(pilot, text: str) -> GhostTextEditor:
+    editor = pilot.app.query_one(GhostTextEditor)
+    editor.dismiss_ghost()
+    editor.request_id += 1
+    editor._anchor = editor.cursor_location
+    editor.show_continuation(editor.request_id, text)
+    await pilot.pause()
+    return editor
+
+
+async def test_a_long_ghost_at_the_end_wraps_below_the_text(make_app, settings):
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    async with app.run_test(size=(60, 24)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("\n".join(f"Line {i} of the story." for i in range(30)) + "\nThe lamp burned low by the time she")
+        editor = await show_ghost(pilot, LONG_GHOST)
+        assert editor._ghost_rows and len(editor.suggestion) < LONG_GHOST.index("\n")
+        shown = " ".join(screen_text(app).split())
+        # Every word is on screen, after the cursor's line (scrolled into view), in order.
+        assert "time she finished the letter, and then she went up the stairs to her room and slept." in shown
+        assert "slept. In the morning" in shown and "Line 29 of the story." in shown
+        await pilot.press("tab")
+        assert editor.text.endswith("the time she" + LONG_GHOST) and not editor._ghost_rows
+
+
+async def test_a_ghost_inside_the_text_stays_on_its_line(make_app, settings):
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    async with app.run_test(size=(60, 24)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("The lamp burned low by the time she\nA line after it.")
+        editor.move_cursor((0, len("The lamp burned low by the time she")))
+        editor = await show_ghost(pilot, LONG_GHOST)
+        assert not editor._ghost_rows  # the rows below hold text
+        assert editor.suggestion == LONG_GHOST.partition("\n")[0] + "\u23ce"
+        assert "A line after it." in screen_text(app)

@@ -11,15 +11,20 @@ the normal edit path, as one undoable edit.
 from __future__ import annotations
 
 import re
+import textwrap
 
+from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
 from textual.document._edit import Edit
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import TextArea
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
+MAX_GHOST_ROWS = 8  # screen rows below the document that a long ghost may take
 _NEXT_WORD = re.compile(r"\s*[^\s]+")
 
 
@@ -38,6 +43,7 @@ class GhostTextEditor(TextArea):
     _state: tuple[bool, int, int, bool] = (False, 0, 0, False)  # last GhostChanged sent
     _bound: tuple[bool, bool] = (False, False)  # (ghost shown, alternatives) for check_action
     _anchor: tuple[int, int] | None = None  # where the ghost sits (class default: set before __init__)
+    _ghost_rows: list[str] = []  # the ghost's wrapped rest, drawn below the document's last line
 
     class SuggestionRequested(Message):
         """Continue ``context`` (the text before the cursor) as request ``request_id``."""
@@ -90,10 +96,18 @@ class GhostTextEditor(TextArea):
 
     def _render_ghost(self) -> None:
         ghost = self.ghost
-        first, newline, _ = ghost.partition("\n")
-        # TextArea draws the suggestion inside the cursor's line, so only its first line is
-        # drawn; a return mark says more follows (Tab still takes all of it).
-        self.suggestion = first + ("\u23ce" if newline else "")
+        inline, rows = self._layout(ghost)
+        self.suggestion = inline
+        if rows != self._ghost_rows:
+            self._ghost_rows = rows
+            self._refresh_size()
+            self.refresh()
+            if rows and self.cursor_location == self.document.end:
+                # Bring the ghost into view, as long as the cursor stays in it.
+                height = self.scrollable_content_region.height
+                below = Region(0, self.wrapped_document.height, 1, min(len(rows), max(0, height - 1)))
+                if below.height:
+                    self.scroll_to_region(below, animate=False, immediate=True)
         options = self._options()
         state = (bool(ghost), self._alt_index % max(len(options), 1), len(options), self.pending)
         if state != self._state:
@@ -103,6 +117,50 @@ class GhostTextEditor(TextArea):
             if state[0] != self._bound[0] or (state[2] > 1) != self._bound[1]:
                 self._bound = (state[0], state[2] > 1)
                 self.refresh_bindings()
+
+    def _layout(self, ghost: str) -> tuple[str, list[str]]:
+        """Split ``ghost`` into what is drawn after the cursor and the rows under it.
+
+        TextArea draws its suggestion inside the cursor's screen row and crops the rest.
+        At the end of the document the rows below are free, so the ghost goes on there,
+        word-wrapped like the text. Elsewhere they hold text: the cursor's row shows
+        what fits, and a return mark says more lines follow (Tab takes all of it).
+        """
+        first, newline, rest = ghost.partition("\n")
+        width = self.wrap_width
+        if not ghost or not self.soft_wrap or width < 8 or self.cursor_location != self.document.end:
+            return first + ("\u23ce" if newline else ""), []
+        row, column = self.cursor_location
+        offsets = [o for o in self.wrapped_document.get_offsets(row) if o <= column]
+        room = width - len(self.document[row][offsets[-1] if offsets else 0:column])
+        inline, overflow = first, ""
+        if len(first) > room:
+            cut = first.rfind(" ", 0, room + 1)
+            cut = cut if cut > 0 else max(room, 0)
+            inline, overflow = first[:cut], first[cut:].lstrip(" ")
+        paragraphs = ([overflow] if overflow else []) + (rest.split("\n") if newline else [])
+        rows = [row_text for p in paragraphs
+                for row_text in (textwrap.wrap(p, width, break_on_hyphens=False) or [""])]
+        return inline, rows[:MAX_GHOST_ROWS]
+
+    def _refresh_size(self) -> None:
+        super()._refresh_size()
+        if self._ghost_rows:
+            self.virtual_size = Size(self.virtual_size.width, self.virtual_size.height + len(self._ghost_rows))
+
+    def render_line(self, y: int) -> Strip:
+        rows = self._ghost_rows
+        k = y + self.scroll_offset.y - self.wrapped_document.height
+        if rows and 0 <= k < len(rows) and (self.has_focus or not self.hide_suggestion_on_blur):
+            theme = self._theme
+            base = theme.base_style if theme and theme.base_style is not None else self.rich_style
+            ghost = base + self.get_component_rich_style("text-area--suggestion")
+            segments = [Segment(" " * self.gutter_width, base), Segment(rows[k], ghost)]
+            return Strip(segments).extend_cell_length(self.size.width, base)
+        return super().render_line(y)
+
+    def on_resize(self) -> None:
+        self._render_ghost()  # the rows wrap to the new width
 
     def _clear(self) -> None:
         self._stream, self._typed, self._alternatives, self._alt_index = "", "", [], 0
