@@ -136,7 +136,8 @@ class GhostTextEditor(TextArea):
         inline, overflow = first, ""
         if len(first) > room:
             cut = first.rfind(" ", 0, room + 1)
-            cut = cut if cut > 0 else max(room, 0)
+            if cut <= 0:  # no word fits: a new word starts on the next row, a long one is cut
+                cut = 0 if first.startswith(" ") else max(room, 0)
             inline, overflow = first[:cut], first[cut:].lstrip(" ")
         paragraphs = ([overflow] if overflow else []) + (rest.split("\n") if newline else [])
         rows = [row_text for p in paragraphs
