@@ -180,5 +180,8 @@ async def test_a_ghost_inside_the_text_stays_on_its_line(make_app, settings):
         editor.move_cursor((0, len("The lamp burned low by the time she")))
         editor = await show_ghost(pilot, LONG_GHOST)
         assert not editor._ghost_rows  # the rows below hold text
-        assert editor.suggestion == LONG_GHOST.partition("\n")[0] + "\u23ce"
-        assert "A line after it." in screen_text(app)
+        shown = editor.suggestion
+        assert shown.endswith("\u2026") and LONG_GHOST.startswith(shown[:-1]) and len(shown) < 30
+        assert "A line after it." in screen_text(app) and shown[:-1] in screen_text(app)
+        short = await show_ghost(pilot, " finished.\nMore")
+        assert short.suggestion == " finished.\u23ce"

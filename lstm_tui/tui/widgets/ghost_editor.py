@@ -124,15 +124,22 @@ class GhostTextEditor(TextArea):
         TextArea draws its suggestion inside the cursor's screen row and crops the rest.
         At the end of the document the rows below are free, so the ghost goes on there,
         word-wrapped like the text. Elsewhere they hold text: the cursor's row shows
-        what fits, and a return mark says more lines follow (Tab takes all of it).
+        what fits, "\u2026" that the line goes on and "\u23ce" that more lines follow
+        (Tab takes all of it).
         """
         first, newline, rest = ghost.partition("\n")
         width = self.wrap_width
-        if not ghost or not self.soft_wrap or width < 8 or self.cursor_location != self.document.end:
-            return first + ("\u23ce" if newline else ""), []
+        mark = "\u23ce" if newline else ""
+        if not ghost or not self.soft_wrap or width < 8:
+            return first + mark, []
         row, column = self.cursor_location
         offsets = [o for o in self.wrapped_document.get_offsets(row) if o <= column]
         room = width - len(self.document[row][offsets[-1] if offsets else 0:column])
+        if self.cursor_location != self.document.end:
+            if len(first) + len(mark) <= room:
+                return first + mark, []
+            cut = first.rfind(" ", 0, room)
+            return first[:cut if cut > 0 else max(room - 1, 0)] + "\u2026", []
         inline, overflow = first, ""
         if len(first) > room:
             cut = first.rfind(" ", 0, room + 1)
