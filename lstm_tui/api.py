@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
@@ -80,12 +80,12 @@ class LanguageModel:
         """``n`` extra samples of the continuation (sampling mode), drawn as one batch."""
         return self.generator.samples(context, config, n, should_stop)
 
-    def learn(self, text: str) -> int:
+    def learn(self, text: str, should_stop: Callable[[], bool] | None = None) -> int:
         """Learn from the new part of a document being written (see ``DocumentLearner``)
         and generate with the result; returns the tokens learned (0: nothing new enough).
         Safe beside a running stream: the swap waits for it."""
         with self._learning:
-            learned = self.learner.learn(text)
+            learned = self.learner.learn(text, should_stop)
             if learned:
                 self.generator.replace_model(self.learner.snapshot(self.quantized))
             return learned

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -41,12 +42,16 @@ def learning_copy(model: LSTMLanguageModel, device: torch.device,
 
 
 def learn_segments(learner: LSTMLanguageModel, optimizer: torch.optim.Optimizer, ids: torch.Tensor,
-                   state: State | None, segment: int = ADAPT_SEGMENT) -> float:
+                   state: State | None, segment: int = ADAPT_SEGMENT,
+                   should_stop: Callable[[], bool] | None = None) -> float | None:
     """Read ``ids`` (the first is input only) a segment at a time: score the segment,
     then one SGD step on it. Returns the nats of every token after the first, each
-    scored before it was learned from."""
+    scored before it was learned from; None if ``should_stop`` ended it early."""
     nats = 0.0
     for at in range(0, ids.numel() - 1, segment):
+        if should_stop is not None and should_stop():
+            optimizer.zero_grad(set_to_none=True)
+            return None
         x = ids[at:at + segment].unsqueeze(0)
         y = ids[at + 1:at + 1 + segment]
         logits, state = learner(x[:, :y.numel()], state)
@@ -67,7 +72,9 @@ def adaptive_bits(model: LSTMLanguageModel, ids: torch.Tensor, start_id: int, de
     is an honest online code length; ``model`` itself is left unchanged."""
     learner, optimizer = learning_copy(model, device, lr)
     sequence = torch.cat([torch.tensor([start_id]), ids]).to(device)
-    return learn_segments(learner, optimizer, sequence, None, segment) / math.log(2)
+    nats = learn_segments(learner, optimizer, sequence, None, segment)
+    assert nats is not None
+    return nats / math.log(2)
 
 
 class DocumentLearner:
@@ -113,9 +120,11 @@ class DocumentLearner:
         shifted = self.learned_end + len(text) - len(self.seen) if self.learned_end >= old_end else end
         return start, end, min(max(end, shifted), len(text)), True
 
-    def learn(self, text: str) -> int:
+    def learn(self, text: str, should_stop: Callable[[], bool] | None = None) -> int:
         """Learn what ``text`` holds that is not learned yet; returns the tokens learned
-        (0 when less than about a sentence is new, or the edit was small)."""
+        (0 when less than about a sentence is new, the edit was small, or ``should_stop``
+        ended the pass: checked between segments, its steps then count for nothing
+        learned, and the caller is expected to forget or try again)."""
         start, end, learned_end, edit = self.plan(text)
         if end - start < MIN_NEW_CHARS:
             if edit:  # a typo fixed, say: accepted without a step
@@ -131,7 +140,8 @@ class DocumentLearner:
             with torch.no_grad():
                 _, state = self.learner(torch.tensor([prime[:-1]], device=self.device))
         sequence = torch.tensor([prime[-1], *ids], device=self.device)
-        learn_segments(self.learner, self.optimizer, sequence, state, self.segment)
+        if learn_segments(self.learner, self.optimizer, sequence, state, self.segment, should_stop) is None:
+            return 0
         self.seen, self.learned_end = text, learned_end
         self.tokens_learned += len(ids)
         return len(ids)

@@ -76,3 +76,17 @@ def test_a_new_model_keeps_the_cache_warm(tiny_lm):
     warm = tiny_lm.generator.prime(context)
     tiny_lm.generator._snaps.clear()
     assert torch.allclose(warm, tiny_lm.generator.prime(context), atol=1e-5)
+
+
+def test_a_stopped_pass_learns_nothing_and_keeps_the_generator(tiny_lm):
+    base_runner = tiny_lm.generator.model
+    calls = []
+
+    def stop_after_one_segment() -> bool:
+        calls.append(1)
+        return len(calls) > 1
+
+    assert tiny_lm.learn(SENTENCE * 8, stop_after_one_segment) == 0
+    assert len(calls) == 2 and tiny_lm.learner.learned_end == 0 and tiny_lm.learner.seen == ""
+    assert tiny_lm.generator.model is base_runner
+    assert tiny_lm.learn(SENTENCE * 8) > 0  # and the next pass learns it all

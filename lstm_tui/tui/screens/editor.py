@@ -159,7 +159,8 @@ class EditorScreen(DocumentMixin, Screen):
 
     @work(thread=True, group="learn", exit_on_error=False)
     def learn(self, lm: LanguageModel, text: str) -> None:
-        learn_from_document(lm, text, self.post_message)
+        worker = get_current_worker()
+        learn_from_document(lm, text, lambda: worker.is_cancelled or self._forget_pending, self.post_message)
 
     @work(thread=True, group="learn", exit_on_error=False)
     def forget(self, lm: LanguageModel) -> None:
