@@ -15,10 +15,10 @@ from pathlib import Path
 
 import torch
 
+from .core.adapt import DocumentLearner
 from .core.bundle import Bundle, load_bundle
 from .core.config import SamplingConfig
 from .core.device import checked_device, resolve_device, set_inference_threads
-from .core.adapt import DocumentLearner
 from .core.evaluate import EvalResult, evaluate_text
 from .core.generation import Completion, StopHook, StreamingGenerator
 from .core.model import quantize_for_cpu

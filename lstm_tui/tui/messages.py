@@ -64,9 +64,10 @@ class DocumentForgotten(Message):
 
 
 class LearningFailed(Message):
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, forgetting: bool = False) -> None:
         super().__init__()
         self.error = error
+        self.forgetting = forgetting  # it was the forget that failed
 
 
 class ModelLoaded(Message):

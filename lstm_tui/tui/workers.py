@@ -82,7 +82,7 @@ def forget_document(lm: LanguageModel, post: Post) -> None:
     try:
         lm.forget()  # waits for a suggestion in progress
     except Exception as exc:
-        post(LearningFailed(f"{type(exc).__name__}: {exc}"))
+        post(LearningFailed(f"{type(exc).__name__}: {exc}", forgetting=True))
         return
     post(DocumentForgotten())
 

@@ -71,3 +71,21 @@ async def test_opening_another_document_forgets_the_last(make_app, settings, tin
         app.editor_screen.load_path(second)
         await until(pilot, lambda: tiny_lm.generator.model is base)
         assert tiny_lm.learner.tokens_learned == 0  # and too little text to learn from yet
+
+
+async def test_a_failed_pass_turns_learning_off_and_forgets(make_app, settings, tiny_lm, tmp_path, monkeypatch):
+    doc = tmp_path / "story.txt"
+    doc.write_text(STORY)
+    app = make_app(doc, settings=settings.replace(learn=True))
+    base = tiny_lm.generator.model
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: tiny_lm.generator.model is not base)
+
+        def broken(text, should_stop=None):
+            raise RuntimeError("out of memory")
+
+        monkeypatch.setattr(tiny_lm.learner, "learn", broken)
+        await pilot.press("end", "space", "W", "e", "l", "l", ",", "space")
+        app.editor_screen.editor.insert("then the rain came down on the hill all night. ")
+        await until(pilot, lambda: app.settings.learn is False and tiny_lm.generator.model is base)
+        assert any("out of memory" in str(n.message) for n in app._notifications)

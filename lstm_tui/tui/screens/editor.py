@@ -200,7 +200,8 @@ class EditorScreen(DocumentMixin, Screen):
         self.notify(f"Learning from the document stopped: {event.error}", severity="error", timeout=8)
         self._learn_busy = False
         self._forget_pending = False
-        self._learned = None
+        if not event.forgetting:  # suggestions go back to the model as loaded
+            self.forget_document()
 
     def load_path(self, path: Path) -> bool:
         loaded = super().load_path(path)
