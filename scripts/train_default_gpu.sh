@@ -13,7 +13,8 @@
 # float32); then the candidates train at once for MINUTES each (default 7.5) and the one
 # with the lowest validation bits per byte is installed as models/default and printed
 # last: "best NAME BPB". The shipped model is this script's gutenberg-w640-d45 on one H200.
-# LSTM_TUI sets the command (default: lstm-tui), e.g. LSTM_TUI="python3 -m lstm_tui".
+# LSTM_TUI sets the command (default: lstm-tui), e.g. LSTM_TUI="python3 -m lstm_tui";
+# LSTM_TUI_CANDIDATES names a file of other candidates, one "NAME OPTIONS..." a line.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 minutes="${1:-7.5}"
@@ -40,6 +41,10 @@ candidates=(
     "gutenberg-l3-d30     --embed-dim 512 --hidden-dim 512 --layers 3 --dropout 0.30 --lr 3e-3"
     "gutenberg-h768-d35   --embed-dim 400 --hidden-dim 768 --layers 2 --dropout 0.35 --lr 3e-3"
 )
+if [[ -n "${LSTM_TUI_CANDIDATES:-}" ]]; then
+    mapfile -t candidates < <(grep -Ev '^[[:space:]]*(#|$)' "$LSTM_TUI_CANDIDATES")
+    (( ${#candidates[@]} )) || { echo "$LSTM_TUI_CANDIDATES: no candidates in it" >&2; exit 1; }
+fi
 
 precision=auto
 smoke() {
