@@ -3,7 +3,7 @@
 #
 #   scripts/train_default_gpu.sh [MINUTES] [DATA_DIR]
 #
-# The Gutenberg split of scripts/train_default.sh: Sense and Sensibility validates,
+# The Gutenberg split of scripts/gutenberg_split.sh: Sense and Sensibility validates,
 # Wuthering Heights is the test book and is never read here. Every candidate fits the
 # 25 MB bundle limit in float16 and uses the shipped 8,000-piece tokenizer. A GPU
 # gives far more passes over the 15 books than a CPU session, so the candidates differ
@@ -22,15 +22,9 @@ data="${2:-$here/../shared/data/gutenberg}"
 read -r -a lstm <<< "${LSTM_TUI:-lstm-tui}"
 logs="${LSTM_TUI_LOGS:-${TMPDIR:-/tmp}/lstm-tui-gpu-logs}"
 mkdir -p "$logs"
-
-train=()
-for f in "$data"/*.txt; do
-    case "$(basename "$f")" in
-        sense_and_sensibility.txt|wuthering_heights.txt) ;;
-        *) train+=("$f") ;;
-    esac
-done
-common=(--val "$data/sense_and_sensibility.txt" --tokenizer "$here/models/default/tokenizer.model"
+source "$here/scripts/gutenberg_split.sh"
+gutenberg_split "$data"
+common=("${split[@]}" --tokenizer "$here/models/default/tokenizer.model"
         --device "${LSTM_TUI_DEVICE:-cuda}" --threads 2 --batch-size 128 --seq-len 128 --warmup-steps 200 --force
         --events jsonl)
 
@@ -49,7 +43,7 @@ fi
 precision=auto
 smoke() {
     read -r -a first <<< "${candidates[0]}"
-    "${lstm[@]}" train "${train[@]}" "${common[@]}" --name gutenberg-smoke "${first[@]:1}" \
+    "${lstm[@]}" train "${common[@]}" --name gutenberg-smoke "${first[@]:1}" \
         --steps 30 --eval-every 15 --val-max-tokens 20000 --precision "$1" \
         > "$logs/smoke-$1.jsonl" 2> "$logs/smoke-$1.err"
 }
@@ -67,7 +61,7 @@ trap 'kill -TERM "${pids[@]}" 2>/dev/null || true' TERM
 trap ':' INT
 for c in "${candidates[@]}"; do
     read -r -a args <<< "$c"
-    "${lstm[@]}" train "${train[@]}" "${common[@]}" --name "${args[0]}" "${args[@]:1}" \
+    "${lstm[@]}" train "${common[@]}" --name "${args[0]}" "${args[@]:1}" \
         --minutes "$minutes" --precision "$precision" \
         > "$logs/${args[0]}.jsonl" 2> "$logs/${args[0]}.err" &
     pids+=($!)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from .generation import common_prefix
 from .model import LSTMLanguageModel, State, quantize_for_cpu
 from .tokenizer import Tokenizer
 
@@ -107,7 +108,7 @@ class DocumentLearner:
         counts as learned after it, and whether the stretch is an edit of learned text.
         Cuts fall just before a space, which the tokenizer reads with the next word."""
         last = _space_before(text, len(text))  # the word being typed is not finished
-        prefix = _common_prefix(self.seen, text)
+        prefix = common_prefix(self.seen, text)
         if prefix >= self.learned_end:  # learned text untouched: learn what follows it
             start = max(self.learned_end, _space_before(text, len(text) - MAX_LEARN_CHARS))
             end = max(start, last)
@@ -168,17 +169,6 @@ def _space_after(text: str, at: int) -> int:
     return min(found, default=len(text))
 
 
-def _common_prefix(a: str, b: str) -> int:
-    if b.startswith(a):
-        return len(a)
-    n, i, step = min(len(a), len(b)), 0, 4096
-    while step:
-        while i + step <= n and a[i:i + step] == b[i:i + step]:
-            i += step
-        step //= 8
-    return i
-
-
 def _common_suffix(a: str, b: str, prefix: int) -> int:
     """Length of the common ending of ``a`` and ``b`` that leaves ``prefix`` alone."""
-    return _common_prefix(a[prefix:][::-1], b[prefix:][::-1])
+    return common_prefix(a[prefix:][::-1], b[prefix:][::-1])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -83,8 +83,6 @@ class StreamingGenerator:
             self.model = model
             if self._ids:  # the last context: a keystroke extends it, not what was generated
                 self._refill(self._ids[:self._context_len], tail=64)  # room to backspace
-            else:
-                self._snaps = deque(maxlen=self._snaps.maxlen)
 
     # -- the state cache ---------------------------------------------------------
 
@@ -108,11 +106,7 @@ class StreamingGenerator:
         """Bring the cache to ``context`` and return the logits for the next token."""
         ids = self.context_ids(context)
         self._context_len = len(ids)
-        common = 0
-        for a, b in zip(self._ids, ids):
-            if a != b:
-                break
-            common += 1
+        common = common_prefix(self._ids, ids)
         snap = next((s for s in reversed(self._snaps) if s[0] <= common), None)
         if snap is not None and snap[0] == len(ids):
             self._truncate(len(ids))
@@ -232,6 +226,17 @@ class StreamingGenerator:
         logits = self.prime(context)
         return beam_search(self.model, self.tokenizer, self.state, logits, config, self.device,
                            self.tokenizer.control_ids, history=self._ids, should_stop=should_stop)
+
+
+def common_prefix(a: Sequence, b: Sequence) -> int:
+    """Length of the longest common start of two strings or lists, compared a block
+    at a time (a whole document every few seconds, a context every keystroke)."""
+    n, i, step = min(len(a), len(b)), 0, 4096
+    while step:
+        while i + step <= n and a[i:i + step] == b[i:i + step]:
+            i += step
+        step //= 8
+    return i
 
 
 def _generator(seed: int | None, device: torch.device) -> torch.Generator | None:

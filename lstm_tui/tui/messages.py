@@ -48,15 +48,13 @@ class ContinuationFailed(Message):
 
 
 class DocumentLearned(Message):
-    """``lm`` learned from ``text`` (``tokens`` new, ``total`` since it started)."""
+    """``lm`` had a learning pass over ``text``; ``total`` tokens learned since it started."""
 
-    def __init__(self, lm: LanguageModel, text: str, tokens: int, total: int, seconds: float) -> None:
+    def __init__(self, lm: LanguageModel, text: str, total: int) -> None:
         super().__init__()
         self.lm = lm
         self.text = text
-        self.tokens = tokens
         self.total = total
-        self.seconds = seconds
 
 
 class DocumentForgotten(Message):

@@ -69,13 +69,12 @@ def generate_continuation(lm: LanguageModel, request_id: int, context: str, conf
 def learn_from_document(lm: LanguageModel, text: str, should_stop: Callable[[], bool], post: Post) -> None:
     """One learning pass over the document's new text, then ``DocumentLearned``
     (``should_stop`` ends a long pass between segments: quitting, another document)."""
-    started = time.perf_counter()
     try:
-        tokens = lm.learn(text, should_stop)
+        lm.learn(text, should_stop)
     except Exception as exc:  # learning failing must never take the editor with it
         post(LearningFailed(f"{type(exc).__name__}: {exc}"))
         return
-    post(DocumentLearned(lm, text, tokens, lm.learner.tokens_learned, time.perf_counter() - started))
+    post(DocumentLearned(lm, text, lm.learner.tokens_learned))
 
 
 def forget_document(lm: LanguageModel, post: Post) -> None:

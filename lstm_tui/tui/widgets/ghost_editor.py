@@ -102,8 +102,7 @@ class GhostTextEditor(TextArea):
             self._ghost_rows = rows
             self._refresh_size()
             self.refresh()
-            if rows and self.cursor_location == self.document.end:
-                # Bring the ghost into view, as long as the cursor stays in it.
+            if rows:  # only at the end of the document: bring them into view, cursor kept
                 height = self.scrollable_content_region.height
                 below = Region(0, self.wrapped_document.height, 1, min(len(rows), max(0, height - 1)))
                 if below.height:
