@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .core.train_options import PRECISIONS  # no torch behind it
+from .core.train_options import PRECISIONS, RATES  # no torch behind it
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
@@ -32,9 +32,12 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     a.add_argument("--hidden-dim", type=int,
                    help="LSTM width (default: 256 for a CPU budget of up to 30 minutes, else 512)")
     a.add_argument("--layers", type=int, default=2)
-    a.add_argument("--dropout", type=float, default=0.1,
-                   help="dropout rate, applied from the second pass over the data on (default: 0.1)")
     a.add_argument("--no-tie", dest="tie_weights", action="store_false", help="do not tie input and output embeddings")
+    g = p.add_argument_group("regularisation (each from the second pass over the data on; with --from, "
+                             "the parent's rates unless given)")
+    g.add_argument("--dropout", type=float, metavar="P", help="dropout rate (default: 0.1)")
+    g.add_argument("--weight-drop", type=float, metavar="P", help="DropConnect rate on the LSTM's recurrent weights (default: 0)")
+    g.add_argument("--embed-drop", type=float, metavar="P", help="rate at which whole words are dropped from the input (default: 0)")
     o = p.add_argument_group("optimisation")
     o.add_argument("--batch-size", type=int,
                    help="rows per step (default: 16 for a CPU budget of up to 30 minutes, else 32)")
@@ -77,15 +80,19 @@ def options_from_args(args: argparse.Namespace):
         raise LstmTuiError(f"{output}: a model named {name!r} exists; use --force to replace it "
                            "or --resume to continue its run")
     from_model = str(paths.resolve_model(args.from_model)) if args.from_model else None
-    if not from_model:
-        from .core.config import ModelConfig
+    from .core.config import ModelConfig
 
-        try:  # the same checks the model makes, before any work is done
+    rates = {k: v for k in RATES if (v := getattr(args, k)) is not None}
+    try:  # the same checks the model makes, before any work is done
+        if from_model:
+            ModelConfig(**rates)
+        else:
             ModelConfig(embed_dim=512 if args.embed_dim is None else args.embed_dim,
                         hidden_dim=512 if args.hidden_dim is None else args.hidden_dim,
-                        num_layers=args.layers, dropout=args.dropout)
-        except ValueError as exc:
-            raise LstmTuiError(str(exc).replace("num_layers", "--layers").replace("_", "-")) from None
+                        num_layers=args.layers, **rates)
+    except ValueError as exc:
+        # Every message starts with the field's name: say the option instead.
+        raise LstmTuiError("--" + str(exc).replace("num_layers", "layers").replace("_", "-")) from None
     try:
         return make_options(args, name, run_dir, output, from_model)
     except ValueError as exc:
@@ -102,7 +109,7 @@ def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Pat
         from_model=from_model, tokenizer=str(Path(args.tokenizer).resolve()) if args.tokenizer else None,
         minutes=args.minutes, epochs=args.epochs, steps=args.steps,
         vocab_size=args.vocab_size, embed_dim=args.embed_dim, hidden_dim=args.hidden_dim,
-        layers=args.layers, dropout=args.dropout, tie_weights=args.tie_weights,
+        layers=args.layers, **{k: getattr(args, k) for k in RATES}, tie_weights=args.tie_weights,
         batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr, warmup_steps=args.warmup_steps,
         val_fraction=args.val_fraction, val_paths=tuple(str(Path(p).resolve()) for p in args.val_paths),
         eval_every=args.eval_every, val_max_tokens=args.val_max_tokens, seed=args.seed, precision=args.precision)

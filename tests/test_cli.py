@@ -95,12 +95,20 @@ def test_default_model_loads_and_generates():
     assert isinstance(text, str) and lm.tokenizer.vocab_size == lm.bundle.config.vocab_size
 
 
-@pytest.mark.parametrize("bad,message", [(["--dropout", "1"], "dropout"), (["--batch-size", "0"], "--batch-size"),
-                                         (["--val-fraction", "0.9"], "--val-fraction")])
+@pytest.mark.parametrize("bad,message", [(["--dropout", "1"], "--dropout"), (["--batch-size", "0"], "--batch-size"),
+                                         (["--val-fraction", "0.9"], "--val-fraction"),
+                                         (["--weight-drop", "1.5"], "--weight-drop must be in [0, 1)"),
+                                         (["--layers", "0"], "--layers must be")])
 def test_bad_training_arguments_are_one_line_errors(tiny_corpus, capsys, bad, message):
     assert main(["train", str(tiny_corpus), "--name", "x", *bad]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_a_fine_tune_checks_the_rates_it_is_given(tiny_corpus, tiny_bundle, capsys):
+    assert main(["train", str(tiny_corpus), "--name", "x", "--from", str(tiny_bundle), "--embed-drop", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--embed-drop must be in [0, 1)" in err and err.count("\n") == 1
 
 
 def test_eval_adapt_learns_from_the_text(tiny_bundle, tmp_path):

@@ -38,7 +38,7 @@ def learning_copy(model: LSTMLanguageModel, device: torch.device,
     learner = copy.deepcopy(model).float().to(device)
     learner.lstm.flatten_parameters()  # cuDNN wants its weights in one block again
     learner.train()  # cuDNN's LSTM backward needs training mode; dropout goes to 0
-    learner.set_dropout(0.0)
+    learner.set_regularisation(False)
     return learner, torch.optim.SGD(learner.parameters(), lr=lr)
 
 

@@ -17,14 +17,18 @@ class ModelConfig:
     num_layers: int = 2  # stacked LSTM layers
     dropout: float = 0.1  # on embeddings, between layers and before the output layer
     tie_weights: bool = True  # share the embedding matrix with the output layer
+    weight_drop: float = 0.0  # DropConnect on the LSTM's hidden-to-hidden weights (training only)
+    embed_drop: float = 0.0  # drops whole words: rows of the embedding matrix (training only)
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "embed_dim", "hidden_dim", "num_layers"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, not {value!r}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), not {self.dropout!r}")
+        for name in ("dropout", "weight_drop", "embed_drop"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), not {value!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

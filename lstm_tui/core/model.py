@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call
 
 from .config import ModelConfig
 
@@ -34,6 +36,8 @@ class LSTMLanguageModel(nn.Module):
         self.decoder = nn.Linear(out_dim, config.vocab_size)
         if config.tie_weights:
             self.decoder.weight = self.embedding.weight
+        self._hidden_weights = [f"weight_hh_l{i}" for i in range(config.num_layers)]
+        self.set_regularisation(True)
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -48,11 +52,15 @@ class LSTMLanguageModel(nn.Module):
                 hidden = self.config.hidden_dim
                 param.data[hidden:2 * hidden] = 1.0
 
-    def set_dropout(self, p: float) -> None:
-        """Set the dropout rate of every layer (training turns it on after the first pass)."""
-        self.drop.p = p
-        if self.config.num_layers > 1:
-            self.lstm.dropout = p
+    def set_regularisation(self, on: bool) -> None:
+        """Every dropout at the config's rate, or none (training's first pass over the
+        data, and learning from the document being written)."""
+        c = self.config
+        self.drop.p = c.dropout if on else 0.0
+        if c.num_layers > 1:
+            self.lstm.dropout = self.drop.p
+        self.weight_drop = c.weight_drop if on else 0.0
+        self.embed_drop = c.embed_drop if on else 0.0
 
     def init_state(self, batch_size: int = 1, device: torch.device | None = None,
                    dtype: torch.dtype = torch.float32) -> State:
@@ -62,8 +70,20 @@ class LSTMLanguageModel(nn.Module):
 
     def features(self, ids: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """Output-layer inputs for ``ids`` [batch, time]: [batch, time, out_dim]."""
-        x = self.drop(self.embedding(ids))
-        out, state = self.lstm(x, state)
+        weight = self.embedding.weight
+        if self.training and self.embed_drop > 0:
+            # Drop whole words: the same rows are zero wherever those words occur.
+            keep = torch.empty(weight.size(0), 1, device=weight.device, dtype=weight.dtype)
+            weight = weight * keep.bernoulli_(1 - self.embed_drop) / (1 - self.embed_drop)
+        x = self.drop(F.embedding(ids, weight))
+        if self.training and self.weight_drop > 0:
+            # DropConnect on the recurrent weights: one mask for every time step of
+            # the batch, so the recurrence itself is regularised (Merity et al., 2017).
+            dropped = {name: F.dropout(getattr(self.lstm, name), self.weight_drop)
+                       for name in self._hidden_weights}
+            out, state = functional_call(self.lstm, dropped, (x, state))
+        else:
+            out, state = self.lstm(x, state)
         if self.proj is not None:
             out = self.proj(out)
         return self.drop(out), state

@@ -13,6 +13,7 @@ RUN_FILE = "run.json"
 SHORT_CPU_MINUTES = 30  # up to this budget a CPU run is "short": a 256-wide model, 16 rows
 WIDE_LR = 5e-3  # peak learning rate of a new model wider than 256
 PRECISIONS = ("auto", "fp32", "bf16", "bf16-output", "fp16")
+RATES = ("dropout", "weight_drop", "embed_drop")  # the regularisers, ModelConfig's names
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,11 @@ class TrainOptions:
     embed_dim: int | None = None  # None: see model_width
     hidden_dim: int | None = None
     layers: int = 2
-    dropout: float = 0.1
+    # Regularisation rates (see ModelConfig); None: ModelConfig's default for a new
+    # model, the parent's rate for a fine-tune.
+    dropout: float | None = None
+    weight_drop: float | None = None  # DropConnect on the LSTM's recurrent weights
+    embed_drop: float | None = None  # drops whole words from the input
     tie_weights: bool = True
     batch_size: int | None = None  # rows per step (per process under torchrun); None: see batch_rows
     seq_len: int = 64  # truncated BPTT window
@@ -63,6 +68,10 @@ class TrainOptions:
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+
+    def rates(self) -> dict[str, float]:
+        """The regularisation rates that were given, by ModelConfig name."""
+        return {k: v for k in RATES if (v := getattr(self, k)) is not None}
 
     def model_width(self, device_type: str) -> tuple[int, int]:
         """(embed_dim, hidden_dim) of a new model. Unset, the width follows the budget:

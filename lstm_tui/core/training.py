@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from .atomic import atomic_write_text
 from .batches import BatchStream
 from .bundle import Bundle, load_bundle, save_bundle
 from .config import ModelConfig, SamplingConfig
-from .data import TokenArrays, scan, split_files, tokenize_files, sample_text
+from .data import TokenArrays, sample_text, scan, split_files, tokenize_files
 from .device import resolve_device
 from .distributed import Distributed
 from .errors import DataError, LstmTuiError
@@ -78,7 +78,7 @@ class TrainingRun:
         parent: Bundle | None = load_bundle(o.from_model) if o.from_model else None
         if parent is not None:
             self.tokenizer = parent.tokenizer
-            self.model_config = parent.config
+            self.model_config = replace(parent.config, **o.rates())
         else:
             self.tokenizer = self._tokenizer(train_files)
             embed, hidden = o.model_width(self.device.type)
@@ -86,7 +86,7 @@ class TrainingRun:
                 self.emit("status", message=f"model width {hidden} for this budget (--hidden-dim sets it)")
             self.model_config = ModelConfig(vocab_size=self.tokenizer.vocab_size, embed_dim=embed,
                                             hidden_dim=hidden, num_layers=o.layers,
-                                            dropout=o.dropout, tie_weights=o.tie_weights)
+                                            tie_weights=o.tie_weights, **o.rates())
         # Unset defaults follow the model and budget, written to run.json so --resume
         # rebuilds the same run anywhere (a fine-tune keeps its unused width unset).
         width = {} if parent else {"embed_dim": self.model_config.embed_dim,
@@ -167,7 +167,7 @@ class TrainingRun:
         rows = max(1, min(o.batch_size, len(self.data.train) // ((o.seq_len + 1) * self.dist.world)))
         if rows < o.batch_size:
             self.emit("status", message=f"little text: batch size lowered from {o.batch_size} to {rows}")
-        self.batches = BatchStream(self.data.train, rows, o.seq_len, self.dist.rank, self.dist.world)
+        self.batches = BatchStream(self.data.train, rows, o.seq_len, self.dist.rank, self.dist.world, o.seed)
         self.progress = Progress()
         self.carry: tuple[torch.Tensor, torch.Tensor] | None = None  # LSTM state between batches
         self.last_eval_step = -1
@@ -301,7 +301,7 @@ class TrainingRun:
         o, p = self.options, self.progress
         card = {
             "name": o.name,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "parent": self.parent.name if self.parent else None,
             "parent_path": str(self.parent.path) if self.parent else None,
             "data": self.corpus.summary(),
@@ -317,7 +317,8 @@ class TrainingRun:
             "parameters": self.model.num_parameters(),
             "recipe": {k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps",
                                                   "weight_decay", "clip")}
-            | {"dropout": self.model_config.dropout, "precision": self.precision.label},
+            | {k: getattr(self.model_config, k) for k in ("dropout", "weight_drop", "embed_drop")}
+            | {"precision": self.precision.label},
         }
         try:
             save_bundle(self.model, self.tokenizer, o.output, card)
@@ -356,7 +357,7 @@ class TrainingRun:
         last_eval = p.seconds
         window_tokens, window_start = 0, time.perf_counter()
         rows = self.batches.rows
-        self._dropout_for_epoch()
+        self._regularise_for_epoch()
         while True:
             # One collective per step: every rank must take the same branch, or one
             # waits at a barrier forever.
@@ -382,9 +383,9 @@ class TrainingRun:
                 p.epoch += 1
                 p.batch_in_epoch = 0
                 self.carry = None
-                self._dropout_for_epoch()
+                self._regularise_for_epoch()
             t0 = time.perf_counter()
-            x, y = self.batches.batch(p.batch_in_epoch)
+            x, y = self.batches.batch(p.batch_in_epoch, p.epoch)
             x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
             lr = learning_rate(o, p.step, self.fraction())
             for group in self.optimizer.param_groups:
@@ -420,14 +421,14 @@ class TrainingRun:
             self.evaluate_and_keep()
         return False
 
-    def _dropout_for_epoch(self) -> None:
-        """No dropout in the first pass over the data, the model's rate after it.
+    def _regularise_for_epoch(self) -> None:
+        """No dropout of any kind in the first pass over the data, the model's rates after it.
 
         Dropout fights memorising text seen before; in the first pass every batch is
         new. A 10-minute CPU run (less than a pass over the Gutenberg books) ended at
         1.763 bits per byte without dropout and 1.780 with 0.1.
         """
-        self.model.set_dropout(self.model_config.dropout if self.progress.epoch >= 1 else 0.0)
+        self.model.set_regularisation(self.progress.epoch >= 1)
 
     def _tokens_per_byte(self) -> float:
         return len(self.data.val) / self.data.val_bytes

@@ -2,6 +2,7 @@ import codecs
 
 import numpy as np
 import pytest
+import torch
 
 from lstm_tui.core.data import find_files, normalise, read_text, scan, split_files, tokenize_files
 from lstm_tui.core.errors import DataError
@@ -104,3 +105,35 @@ def test_scan_hashes_content_and_reports_the_file_offset(tmp_path):
     corpus = scan([tmp_path])
     assert corpus.files[0].sha256 == hashlib.sha256(b"hello\n").hexdigest()
     assert corpus.skipped[0][1] == f"not UTF-8 text (undecodable byte at offset {CHUNK})"
+
+
+def test_batches_continue_rows_and_move_their_cuts_each_pass():
+    from lstm_tui.core.batches import BatchStream
+
+    ids = np.arange(1000, dtype=np.int32)
+    stream = BatchStream(ids, rows=4, seq_len=10, seed=3)
+    assert stream.offset(0) == 0
+    offsets = {stream.offset(epoch) for epoch in range(1, 30)}
+    assert len(offsets) > 1 and all(0 <= o <= stream.slack for o in offsets)
+    assert BatchStream(ids, rows=4, seq_len=10, seed=3).offset(5) == stream.offset(5)  # seeded: resumable
+    for epoch in (0, 7):
+        first, last = stream.batch(0, epoch), stream.batch(stream.per_epoch - 1, epoch)
+        for x, y in (first, last):
+            assert torch.equal(y[:, :-1], x[:, 1:])  # targets are the next tokens
+            # Every row stays within its own stretch of the text.
+            assert torch.all(x // stream.row_len == torch.arange(4)[:, None])
+            assert torch.all(y // stream.row_len == torch.arange(4)[:, None])
+        assert int(first[0][0, 0]) == stream.offset(epoch)
+        nxt = stream.batch(1, epoch)[0]
+        assert torch.equal(nxt[:, 0], first[1][:, -1])  # the next window continues the row
+
+
+def test_batches_fit_text_barely_longer_than_a_window():
+    from lstm_tui.core.batches import BatchStream
+
+    stream = BatchStream(np.arange(12, dtype=np.int32), rows=1, seq_len=10)
+    assert stream.per_epoch == 1 and stream.slack == 1
+    x, y = stream.batch(0, epoch=4)
+    assert x.shape == y.shape == (1, 10) and int(y[0, -1]) <= 11
+    with pytest.raises(DataError):
+        BatchStream(np.arange(10, dtype=np.int32), rows=1, seq_len=10)

@@ -48,6 +48,53 @@ def test_config_validation():
         ModelConfig(vocab_size=0)
     with pytest.raises(ValueError):
         ModelConfig(dropout=1.5)
+    with pytest.raises(ValueError, match="weight_drop"):
+        ModelConfig(weight_drop=1.0)
+    with pytest.raises(ValueError, match="embed_drop"):
+        ModelConfig(embed_drop=-0.1)
+
+
+def test_weight_drop_masks_the_recurrent_weights_in_training_only():
+    model = make(weight_drop=0.5)
+    ids = torch.randint(0, 50, (2, 12))
+    with torch.inference_mode():
+        reference, _ = model(ids)
+    model.train()
+    torch.manual_seed(1)
+    a, _ = model(ids)
+    torch.manual_seed(2)
+    b, _ = model(ids)
+    assert not torch.allclose(a, b) and not torch.allclose(a, reference)
+    a.sum().backward()  # the gradient reaches the weights under the mask
+    assert model.lstm.weight_hh_l1.grad is not None and model.lstm.weight_hh_l1.grad.abs().sum() > 0
+    model.zero_grad()
+    # Off, training computes exactly what inference does, with the module's own weights.
+    model.set_regularisation(False)
+    off, _ = model(ids)
+    assert torch.allclose(off, reference, atol=1e-6)
+    model.eval()
+    with torch.inference_mode():
+        assert torch.equal(model(ids)[0], reference)
+
+
+def test_embed_drop_drops_whole_words():
+    model = make(embed_drop=0.5).train()
+    inputs = []
+    model.lstm.register_forward_pre_hook(lambda module, args: inputs.append(args[0]))
+    ids = torch.tensor([[7] * 6 + [9] * 6])
+    clean = model.embedding(ids)[0]
+    outcomes = set()
+    for seed in range(20):
+        torch.manual_seed(seed)
+        model(ids)
+        x = inputs[-1][0]
+        for word in (7, 9):
+            rows, where = x[ids[0] == word], clean[ids[0] == word]
+            # A word is dropped at every position or kept (scaled up) at every one.
+            dropped = bool(rows.abs().sum() == 0)
+            assert dropped or torch.allclose(rows, 2 * where)
+            outcomes.add(dropped)
+    assert outcomes == {True, False}
 
 
 def test_bf16_output_layer_keeps_the_lstm_in_float32():

@@ -4,10 +4,9 @@ import math
 import pytest
 import torch
 
-from lstm_tui.core.config import SamplingConfig
+from lstm_tui.core.config import ModelConfig, SamplingConfig
 from lstm_tui.core.generation import beam_search
 from lstm_tui.core.model import LSTMLanguageModel
-from lstm_tui.core.config import ModelConfig
 from lstm_tui.core.sampling import apply_repetition_penalty, filter_logits, next_token
 
 V = 5

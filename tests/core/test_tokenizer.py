@@ -1,7 +1,6 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from lstm_tui.core.errors import BundleError, DataError
 from lstm_tui.core.tokenizer import Tokenizer, train_tokenizer

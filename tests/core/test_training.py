@@ -68,6 +68,16 @@ def test_fine_tune_keeps_tokenizer_and_records_parent(tmp_path, tiny_corpus, tin
     assert child.card["parent"] == "tiny" and child.card["parent_val_bits_per_byte"] > 0
     assert child.card["data"]["files"] == 3 and len(child.card["data"]["sha256"]) == 64
     assert result["parent_bpb"] == pytest.approx(child.card["parent_val_bits_per_byte"], abs=1e-4)
+    assert child.config == parent.config  # no rate given: the parent's
+
+
+def test_fine_tune_takes_the_rates_it_is_given(tmp_path, tiny_corpus, tiny_bundle):
+    opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=2, eval_every=2,
+                   dropout=0.4, embed_drop=0.1)
+    TrainingRun(opts, lambda e: None, device="cpu").run()
+    child, parent = load_bundle(opts.output).config, load_bundle(tiny_bundle).config
+    assert (child.dropout, child.embed_drop, child.weight_drop) == (0.4, 0.1, parent.weight_drop)
+    assert child.hidden_dim == parent.hidden_dim  # the shape stays the parent's
 
 
 def test_no_usable_text_is_an_error_and_writes_nothing(tmp_path):
@@ -232,19 +242,24 @@ def test_chosen_width_is_recorded_for_resume(tmp_path, tiny_corpus):
     assert load_bundle(opts.output).config.hidden_dim == 256
 
 
-def test_dropout_starts_with_the_second_pass(tmp_path, tiny_corpus):
+def test_regularisation_starts_with_the_second_pass(tmp_path, tiny_corpus):
     seen = {}
 
     def emit(event):
         if event["event"] == "progress":
-            seen[event["epoch"]] = run.model.drop.p, run.model.lstm.dropout
+            m = run.model
+            seen[event["epoch"]] = m.drop.p, m.lstm.dropout, m.weight_drop, m.embed_drop
 
-    opts = options(tmp_path, tiny_corpus, steps=None, epochs=2.5, layers=2, dropout=0.3, eval_every=1000)
+    opts = options(tmp_path, tiny_corpus, steps=None, epochs=2.5, layers=2, dropout=0.3, eval_every=1000,
+                   weight_drop=0.2, embed_drop=0.1)
     run = TrainingRun(opts, emit, device="cpu")
     run.run()
-    assert seen[0] == (0.0, 0.0)
-    assert seen[1] == seen[2] == (0.3, 0.3)
-    assert load_bundle(opts.output).config.dropout == 0.3  # the model keeps its rate
+    assert seen[0] == (0.0, 0.0, 0.0, 0.0)
+    assert seen[1] == seen[2] == (0.3, 0.3, 0.2, 0.1)
+    bundle = load_bundle(opts.output)  # the model keeps its rates, and the card says them
+    assert (bundle.config.dropout, bundle.config.weight_drop, bundle.config.embed_drop) == (0.3, 0.2, 0.1)
+    recipe = json.loads((Path(opts.output) / "card.json").read_text())["recipe"]
+    assert (recipe["weight_drop"], recipe["embed_drop"]) == (0.2, 0.1)
 
 
 def test_peak_lr_defaults():

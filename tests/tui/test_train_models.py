@@ -83,7 +83,7 @@ async def test_models_screen_rename_and_delete(make_app, tiny_bundle):
         await pilot.press("f4")
         await settle(pilot)
         screen = app.screen
-        users = lambda: [e.name for e in screen.entries if e.kind == "user"]  # noqa: E731
+        users = lambda: [e.name for e in screen.entries if e.kind == "user"]
         assert users() == ["alpha", "beta"]
         screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index("alpha"))
         await pilot.press("r")

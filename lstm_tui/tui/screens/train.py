@@ -17,8 +17,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import (Button, DirectoryTree, Footer, Input, Label, Log, OptionList, ProgressBar,
-                             RadioButton, RadioSet, Select, Sparkline, Static)
+from textual.widgets import (
+    Button,
+    DirectoryTree,
+    Footer,
+    Input,
+    Label,
+    Log,
+    OptionList,
+    ProgressBar,
+    RadioButton,
+    RadioSet,
+    Select,
+    Sparkline,
+    Static,
+)
 
 from ... import paths
 from ..training_child import STOPPED_EXIT, TrainingChild, TrainRequest
