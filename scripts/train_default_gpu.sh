@@ -11,8 +11,8 @@
 #
 # First a 30-step smoke run checks the CUDA path (bf16 autocast, falling back to
 # float32); then the candidates train at once for MINUTES each (default 7.5) and the one
-# with the lowest validation bits per byte is installed as models/default and printed
-# last: "best NAME BPB". The shipped model is this script's gutenberg-w640-d45 on one H200.
+# with the lowest validation bits per byte is installed as models/default, if it beats
+# the shipped model's, and printed last: "best NAME BPB". The shipped model is this script's gutenberg-w640-d45 on one H200.
 # LSTM_TUI sets the command (default: lstm-tui), e.g. LSTM_TUI="python3 -m lstm_tui";
 # LSTM_TUI_CANDIDATES names a file of other candidates, one "NAME OPTIONS..." a line.
 set -euo pipefail
@@ -81,5 +81,12 @@ for c in "${candidates[@]}"; do
     fi
 done
 [[ -n "$best" ]] || { echo "no candidate finished" >&2; exit 1; }
+# Keep the shipped model unless a candidate beats it on the same validation book.
+shipped="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("val_bits_per_byte") or "")' \
+    "$here/models/default/card.json" 2>/dev/null || true)"
+if [[ -n "$shipped" ]] && ! python3 -c "import sys; sys.exit(not $best_bpb < $shipped)"; then
+    echo "best $best $best_bpb (not installed: the shipped model reads $shipped)"
+    exit 0
+fi
 "$here/scripts/install_default.sh" "$best" > /dev/null
 echo "best $best $best_bpb"
