@@ -28,8 +28,19 @@ def training_stages(card: dict) -> list[dict]:
     warm-restarted model's parent is read from its models folder when still there."""
     stages = [card]
     while stages[0].get("parent_path") and (Path(stages[0]["parent_path"]) / "card.json").exists():
-        stages.insert(0, json.loads((Path(stages[0]["parent_path"]) / "card.json").read_text()))
+        parent = json.loads((Path(stages[0]["parent_path"]) / "card.json").read_text())
+        # A warm restart of the shipped model names models/default as its parent,
+        # and is installed there: that folder then holds the child, not the parent.
+        if any(parent["created"] == stage["created"] for stage in stages):
+            break
+        stages.insert(0, parent)
     return stages
+
+
+def regularisation(rates: dict) -> str:
+    """"dropout 0.45, word dropout 0.1": the rates a model trained with, zeros left out."""
+    names = {"dropout": "dropout", "embed_drop": "word dropout", "weight_drop": "recurrent DropConnect"}
+    return ", ".join(f"{label} {rates[key]}" for key, label in names.items() if rates.get(key))
 
 
 def stage_line(card: dict) -> str:
@@ -38,7 +49,8 @@ def stage_line(card: dict) -> str:
     start = f"from `{card['parent']}`" if card.get("parent") else "from scratch"
     return (f"`{card['name']}`, {start}: AdamW, lr {recipe.get('lr')}, {recipe.get('warmup_steps')} warmup "
             f"steps then cosine decay, batch {recipe.get('batch_size')} x {recipe.get('seq_len')} tokens, "
-            f"gradient clip {recipe.get('clip')}, weight decay {recipe.get('weight_decay')}, precision "
+            f"gradient clip {recipe.get('clip')}, weight decay {recipe.get('weight_decay')}, "
+            f"{regularisation(recipe) or 'no dropout'}, precision "
             f"{recipe.get('precision', 'fp32')}; budget {budget}: {card['steps']:,} steps, "
             f"{card['tokens_seen']:,} tokens, validation {card['val_bits_per_byte']:.4f} bits per byte.")
 
@@ -85,7 +97,7 @@ def main() -> None:
         "## Architecture",
         "",
         f"- LSTM, {config['num_layers']} layers, embedding {config['embed_dim']}, hidden "
-        f"{config['hidden_dim']}, tied input/output embeddings, dropout {config['dropout']}",
+        f"{config['hidden_dim']}, tied input/output embeddings; in training, {regularisation(config)}",
         f"- {card['parameters']:,} parameters; weights stored in {config.get('weights_dtype', 'float16')} "
         f"({size_mb:.1f} MB)",
         f"- SentencePiece unigram tokenizer, {config['vocab_size']:,} pieces, byte fallback, exact round trips",

@@ -74,7 +74,11 @@ def test_fine_tune_keeps_tokenizer_and_records_parent(tmp_path, tiny_corpus, tin
 def test_fine_tune_takes_the_rates_it_is_given(tmp_path, tiny_corpus, tiny_bundle):
     opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=2, eval_every=2,
                    dropout=0.4, embed_drop=0.1)
-    TrainingRun(opts, lambda e: None, device="cpu").run()
+    seen = []
+    run = TrainingRun(opts, lambda e: seen.append(run.model.drop.p) if e["event"] == "progress" else None,
+                      device="cpu")
+    run.run()
+    assert seen and set(seen) == {0.4}  # a fine-tune regularises from its first step
     child, parent = load_bundle(opts.output).config, load_bundle(tiny_bundle).config
     assert (child.dropout, child.embed_drop, child.weight_drop) == (0.4, 0.1, parent.weight_drop)
     assert child.hidden_dim == parent.hidden_dim  # the shape stays the parent's
