@@ -18,13 +18,15 @@ def quick_learning(monkeypatch):
     monkeypatch.setattr(EditorScreen, "LEARN_SECONDS", 0.05)
 
 
-async def until(pilot, condition, timeout: float = 10.0) -> None:
-    """Let timers and workers run until ``condition()`` holds (fails after ``timeout``)."""
+async def until(pilot, condition, timeout: float = 10.0, workers: bool = True) -> None:
+    """Let timers (and, unless a dialog is waiting for an answer, workers) run until
+    ``condition()`` holds; fails after ``timeout``."""
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         await pilot.pause(0.05)
-        await settle(pilot)
+        if workers:
+            await settle(pilot)
 
 
 async def test_learning_adapts_the_model_and_f5_forgets(make_app, settings, tiny_lm, tmp_path):
@@ -89,3 +91,25 @@ async def test_a_failed_pass_turns_learning_off_and_forgets(make_app, settings, 
         app.editor_screen.editor.insert("then the rain came down on the hill all night. ")
         await until(pilot, lambda: app.settings.learn is False and tiny_lm.generator.model is base)
         assert any("out of memory" in str(n.message) for n in app._notifications)
+
+
+async def test_restoring_a_recovery_copy_learns_it_anew(make_app, settings, tiny_lm, tmp_path):
+    from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+    doc = tmp_path / "story.txt"
+    doc.write_text(STORY)
+    other = "The lamp burned low while she wrote the letter to her sister. " * 3
+    app = make_app(doc)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(GhostTextEditor).load_text(other)  # unsaved, then a crash
+        app.editor_screen.autosave()
+        await pilot.pause()
+    app = make_app(doc, settings=settings.replace(learn=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        # The file as it was on disk, while the recovery dialog waits.
+        await until(pilot, lambda: tiny_lm.learner.tokens_learned > 0, workers=False)
+        await pilot.click("#choice-restore")
+        await until(pilot, lambda: app.editor_screen._learned is not None
+                    and app.editor_screen._learned[1] == app.editor_screen.editor.text)
+        # Learned from the restored text alone, not on top of the file it replaced.
+        assert tiny_lm.learner.tokens_learned == len(tiny_lm.tokenizer.encode(other.rstrip()))

@@ -60,7 +60,12 @@ class DocumentMixin:
         self.editor.load_text(text)
         self.editor.move_cursor(self.editor.document.end)
         self._update_doc_status()
+        self.document_replaced()
         return True
+
+    def document_replaced(self) -> None:
+        """The editor now holds another document (opened, or restored from a recovery
+        copy); the screen drops what belonged to the last one."""
 
     def _update_doc_status(self) -> None:
         text = self.editor.text
@@ -182,5 +187,6 @@ class DocumentMixin:
                 self.recovery.discard_file(found.file)  # re-saved under this session's name
             self.autosave()
             self._update_doc_status()
+            self.document_replaced()
         elif answer == "discard":
             self.recovery.discard_file(found.file)

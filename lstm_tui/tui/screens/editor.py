@@ -3,7 +3,6 @@ the status bar. Document files (open, save, recovery) are handled by ``DocumentM
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -203,13 +202,12 @@ class EditorScreen(DocumentMixin, Screen):
         if not event.forgetting:  # suggestions go back to the model as loaded
             self.forget_document()
 
-    def load_path(self, path: Path) -> bool:
-        loaded = super().load_path(path)
-        if loaded:
-            self.forget_document()
-            if self.app.settings.learn:
-                self.status.set(learning="learning")
-        return loaded
+    def document_replaced(self) -> None:
+        """What was learned from the last document is forgotten; the new one is
+        learned from next, if learning is on."""
+        self.forget_document()
+        if self.app.settings.learn:
+            self.status.set(learning="learning")
 
     def action_toggle_learning(self) -> None:
         on = not self.app.settings.learn
