@@ -15,11 +15,10 @@
 # with the lowest validation bits per byte is installed as models/default, if it beats
 # the shipped model's, and printed last: "best NAME BPB".
 #
-# The shipped model is gutenberg-w640-d45 from this script's first sweep on one H200
-# (7.5 minutes; 2 x 640, dropout 0.45, beside w640 dropout 0.30, 3 x 512 dropout 0.30
-# and 2 x 768 with a 400-wide embedding, dropout 0.35). The candidates below are the
-# next sweep: the same shape with the new regularisers, and a warm restart of the
-# shipped model that adds MINUTES to its 7.5.
+# The shipped model is gutenberg-w640-d45 from the first sweep on one H200,
+# scripts/gpu_sweep_1.txt (which says how to rerun it). The candidates below are the
+# next sweep: the same shape with word dropout and DropConnect, and a warm restart of
+# the shipped model that adds MINUTES to its 7.5.
 # LSTM_TUI sets the command (default: lstm-tui), e.g. LSTM_TUI="python3 -m lstm_tui";
 # LSTM_TUI_CANDIDATES names a file of other candidates, one "NAME OPTIONS..." a line.
 set -euo pipefail
