@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .core.train_options import PRECISIONS, RATES  # no torch behind it
+from .core.config import RATES, ModelConfig  # no torch behind either
+from .core.train_options import PRECISIONS
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
@@ -80,23 +81,21 @@ def options_from_args(args: argparse.Namespace):
         raise LstmTuiError(f"{output}: a model named {name!r} exists; use --force to replace it "
                            "or --resume to continue its run")
     from_model = str(paths.resolve_model(args.from_model)) if args.from_model else None
-    from .core.config import ModelConfig
-
-    rates = {k: v for k in RATES if (v := getattr(args, k)) is not None}
+    try:
+        options = make_options(args, name, run_dir, output, from_model)
+    except ValueError as exc:
+        raise LstmTuiError(str(exc)) from None
     try:  # the same checks the model makes, before any work is done
         if from_model:
-            ModelConfig(**rates)
+            ModelConfig(**options.rates())
         else:
             ModelConfig(embed_dim=512 if args.embed_dim is None else args.embed_dim,
                         hidden_dim=512 if args.hidden_dim is None else args.hidden_dim,
-                        num_layers=args.layers, **rates)
+                        num_layers=args.layers, **options.rates())
     except ValueError as exc:
         # Every message starts with the field's name: say the option instead.
         raise LstmTuiError("--" + str(exc).replace("num_layers", "layers").replace("_", "-")) from None
-    try:
-        return make_options(args, name, run_dir, output, from_model)
-    except ValueError as exc:
-        raise LstmTuiError(str(exc)) from None
+    return options
 
 
 def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Path,

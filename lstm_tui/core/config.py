@@ -7,6 +7,7 @@ from typing import Any
 
 BUNDLE_FORMAT = "lstm-tui-bundle"
 BUNDLE_FORMAT_VERSION = 1
+RATES = ("dropout", "weight_drop", "embed_drop")  # ModelConfig's regularisation rates
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class ModelConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, not {value!r}")
-        for name in ("dropout", "weight_drop", "embed_drop"):
+        for name in RATES:
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), not {value!r}")

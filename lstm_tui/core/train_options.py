@@ -7,13 +7,13 @@ import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .config import RATES
 from .errors import LstmTuiError
 
 RUN_FILE = "run.json"
 SHORT_CPU_MINUTES = 30  # up to this budget a CPU run is "short": a 256-wide model, 16 rows
 WIDE_LR = 5e-3  # peak learning rate of a new model wider than 256
 PRECISIONS = ("auto", "fp32", "bf16", "bf16-output", "fp16")
-RATES = ("dropout", "weight_drop", "embed_drop")  # the regularisers, ModelConfig's names
 
 
 @dataclass(frozen=True)

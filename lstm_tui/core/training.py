@@ -24,7 +24,7 @@ import torch
 from .atomic import atomic_write_text
 from .batches import BatchStream
 from .bundle import Bundle, load_bundle, save_bundle
-from .config import ModelConfig, SamplingConfig
+from .config import RATES, ModelConfig, SamplingConfig
 from .data import TokenArrays, sample_text, scan, split_files, tokenize_files
 from .device import resolve_device
 from .distributed import Distributed
@@ -317,7 +317,7 @@ class TrainingRun:
             "parameters": self.model.num_parameters(),
             "recipe": {k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps",
                                                   "weight_decay", "clip")}
-            | {k: getattr(self.model_config, k) for k in ("dropout", "weight_drop", "embed_drop")}
+            | {k: getattr(self.model_config, k) for k in RATES}
             | {"precision": self.precision.label},
         }
         try:
