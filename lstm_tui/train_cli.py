@@ -46,6 +46,10 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     o.add_argument("--lr", type=float, default=None,
                    help="peak learning rate (default: 8e-3 for a 256-wide model, 5e-3 wider, 5e-4 to fine-tune)")
     o.add_argument("--warmup-steps", type=int, default=100)
+    o.add_argument("--ema", type=float, metavar="DECAY",
+                   help="also keep a moving average of the weights, folding in each step with weight "
+                        "1 - DECAY (0.999: about the last 1,000 steps); each validation keeps the better "
+                        "of it and the raw weights (default: off)")
     o.add_argument("--val-fraction", type=float, default=0.1, help="share of the text held out (default: 0.1)")
     o.add_argument("--val", dest="val_paths", nargs="+", default=[], metavar="PATH",
                    help="validation files (instead of --val-fraction)")
@@ -110,6 +114,7 @@ def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Pat
         vocab_size=args.vocab_size, embed_dim=args.embed_dim, hidden_dim=args.hidden_dim,
         layers=args.layers, **{k: getattr(args, k) for k in RATES}, tie_weights=args.tie_weights,
         batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr, warmup_steps=args.warmup_steps,
+        ema=args.ema,
         val_fraction=args.val_fraction, val_paths=tuple(str(Path(p).resolve()) for p in args.val_paths),
         eval_every=args.eval_every, val_max_tokens=args.val_max_tokens, seed=args.seed, precision=args.precision)
 
@@ -227,7 +232,9 @@ class RichReport:
         elif kind == "eval":
             label = "parent" if e.get("parent") else f"step {e['step']}"
             self.best = e["best_bpb"] or self.best
-            log(f"{label}: validation {e['val_bpb']:.4f} bits/byte" + (" (best, saved)" if e["improved"] else ""))
+            both = f" (raw {e['raw_bpb']:.4f}, average {e['average_bpb']:.4f})" if "raw_bpb" in e else ""
+            log(f"{label}: validation {e['val_bpb']:.4f} bits/byte{both}"
+                + (" (best, saved)" if e["improved"] else ""))
         elif kind == "sample":
             log(f"[dim]{e['text']!r}[/]")
         elif kind == "done":

@@ -45,6 +45,7 @@ class TrainOptions:
     warmup_steps: int = 100
     weight_decay: float = 0.01
     clip: float = 1.0  # max gradient norm
+    ema: float | None = None  # per-step decay of a moving average of the weights (None: off)
     val_fraction: float = 0.1
     val_paths: tuple[str, ...] = ()  # explicit validation files (overrides val_fraction)
     val_max_tokens: int = 300_000  # cap on validation tokens per evaluation
@@ -64,6 +65,7 @@ class TrainOptions:
             (all(v is None or v > 0 for v in (self.minutes, self.epochs, self.steps)),
              "the budget (--minutes, --epochs or --steps) must be positive"),
             (self.eval_every is None or self.eval_every >= 1, "--eval-every must be at least 1"),
+            (self.ema is None or 0 < self.ema < 1, f"--ema must be in (0, 1), not {self.ema}"),
         ]
         for ok, message in checks:
             if not ok:

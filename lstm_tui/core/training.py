@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from .atomic import atomic_write_text
+from .averaging import WeightAverage
 from .batches import BatchStream
 from .bundle import Bundle, load_bundle, save_bundle
 from .config import RATES, ModelConfig, SamplingConfig
@@ -168,6 +169,8 @@ class TrainingRun:
         if rows < o.batch_size:
             self.emit("status", message=f"little text: batch size lowered from {o.batch_size} to {rows}")
         self.batches = BatchStream(self.data.train, rows, o.seq_len, self.dist.rank, self.dist.world, o.seed)
+        # The moving average of the weights, validated beside them (--ema).
+        self.average = WeightAverage(self.model, o.ema) if o.ema else None
         self.progress = Progress()
         self.carry: tuple[torch.Tensor, torch.Tensor] | None = None  # LSTM state between batches
         self.last_eval_step = -1
@@ -189,6 +192,7 @@ class TrainingRun:
             "rng": {"torch": torch.get_rng_state(),
                     "cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else []},
             "carry": None if self.carry is None else [t.detach().cpu() for t in self.carry],
+            "average": None if self.average is None else self.average.state_dict(),
         }
         tmp = self.checkpoint_path.with_suffix(".tmp")
         try:
@@ -227,6 +231,8 @@ class TrainingRun:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])
         self.progress = Progress(**state["progress"])
+        if self.average is not None and state.get("average") is not None:
+            self.average.load_state_dict(state["average"])
         carry = state.get("carry")
         if carry is not None and not self.dist.enabled:  # the saved state is rank 0's rows only
             # As float32: a state saved under autocast may be bf16, which the LSTM
@@ -265,8 +271,8 @@ class TrainingRun:
         budget = 60 * self.options.budget()["minutes"]
         return self.progress.seconds - last_eval_seconds >= min(600.0, max(60.0, budget / 10))
 
-    def validate(self) -> float:
-        bits = total_bits(self.model, torch.from_numpy(self.data.val.astype(np.int64)),
+    def validate(self, model: torch.nn.Module | None = None) -> float:
+        bits = total_bits(self.model if model is None else model, torch.from_numpy(self.data.val.astype(np.int64)),
                           self.tokenizer.start_id, self.device)
         return bits / self.data.val_bytes
 
@@ -283,21 +289,28 @@ class TrainingRun:
         self.last_eval_step = self.progress.step
         if self.dist.main:
             started = time.perf_counter()
-            bpb = self.validate()
+            raw = self.validate()
+            # With --ema, the average and the raw weights both validate; the better is kept.
+            averaged = None if self.average is None else self.validate(self.average.model)
+            extra = {} if averaged is None else {"raw_bpb": raw, "average_bpb": averaged}
+            bpb, model = (raw, self.model)
+            if averaged is not None and averaged < raw:
+                bpb, model = averaged, self.average.model
             improved = bpb < self.progress.best_bpb
             p = self.progress
             p.history.append({"step": p.step, "tokens": p.tokens, "seconds": round(p.seconds, 1),
-                              "val_bpb": round(bpb, 5)})
+                              "val_bpb": round(bpb, 5)} | {k: round(v, 5) for k, v in extra.items()})
             if improved:
                 p.best_bpb = bpb
-                self.save_bundle()
+                self.save_bundle(model)
             self.emit("eval", step=p.step, val_bpb=bpb, best_bpb=p.best_bpb, improved=improved,
-                      seconds=round(time.perf_counter() - started, 2))
+                      seconds=round(time.perf_counter() - started, 2), **extra)
             self.emit("sample", step=p.step, text=self.sample())
             self.save_checkpoint()
         self.dist.barrier()
 
-    def save_bundle(self) -> None:
+    def save_bundle(self, model: torch.nn.Module | None = None) -> None:
+        """The bundle of ``model`` (the trained one unless told), with its card."""
         o, p = self.options, self.progress
         card = {
             "name": o.name,
@@ -316,12 +329,12 @@ class TrainingRun:
             "val_bytes": self.data.val_bytes,
             "parameters": self.model.num_parameters(),
             "recipe": {k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps",
-                                                  "weight_decay", "clip")}
+                                                  "weight_decay", "clip", "ema")}
             | {k: getattr(self.model_config, k) for k in RATES}
             | {"precision": self.precision.label},
         }
         try:
-            save_bundle(self.model, self.tokenizer, o.output, card)
+            save_bundle(self.model if model is None else model, self.tokenizer, o.output, card)
         except OSError as exc:
             raise LstmTuiError(f"{o.output}: could not write the model ({exc.strerror or exc})") from None
 
@@ -402,6 +415,8 @@ class TrainingRun:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), o.clip)
             self.scaler.step(self.optimizer)
             self.scaler.update()
+            if self.average is not None:
+                self.average.update(self.model)
             p.step += 1
             p.batch_in_epoch += 1
             p.tokens += rows * o.seq_len * self.dist.world
