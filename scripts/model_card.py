@@ -50,7 +50,10 @@ def stage_line(card: dict) -> str:
     return (f"`{card['name']}`, {start}: AdamW, lr {recipe.get('lr')}, {recipe.get('warmup_steps')} warmup "
             f"steps then cosine decay, batch {recipe.get('batch_size')} x {recipe.get('seq_len')} tokens, "
             f"gradient clip {recipe.get('clip')}, weight decay {recipe.get('weight_decay')}, "
-            f"{regularisation(recipe) or 'no dropout'}, precision "
+            f"{regularisation(recipe) or 'no dropout'}, "
+            + (f"moving average of the weights (decay {recipe['ema']}, the {card.get('weights')} "
+               "weights kept), " if recipe.get("ema") else "")
+            + "precision "
             f"{recipe.get('precision', 'fp32')}; budget {budget}: {card['steps']:,} steps, "
             f"{card['tokens_seen']:,} tokens, validation {card['val_bits_per_byte']:.4f} bits per byte.")
 

@@ -328,6 +328,9 @@ class TrainingRun:
             "parent_val_bits_per_byte": None if p.parent_bpb is None else round(p.parent_bpb, 5),
             "val_bytes": self.data.val_bytes,
             "parameters": self.model.num_parameters(),
+            # Which weights these are, when a moving average was kept beside them (--ema).
+            "weights": None if self.average is None else
+            ("average" if model is self.average.model else "raw"),
             "recipe": {k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps",
                                                   "weight_decay", "clip", "ema")}
             | {k: getattr(self.model_config, k) for k in RATES}

@@ -64,6 +64,7 @@ def test_validation_keeps_whichever_weights_read_better(tmp_path, tiny_corpus, r
     for key, value in saved.model.state_dict().items():
         assert torch.allclose(value, kept.state_dict()[key], atol=1e-2), key  # float16 on disk
     assert saved.card["recipe"]["ema"] == 0.9
+    assert saved.card["weights"] == ("average" if ruined == "raw" else "raw")
     assert run.progress.history[-1]["average_bpb"] == pytest.approx(last["average_bpb"], abs=1e-5)
 
 
