@@ -24,6 +24,7 @@ import torch
 from .atomic import atomic_write_text
 from .averaging import WeightAverage
 from .batches import BatchStream
+from .checkpoint import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
 from .bundle import Bundle, load_bundle, save_bundle
 from .config import RATES, ModelConfig, SamplingConfig
 from .data import TokenArrays, sample_text, scan, split_files, tokenize_files
@@ -40,7 +41,6 @@ from .train_options import RUN_FILE, Progress, TrainOptions, read_run_options
 __all__ = ["TrainingRun", "TrainOptions", "Progress", "read_run_options", "learning_rate", "training_precision"]
 
 Emit = Callable[[dict[str, Any]], None]
-CHECKPOINT_FILE = "checkpoint.pt"
 CHECKPOINT_SECONDS = 300.0  # a killed run loses at most this much training time
 
 
@@ -181,7 +181,6 @@ class TrainingRun:
     def save_checkpoint(self) -> None:
         if not self.dist.main:
             return
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         state = {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -194,17 +193,7 @@ class TrainingRun:
             "carry": None if self.carry is None else [t.detach().cpu() for t in self.carry],
             "average": None if self.average is None else self.average.state_dict(),
         }
-        tmp = self.checkpoint_path.with_suffix(".tmp")
-        try:
-            with tmp.open("wb") as f:
-                torch.save(state, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.checkpoint_path)
-        except OSError as exc:  # a full disk, say: the last good checkpoint stays
-            tmp.unlink(missing_ok=True)
-            raise LstmTuiError(f"{self.checkpoint_path}: could not write checkpoint "
-                               f"({exc.strerror or exc}); the previous one is intact") from None
+        write_checkpoint(self.checkpoint_path, state)
         self.last_checkpoint_seconds = self.progress.seconds
         self.emit("checkpoint", path=str(self.checkpoint_path), step=self.progress.step)
 
@@ -215,18 +204,7 @@ class TrainingRun:
             atomic_write_text(self.run_dir / RUN_FILE, json.dumps(asdict(self.options), indent=2))
 
     def load_checkpoint(self) -> None:
-        try:
-            state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
-            known = {"model", "optimizer", "scaler", "progress", "model_config", "rng"} <= set(state)
-        except FileNotFoundError:
-            raise LstmTuiError(f"{self.checkpoint_path}: no checkpoint to resume from") from None
-        except Exception as exc:  # a truncated or foreign file
-            raise LstmTuiError(f"{self.checkpoint_path}: unreadable checkpoint ({exc})") from None
-        if not known:
-            raise LstmTuiError(f"{self.checkpoint_path}: not an lstm-tui training checkpoint")
-        if state["model_config"] != self.model_config.to_dict():
-            raise LstmTuiError(f"{self.checkpoint_path}: was made for a different model; "
-                               "start again without --resume (or with --force)")
+        state = read_checkpoint(self.checkpoint_path, self.model_config.to_dict())
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])

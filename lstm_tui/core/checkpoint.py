@@ -1,0 +1,57 @@
+"""Training checkpoints on disk: written atomically, read without unpickling
+anything but tensors and plain containers, and checked before they are used."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .errors import LstmTuiError
+
+CHECKPOINT_FILE = "checkpoint.pt"
+REQUIRED = frozenset({"model", "optimizer", "scaler", "progress", "model_config", "rng"})
+
+
+def write_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """A temporary file, flushed to disk, then renamed over ``path``: a crash or a
+    full disk leaves the previous checkpoint whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    try:
+        with tmp.open("wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:  # a full disk, say: the last good checkpoint stays
+        tmp.unlink(missing_ok=True)
+        raise LstmTuiError(f"{path}: could not write checkpoint "
+                           f"({exc.strerror or exc}); the previous one is intact") from None
+
+
+def read_checkpoint(path: Path, model_config: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint at ``path``, if it is one of ours and made for ``model_config``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on a stranger's pickle protocol
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        known = isinstance(state, dict) and REQUIRED <= set(state)
+    except FileNotFoundError:
+        raise LstmTuiError(f"{path}: no checkpoint to resume from") from None
+    except pickle.UnpicklingError:
+        raise LstmTuiError(f"{path}: unreadable checkpoint (it holds Python objects, not only "
+                           "tensors, and was not loaded)") from None
+    except Exception as exc:  # a truncated or foreign file; torch's own text runs to many lines
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LstmTuiError(f"{path}: unreadable checkpoint ({first})") from None
+    if not known:
+        raise LstmTuiError(f"{path}: not an lstm-tui training checkpoint")
+    if state["model_config"] != model_config:
+        raise LstmTuiError(f"{path}: was made for a different model; "
+                           "start again without --resume (or with --force)")
+    return state
