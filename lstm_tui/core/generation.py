@@ -8,44 +8,20 @@ prefix are fed: O(new tokens) per keystroke, not O(context).
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import torch
 
+from .beam import beam_search
+from .completion import Completion, StopHook, cut_at_stop, stop_index
 from .config import SamplingConfig
+from .healing import PrefixConstraint, after_tail, split_tail
 from .model import State
-from .sampling import apply_repetition_penalty, next_token
+from .sampling import next_token
 from .tokenizer import Tokenizer
-
-StopHook = Callable[[], bool]
-# A sentence ends at . ! or ? (with any closing quotes or brackets) before a space.
-_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s)")
-
-
-@dataclass(frozen=True)
-class Completion:
-    text: str  # the continuation, cut where the stop rule says
-    logprob: float  # natural-log probability of its tokens under the model
-    tokens: int  # how many tokens were generated
-    alternatives: list[Completion] = field(default_factory=list)  # other hypotheses, best first
-
-
-def stop_index(text: str, stop_at: str) -> int | None:
-    """Where a suggestion ending rule cuts ``text``, or None if it does not yet."""
-    if stop_at == "newline":
-        cut = text.find("\n")
-        return cut if cut >= 0 else None
-    if stop_at == "sentence":
-        match = _SENTENCE_END.search(text)
-        if match:
-            return match.end()
-        cut = text.find("\n\n")
-        return cut if cut >= 0 else None
-    return None
 
 
 def context_window(text: str, max_chars: int, snap: int = 256) -> str:
@@ -62,7 +38,7 @@ class StreamingGenerator:
     """Generates from one model for one caller at a time (a lock guards the cache)."""
 
     def __init__(self, model: torch.nn.Module, tokenizer: Tokenizer, device: torch.device,
-                 context_chars: int = 2000, cached_positions: int = 384) -> None:
+                 context_chars: int = 2000, cached_positions: int = 384, heal: bool = True) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.device = device
@@ -74,6 +50,8 @@ class StreamingGenerator:
         self._context_len = 0  # how many of _ids were the last context (the rest: generated)
         self.tokens_fed = 0  # total tokens run through the model, for tests and stats
         self.tokens_generated = 0  # total tokens sampled by stream(), for speed figures
+        self.constraint = PrefixConstraint(tokenizer.piece_bytes, device)  # for token healing
+        self.heal = heal  # off only to measure what healing gains (bench/healing.py)
 
     def replace_model(self, model: torch.nn.Module) -> None:
         """Generate with ``model`` from now on (after a stream in progress ends). The
@@ -104,7 +82,10 @@ class StreamingGenerator:
 
     def prime(self, context: str) -> torch.Tensor:
         """Bring the cache to ``context`` and return the logits for the next token."""
-        ids = self.context_ids(context)
+        return self.prime_ids(self.context_ids(context))
+
+    def prime_ids(self, ids: list[int]) -> torch.Tensor:
+        """Bring the cache to the token ids of a context and return the next logits."""
         self._context_len = len(ids)
         common = common_prefix(self._ids, ids)
         snap = next((s for s in reversed(self._snaps) if s[0] <= common), None)
@@ -149,6 +130,12 @@ class StreamingGenerator:
 
     # -- generation ----------------------------------------------------------------
 
+    def healed(self, context: str) -> tuple[list[int], str]:
+        """The token ids the model reads for ``context``, and the text its first token
+        must start with (token healing, see healing.py; "" when nothing is healed)."""
+        ids = self.context_ids(context)
+        return self.constraint.heal(ids, split_tail(context)[1]) if self.heal else (ids, "")
+
     def stream(self, context: str, config: SamplingConfig, should_stop: StopHook | None = None,
                result: list[Completion] | None = None) -> Iterator[str]:
         """Yield the continuation of ``context`` as text deltas, a token at a time.
@@ -169,36 +156,44 @@ class StreamingGenerator:
 
     def _sample(self, context: str, config: SamplingConfig, should_stop: StopHook | None,
                 result: list[Completion] | None) -> Iterator[str]:
-        logits = self.prime(context)
+        ids, tail = self.healed(context)
+        logits = self.prime_ids(ids)
+        spell = tail.encode("utf-8")  # token healing: the first token starts with the tail
         generator = _generator(config.seed, self.device)
         decoder = self.tokenizer.decoder()
-        text, emitted, logprob, count = "", 0, 0.0, 0
+        text, shown, emitted, logprob, count, visible_tokens = "", "", 0, 0.0, 0, 0
         control = self.tokenizer.control_ids
-        for _ in range(config.max_tokens):
+        while visible_tokens < config.max_tokens:
             if should_stop and should_stop():
                 break
-            token, token_logprob = next_token(logits, config, self._ids, generator)
+            token, token_logprob = next_token(self.constraint.restrict(logits, spell), config,
+                                              self._ids, generator)
             if token in control:
                 break
+            # A token counts against max_tokens once it shows something past the tail.
+            visible_tokens += not spell or len(self.tokenizer.piece_bytes[token]) > len(spell)
+            spell = b""
             count += 1
             self.tokens_generated += 1
             logprob += token_logprob
             text += decoder.feed(token)
-            cut = stop_index(text, config.stop_at)
-            visible = text if cut is None else text[:cut]
+            shown = after_tail(text, tail)
+            cut = stop_index(shown, config.stop_at)
+            visible = shown if cut is None else shown[:cut]
             if len(visible) > emitted:
                 yield visible[emitted:]
                 emitted = len(visible)
             if cut is not None:
-                text = visible
+                shown = visible
                 break
-            logits = self._push(token, self.state)
+            if visible_tokens < config.max_tokens:  # the last token's successor is never needed
+                logits = self._push(token, self.state)
         else:
-            text += decoder.flush()
-            if len(text) > emitted:
-                yield text[emitted:]
+            shown = after_tail(text + decoder.flush(), tail)
+            if len(shown) > emitted:
+                yield shown[emitted:]
         if result is not None:
-            result.append(Completion(text, logprob, count))
+            result.append(Completion(shown, logprob, count))
 
     def complete(self, context: str, config: SamplingConfig,
                  should_stop: StopHook | None = None) -> Completion:
@@ -215,17 +210,20 @@ class StreamingGenerator:
     def samples(self, context: str, config: SamplingConfig, n: int,
                 should_stop: StopHook | None = None) -> list[Completion]:
         """``n`` independent samples of the continuation, drawn as one batch."""
+        ids, tail = self.healed(context)
         with self._lock:
-            logits = self.prime(context)
+            logits = self.prime_ids(ids)
             model, state, history = self.model, self.state, list(self._ids)  # one model's, together
         seed = None if config.seed is None else config.seed + 1
-        return _batch_sample(model, self.tokenizer, state, logits, config, n, self.tokenizer.control_ids,
-                             _generator(seed, self.device), self.device, history, should_stop)
+        batch = SampleBatch(model, self.tokenizer, self.constraint, tail, self.device)
+        return batch.run(state, logits, config, n, _generator(seed, self.device), history, should_stop)
 
     def _beam(self, context: str, config: SamplingConfig, should_stop: StopHook | None) -> list[Completion]:
-        logits = self.prime(context)
+        ids, tail = self.healed(context)
+        logits = self.prime_ids(ids)
         return beam_search(self.model, self.tokenizer, self.state, logits, config, self.device,
-                           self.tokenizer.control_ids, history=self._ids, should_stop=should_stop)
+                           self.tokenizer.control_ids, history=self._ids, should_stop=should_stop,
+                           tail=tail, constraint=self.constraint)
 
 
 def common_prefix(a: Sequence, b: Sequence) -> int:
@@ -244,126 +242,52 @@ def _generator(seed: int | None, device: torch.device) -> torch.Generator | None
     return None if seed is None else torch.Generator(device=device).manual_seed(seed)
 
 
-@torch.inference_mode()
-def _batch_sample(model: torch.nn.Module, tokenizer: Tokenizer, state: State, logits: torch.Tensor,
-                  config: SamplingConfig, n: int, control: frozenset[int], generator: torch.Generator | None,
-                  device: torch.device, history: list[int],
-                  should_stop: StopHook | None) -> list[Completion]:
-    if n <= 0:
-        return []
-    state = (state[0].repeat(1, n, 1), state[1].repeat(1, n, 1))
-    logits = logits.unsqueeze(0).repeat(n, 1)
-    rows: list[list[int]] = [[] for _ in range(n)]
-    logprobs = [0.0] * n
-    done = [False] * n
-    for _ in range(config.max_tokens):
-        if should_stop and should_stop() or all(done):
-            break
-        tokens = []
-        for r in range(n):
-            if done[r]:
-                tokens.append(tokenizer.start_id)
-                continue
-            token, lp = next_token(logits[r], config, history + rows[r], generator)
-            if token in control:
-                done[r] = True
-            else:
-                rows[r].append(token)
-                logprobs[r] += lp
-                done[r] = stop_index(tokenizer.decode(rows[r]), config.stop_at) is not None
-            tokens.append(token)
-        x = torch.tensor(tokens, device=device).unsqueeze(1)
-        out, state = model(x, state)
-        logits = out[:, -1].float()
-    completions = []
-    for r in range(n):
-        text = tokenizer.decode(rows[r])
-        cut = stop_index(text, config.stop_at)
-        completions.append(Completion(text if cut is None else text[:cut], logprobs[r], len(rows[r])))
-    return completions
+@dataclass(frozen=True)
+class SampleBatch:
+    """Several samples of one continuation at once: one batched model step per token."""
 
+    model: torch.nn.Module
+    tokenizer: Tokenizer
+    constraint: PrefixConstraint
+    tail: str  # what each sample's first piece starts with (token healing)
+    device: torch.device
 
-def _is_final(text: str, stop_at: str) -> bool:
-    """Whether a hypothesis has reached the stop rule (text ending at a sentence end
-    counts: the rule waits for the following space only to keep closing quotes)."""
-    return stop_index(text + " ", stop_at) is not None
-
-
-@torch.inference_mode()
-def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: State, logits: torch.Tensor,
-                config: SamplingConfig, device: torch.device, control: frozenset[int] = frozenset(),
-                history: list[int] | None = None, should_stop: StopHook | None = None) -> list[Completion]:
-    """Beam search from ``state``/``logits``; returns up to ``num_alternatives``
-    hypotheses, best first, scored by logprob / length ** length_penalty.
-
-    A hypothesis ends at ``max_tokens``, at a control token, or where ``stop_at``
-    says. With no tokenizer, ids are returned as text joined by spaces (for tests).
-    """
-    width = config.beam_width
-    decode = tokenizer.decode if tokenizer else (lambda ids: " ".join(map(str, ids)))
-    vocab = logits.size(-1)
-    alive: list[tuple[list[int], float]] = [([], 0.0)]
-    finished: list[tuple[list[int], float]] = []
-    logprobs = torch.log_softmax(logits.float(), dim=-1).unsqueeze(0)
-    history = list(history or [])
-    window = config.repetition_window
-    for step in range(config.max_tokens):
-        if should_stop and should_stop():
-            break
-        if config.repetition_penalty != 1.0 and window:
-            logprobs = torch.stack([
-                torch.log_softmax(apply_repetition_penalty(lp, (history + ids)[-window:],
-                                                           config.repetition_penalty), -1)
-                for lp, (ids, _) in zip(logprobs, alive)])
-        scores = torch.tensor([s for _, s in alive], device=logprobs.device).unsqueeze(1) + logprobs
-        flat = scores.flatten()
-        top = torch.topk(flat, min(flat.numel(), 2 * width))
-        survivors: list[tuple[list[int], float]] = []
-        parents: list[int] = []
-        for score, index in zip(top.values.tolist(), top.indices.tolist()):
-            parent, token = divmod(index, vocab)
-            ids = alive[parent][0] + [token]
-            if token in control:
-                finished.append((alive[parent][0], score))  # ending costs the end token's probability
-            elif step == config.max_tokens - 1 or _is_final(decode(ids), config.stop_at):
-                finished.append((ids, score))
-            else:
-                survivors.append((ids, score))
-                parents.append(parent)
-            if len(survivors) == width:
+    @torch.inference_mode()
+    def run(self, state: State, logits: torch.Tensor, config: SamplingConfig, n: int,
+            generator: torch.Generator | None, history: list[int],
+            should_stop: StopHook | None) -> list[Completion]:
+        if n <= 0:
+            return []
+        tokenizer, control = self.tokenizer, self.tokenizer.control_ids
+        state = (state[0].repeat(1, n, 1), state[1].repeat(1, n, 1))
+        logits = logits.unsqueeze(0).repeat(n, 1)
+        rows: list[list[int]] = [[] for _ in range(n)]
+        spell = self.tail.encode("utf-8")  # what every sample's first piece starts with
+        logprobs = [0.0] * n
+        done = [False] * n
+        for _ in range(config.max_tokens + bool(self.tail)):
+            if should_stop and should_stop() or all(done):
                 break
-        # Scores only fall as hypotheses grow; with length normalisation the best a
-        # survivor can still reach is its score spread over the longest length.
-        ceiling = max(sc / config.max_tokens ** config.length_penalty for _, sc in survivors) \
-            if survivors else float("-inf")
-        if not survivors or len(finished) >= width and _best(finished, config) >= ceiling:
-            break
-        alive = survivors
-        index = torch.tensor(parents, device=device)
-        state = (state[0][:, index], state[1][:, index])
-        x = torch.tensor([ids[-1] for ids, _ in alive], device=device).unsqueeze(1)
-        out, state = model(x, state)
-        logprobs = torch.log_softmax(out[:, -1].float(), dim=-1)
-    pool = finished or alive
-    pool.sort(key=lambda h: _normalised(h, config), reverse=True)
-    unique: list[Completion] = []
-    seen: set[str] = set()
-    for ids, score in pool:
-        text = decode(ids)
-        cut = stop_index(text, config.stop_at) if tokenizer else None
-        text = text if cut is None else text[:cut]
-        if text not in seen:
-            seen.add(text)
-            unique.append(Completion(text, score, len(ids)))
-        if len(unique) == max(config.num_alternatives, 1):
-            break
-    return unique
+            tokens = []
+            for r in range(n):
+                if done[r]:
+                    tokens.append(tokenizer.start_id)
+                    continue
+                token, lp = next_token(self.constraint.restrict(logits[r], spell), config,
+                                       history + rows[r], generator)
+                if token in control:
+                    done[r] = True
+                else:
+                    rows[r].append(token)
+                    logprobs[r] += lp
+                    done[r] = stop_index(self._shown(rows[r]), config.stop_at) is not None
+                tokens.append(token)
+            spell = b""
+            x = torch.tensor(tokens, device=self.device).unsqueeze(1)
+            out, state = self.model(x, state)
+            logits = out[:, -1].float()
+        return [Completion(cut_at_stop(self._shown(ids), config.stop_at), lp, len(ids))
+                for ids, lp in zip(rows, logprobs)]
 
-
-def _normalised(hyp: tuple[list[int], float], config: SamplingConfig) -> float:
-    ids, score = hyp
-    return score / max(len(ids), 1) ** config.length_penalty
-
-
-def _best(hyps: list[tuple[list[int], float]], config: SamplingConfig) -> float:
-    return max(_normalised(h, config) for h in hyps)
+    def _shown(self, ids: list[int]) -> str:
+        return after_tail(self.tokenizer.decode(ids), self.tail)

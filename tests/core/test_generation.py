@@ -15,7 +15,8 @@ def test_typing_one_char_feeds_few_tokens(tiny_lm):
         before = gen.tokens_fed
         for _ in tiny_lm.stream(text, GREEDY.replace(max_tokens=1)):
             pass
-        assert gen.tokens_fed - before <= 4, "a keystroke should feed O(1) tokens, not the context"
+        # The last word or two are spelt again (token healing); the 900 characters before are not.
+        assert gen.tokens_fed - before <= 12, "a keystroke fed the context"
 
 
 def test_stream_matches_complete_and_is_deterministic(tiny_lm):

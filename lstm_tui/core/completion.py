@@ -1,0 +1,45 @@
+"""What a continuation is (text, log-probability, alternatives) and where one stops."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+StopHook = Callable[[], bool]
+# A sentence ends at . ! or ? (with any closing quotes or brackets) before a space.
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s)")
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str  # the continuation, cut where the stop rule says
+    logprob: float  # natural-log probability of its tokens under the model
+    tokens: int  # how many tokens were generated
+    alternatives: list[Completion] = field(default_factory=list)  # other hypotheses, best first
+
+
+def stop_index(text: str, stop_at: str) -> int | None:
+    """Where a suggestion ending rule cuts ``text``, or None if it does not yet."""
+    if stop_at == "newline":
+        cut = text.find("\n")
+        return cut if cut >= 0 else None
+    if stop_at == "sentence":
+        match = _SENTENCE_END.search(text)
+        if match:
+            return match.end()
+        cut = text.find("\n\n")
+        return cut if cut >= 0 else None
+    return None
+
+
+def is_final(text: str, stop_at: str) -> bool:
+    """Whether a hypothesis has reached the stop rule (text ending at a sentence end
+    counts: the rule waits for the following space only to keep closing quotes)."""
+    return stop_index(text + " ", stop_at) is not None
+
+
+def cut_at_stop(text: str, stop_at: str) -> str:
+    """``text`` up to where the stop rule cuts it (all of it if the rule does not)."""
+    cut = stop_index(text, stop_at)
+    return text if cut is None else text[:cut]

@@ -1,0 +1,93 @@
+from pathlib import Path
+
+import pytest
+import torch
+
+from lstm_tui.core.beam import beam_search
+from lstm_tui.core.config import SamplingConfig
+from lstm_tui.core.healing import MAX_TAIL_CHARS, PrefixConstraint, split_tail
+from lstm_tui.core.tokenizer import Tokenizer
+
+GREEDY = SamplingConfig(temperature=0.0, max_tokens=8, repetition_penalty=1.0)
+
+
+@pytest.mark.parametrize(("context", "head", "tail"), [
+    ("came to the door, and ", "came to the door, and", " "),
+    ("came to the door, and h", "came to the door, and", " h"),
+    ("came to the door,", "came to the", " door,"),
+    ("a line\n", "a line\n", ""),
+    ("a line\nTh", "a line\n", "Th"),
+    ("Th", "", "Th"),
+    ("", "", ""),
+    ("see " + "x" * (MAX_TAIL_CHARS + 1), "see " + "x" * (MAX_TAIL_CHARS + 1), ""),
+])
+def test_split_tail(context, head, tail):
+    assert split_tail(context) == (head, tail)
+
+
+def test_constraint_admits_exactly_the_pieces_that_start_with_the_tail():
+    pieces = [b"", b" ", b" h", b" he", b" house", b"h", b"he", b" a", b"ouse", b" ho"]
+    c = PrefixConstraint(pieces)
+    allowed = {pieces[i] for i in c.mask(b" ho").nonzero().flatten().tolist()}
+    assert allowed == {b" ho", b" house"}  # not " h" (a split), nor a control id (b"")
+    assert c.spellable(b" ho") and not c.spellable(b" hz")
+    logits = c.restrict(torch.zeros(len(pieces)), b" ho")
+    assert torch.isinf(logits[pieces.index(b" he")]) and logits[pieces.index(b" house")] == 0
+    assert torch.equal(c.restrict(logits, b""), logits)
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "default" / "tokenizer.model"
+
+
+@pytest.mark.parametrize(("context", "last_kept", "tail"), [
+    ("came to the door, and ", b" and", " "),      # not the lone space the tokenizer reads
+    ("came to the door, and h", b" and", " h"),    # not " ", "h"
+    ("came to the door, and", b",", " and"),       # a whole word may still go on
+    ("came to the door,", b" door", ","),          # no piece starts " door,": back up less
+    ("a line\nTh", b"\n", "Th"),
+    ("a line\n", b"\n", ""),
+])
+def test_heal_backs_up_over_the_word_as_far_as_a_piece_can_spell_it(context, last_kept, tail):
+    tokenizer = Tokenizer.load(SHIPPED)
+    ids = [tokenizer.start_id, *tokenizer.encode(context)]
+    kept, healed = PrefixConstraint(tokenizer.piece_bytes).heal(ids, split_tail(context)[1])
+    assert healed == tail and tokenizer.piece_bytes[kept[-1]] == last_kept
+    assert tokenizer.decode(kept[1:]) + healed == context
+
+
+def _generated(lm, context):
+    """What the model generated for ``context`` past the healed head (all but the
+    last token, whose successor was never needed)."""
+    gen = lm.generator
+    ids, tail = gen.healed(context)
+    assert gen._ids[:len(ids)] == ids
+    return tail, lm.tokenizer.decode(gen._ids[len(ids):])
+
+
+@pytest.mark.parametrize("context", ["He read it twice, and th", "The water was high after the ",
+                                     "The river went on", "Th"])
+def test_the_first_tokens_spell_the_tail_and_only_what_follows_is_shown(tiny_lm, context):
+    config = GREEDY.replace(max_tokens=40)
+    shown = "".join(tiny_lm.stream(context, config))
+    tail, generated = _generated(tiny_lm, context)
+    assert tail and generated.startswith(tail)
+    assert shown and shown.startswith(generated[len(tail):])
+
+
+@pytest.mark.parametrize("context", ["He read it twice, and then he fo", "The water was high after the "])
+def test_beam_and_batched_samples_heal_as_sampling_does(tiny_lm, context):
+    """Greedy three ways (a one-wide beam, a batch of samples at temperature 0, the
+    sampling loop) agree only if all three spell the tail before going on."""
+    gen = tiny_lm.generator
+    greedy = "".join(tiny_lm.stream(context, GREEDY))
+    beam = gen.complete(context, GREEDY.replace(beam_width=2, num_alternatives=1)).text
+    ids, tail = gen.healed(context)
+    logits = gen.prime_ids(ids)
+    one_wide = beam_search(gen.model, tiny_lm.tokenizer, gen.state, logits, GREEDY.replace(beam_width=1),
+                           gen.device, tiny_lm.tokenizer.control_ids, history=list(gen._ids),
+                           tail=tail, constraint=gen.constraint)[0].text
+    batched = gen.samples(context, GREEDY, 2)
+    assert greedy and beam
+    for other in (one_wide, batched[0].text, batched[1].text):
+        shorter, longer = sorted((greedy, other), key=len)
+        assert longer.startswith(shorter) and len(shorter) >= 3, (greedy, other)
