@@ -53,8 +53,9 @@ class PrefixConstraint:
         return start, end
 
     def spellable(self, prefix: bytes) -> bool:
-        start, end = self._span(prefix)
-        return end > start
+        """Whether some piece starts with ``prefix`` (the first one at or after it does)."""
+        at = bisect.bisect_left(self._sorted, prefix)
+        return at < len(self._sorted) and self._sorted[at].startswith(prefix)
 
     def _mask(self, prefix: bytes) -> torch.Tensor:
         """True for every piece that starts with ``prefix`` (a bool tensor over ids)."""
