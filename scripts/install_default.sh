@@ -12,6 +12,18 @@ src="$(python3 -c 'import sys; from lstm_tui import paths; print(paths.user_mode
 [[ ! -d "$here/models/default" && -d "$here/models/default.old" ]] && mv "$here/models/default.old" "$here/models/default"
 rm -rf "$here/models/default.new" "$here/models/default.old"
 cp -r "$src" "$here/models/default.new"
+# A warm restart of the shipped model is about to replace its parent: keep the parent's
+# card inside the child's, as training now does, so the model card still lists it.
+python3 - "$here/models/default.new/card.json" "$here/models/default" <<'PY'
+import json, sys
+from pathlib import Path
+card_path, default = Path(sys.argv[1]), Path(sys.argv[2]).resolve()
+card = json.loads(card_path.read_text())
+parent = card.get("parent_path")
+if parent and Path(parent).resolve() == default and not card.get("parent_card"):
+    card["parent_card"] = json.loads((default / "card.json").read_text())
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+PY
 [[ -d "$here/models/default" ]] && mv "$here/models/default" "$here/models/default.old"
 mv "$here/models/default.new" "$here/models/default"
 rm -rf "$here/models/default.old"

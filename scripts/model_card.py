@@ -24,17 +24,19 @@ PROMPTS = [
 
 
 def training_stages(card: dict) -> list[dict]:
-    """The cards of the runs that made this model, first run first: a fine-tuned or
-    warm-restarted model's parent is read from its models folder when still there."""
+    """The cards of the runs that made this model, first run first: each card carries
+    its parent's (older cards name a parent folder, read when it is still there)."""
     stages = [card]
-    while stages[0].get("parent_path") and (Path(stages[0]["parent_path"]) / "card.json").exists():
-        parent = json.loads((Path(stages[0]["parent_path"]) / "card.json").read_text())
+    while True:
+        first = stages[0]
+        parent = first.get("parent_card")
+        if parent is None and first.get("parent_path") and (Path(first["parent_path"]) / "card.json").exists():
+            parent = json.loads((Path(first["parent_path"]) / "card.json").read_text())
         # A warm restart of the shipped model names models/default as its parent,
         # and is installed there: that folder then holds the child, not the parent.
-        if any(parent["created"] == stage["created"] for stage in stages):
-            break
+        if not parent or any(parent["created"] == stage["created"] for stage in stages):
+            return stages
         stages.insert(0, parent)
-    return stages
 
 
 def regularisation(rates: dict) -> str:

@@ -295,6 +295,9 @@ class TrainingRun:
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "parent": self.parent.name if self.parent else None,
             "parent_path": str(self.parent.path) if self.parent else None,
+            # The parent's own card, so the lineage survives its folder being replaced
+            # (a warm restart of the shipped model is installed over it).
+            "parent_card": self.parent.card if self.parent else None,
             "data": self.corpus.summary(),
             "budget": o.budget(),
             "device": self.device.type,

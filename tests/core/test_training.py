@@ -66,6 +66,7 @@ def test_fine_tune_keeps_tokenizer_and_records_parent(tmp_path, tiny_corpus, tin
     parent = load_bundle(tiny_bundle)
     assert child.tokenizer.proto == parent.tokenizer.proto
     assert child.card["parent"] == "tiny" and child.card["parent_val_bits_per_byte"] > 0
+    assert child.card["parent_card"] == parent.card  # the lineage outlives the parent's folder
     assert child.card["data"]["files"] == 3 and len(child.card["data"]["sha256"]) == 64
     assert result["parent_bpb"] == pytest.approx(child.card["parent_val_bits_per_byte"], abs=1e-4)
     assert child.config == parent.config  # no rate given: the parent's
