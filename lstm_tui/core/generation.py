@@ -1,9 +1,11 @@
-"""Streaming continuations with a cached LSTM state, and beam search.
+"""Streaming continuations with a cached LSTM state.
 
 ``StreamingGenerator`` remembers the tokens it has fed and the LSTM state after each
 of the most recent ones. A new context (usually the old one plus a keystroke) is
-tokenized, compared with the cache, and only the tokens past the longest common
-prefix are fed: O(new tokens) per keystroke, not O(context).
+tokenized, backed up over the word being typed (token healing, healing.py), compared
+with the cache, and only the tokens past the longest common prefix are fed: O(new
+tokens) per keystroke, not O(context). It samples here, or hands the state to beam
+search (beam.py).
 """
 
 from __future__ import annotations
