@@ -84,7 +84,8 @@ def options_from_args(args: argparse.Namespace):
     if (output / "config.json").exists() and not args.force:
         raise LstmTuiError(f"{output}: a model named {name!r} exists; use --force to replace it "
                            "or --resume to continue its run")
-    from_model = str(paths.resolve_model(args.from_model)) if args.from_model else None
+    # Absolute: the card names the parent's folder, read later from anywhere.
+    from_model = str(paths.resolve_model(args.from_model).resolve()) if args.from_model else None
     try:
         options = make_options(args, name, run_dir, output, from_model)
     except ValueError as exc:

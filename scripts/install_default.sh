@@ -14,15 +14,20 @@ rm -rf "$here/models/default.new" "$here/models/default.old"
 cp -r "$src" "$here/models/default.new"
 # A warm restart of the shipped model is about to replace its parent: keep the parent's
 # card inside the child's, as training now does, so the model card still lists it.
-python3 - "$here/models/default.new/card.json" "$here/models/default" <<'PY'
+# Installing the same model again finds the child there: its card already says it.
+python3 - "$here/models/default.new/card.json" "$here/models/default/card.json" <<'PY'
 import json, sys
 from pathlib import Path
-card_path, default = Path(sys.argv[1]), Path(sys.argv[2]).resolve()
+card_path, shipped_path = Path(sys.argv[1]), Path(sys.argv[2])
 card = json.loads(card_path.read_text())
-parent = card.get("parent_path")
-if parent and Path(parent).resolve() == default and not card.get("parent_card"):
-    card["parent_card"] = json.loads((default / "card.json").read_text())
-    card_path.write_text(json.dumps(card, indent=2) + "\n")
+shipped = json.loads(shipped_path.read_text()) if shipped_path.exists() else {}
+if not card.get("parent_card") and card.get("parent"):
+    if shipped.get("created") == card.get("created"):
+        card["parent_card"] = shipped.get("parent_card")
+    elif shipped.get("name") == card["parent"]:
+        card["parent_card"] = shipped
+    if card.get("parent_card"):
+        card_path.write_text(json.dumps(card, indent=2) + "\n")
 PY
 [[ -d "$here/models/default" ]] && mv "$here/models/default" "$here/models/default.old"
 mv "$here/models/default.new" "$here/models/default"

@@ -34,7 +34,7 @@ def training_stages(card: dict) -> list[dict]:
             parent = json.loads((Path(first["parent_path"]) / "card.json").read_text())
         # A warm restart of the shipped model names models/default as its parent,
         # and is installed there: that folder then holds the child, not the parent.
-        if not parent or any(parent["created"] == stage["created"] for stage in stages):
+        if not parent or any(parent.get("created") == stage.get("created") for stage in stages):
             return stages
         stages.insert(0, parent)
 

@@ -16,15 +16,28 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 
 class WeightAverage:
-    """``decay`` per optimiser step: 0.999 averages over roughly the last 1,000 steps."""
+    """``decay`` per optimiser step: 0.999 averages over roughly the last 1,000 steps.
+
+    The first steps use less, min(decay, (1 + n) / (10 + n)) after n updates, so the
+    random weights a new model starts from do not linger in the average.
+    """
 
     def __init__(self, model: torch.nn.Module, decay: float) -> None:
         if not 0.0 < decay < 1.0:
             raise ValueError(f"the average's decay must be in (0, 1), not {decay!r}")
         self.decay = decay
-        self.averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay))
+        self._now = decay  # this update's decay, read by the averaging function
+
+        def average(averaged, current, n) -> None:
+            get_ema_multi_avg_fn(self._now)(averaged, current, n)
+
+        self.averaged = AveragedModel(model, multi_avg_fn=average)
         self.averaged.eval()  # it is only ever read: no dropout, no gradients
         self.averaged.requires_grad_(False)
+        lstm = getattr(self.averaged.module, "lstm", None)
+        if isinstance(lstm, torch.nn.LSTM):
+            # The copy's weights are separate tensors again; cuDNN wants them in one block.
+            lstm.flatten_parameters()
 
     @property
     def model(self) -> torch.nn.Module:
@@ -33,6 +46,8 @@ class WeightAverage:
 
     def update(self, model: torch.nn.Module) -> None:
         """Fold the model's current weights in (the first call copies them)."""
+        n = int(self.averaged.n_averaged)  # kept on the CPU: no device sync
+        self._now = min(self.decay, (1 + n) / (10 + n))
         self.averaged.update_parameters(model)
 
     def state_dict(self) -> dict[str, Any]:

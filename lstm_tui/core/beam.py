@@ -33,7 +33,13 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
         return after_tail(decode(ids), tail) if tail else decode(ids)
 
     vocab = logits.size(-1)
-    spell = tail.encode("utf-8") if constraint is not None else b""
+    if tail and (constraint is None or tokenizer is None):
+        raise ValueError("a tail to heal needs the tokenizer and the constraint that spell it")
+    spell = tail.encode("utf-8")
+
+    def counted(ids: list[int]) -> int:  # tokens past the tail: a first piece that only repeats it is not
+        return len(ids) - (bool(spell) and len(tokenizer.piece_bytes[ids[0]]) == len(spell))
+
     alive: list[tuple[list[int], float]] = [([], 0.0)]
     finished: list[tuple[list[int], float]] = []
     logprobs = torch.log_softmax(logits.float(), dim=-1).unsqueeze(0)
@@ -63,7 +69,7 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
             ids = alive[parent][0] + [token]
             if token in control:
                 finished.append((alive[parent][0], score))  # ending costs the end token's probability
-            elif step == max_steps - 1 or is_final(shown(ids), config.stop_at):
+            elif counted(ids) >= config.max_tokens or is_final(shown(ids), config.stop_at):
                 finished.append((ids, score))
             else:
                 survivors.append((ids, score))

@@ -47,8 +47,9 @@ def read_checkpoint(path: Path, model_config: dict[str, Any]) -> dict[str, Any]:
         raise LstmTuiError(f"{path}: unreadable checkpoint (it holds Python objects, not only "
                            "tensors, and was not loaded)") from None
     except Exception as exc:  # a truncated or foreign file; torch's own text runs to many lines
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LstmTuiError(f"{path}: unreadable checkpoint ({first})") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise LstmTuiError(f"{path}: unreadable checkpoint ({type(exc).__name__}"
+                           + (f": {first})" if first else ")")) from None
     if not known:
         raise LstmTuiError(f"{path}: not an lstm-tui training checkpoint")
     if state["model_config"] != model_config:

@@ -168,8 +168,8 @@ class StreamingGenerator:
         while visible_tokens < config.max_tokens:
             if should_stop and should_stop():
                 break
-            token, token_logprob = next_token(self.constraint.restrict(logits, spell), config,
-                                              self._ids, generator)
+            token, token_logprob = next_token(logits, config, self._ids, generator,
+                                              allowed=self.constraint.allowed(spell))
             if token in control:
                 break
             # A token counts against max_tokens once it shows something past the tail.
@@ -265,26 +265,29 @@ class SampleBatch:
         logits = logits.unsqueeze(0).repeat(n, 1)
         rows: list[list[int]] = [[] for _ in range(n)]
         spell = self.tail.encode("utf-8")  # what every sample's first piece starts with
+        allowed = self.constraint.allowed(spell)
         logprobs = [0.0] * n
+        visible = [0] * n  # tokens that showed something past the tail, as in _sample
         done = [False] * n
-        for _ in range(config.max_tokens + bool(self.tail)):
-            if should_stop and should_stop() or all(done):
-                break
+        while not all(done) and not (should_stop and should_stop()):
             tokens = []
             for r in range(n):
                 if done[r]:
                     tokens.append(tokenizer.start_id)
                     continue
-                token, lp = next_token(self.constraint.restrict(logits[r], spell), config,
-                                       history + rows[r], generator)
+                token, lp = next_token(logits[r], config, history + rows[r], generator, allowed=allowed)
                 if token in control:
                     done[r] = True
                 else:
                     rows[r].append(token)
                     logprobs[r] += lp
-                    done[r] = stop_index(self._shown(rows[r]), config.stop_at) is not None
+                    visible[r] += allowed is None or len(tokenizer.piece_bytes[token]) > len(spell)
+                    done[r] = (visible[r] >= config.max_tokens
+                               or stop_index(self._shown(rows[r]), config.stop_at) is not None)
                 tokens.append(token)
-            spell = b""
+            spell, allowed = b"", None
+            if all(done):
+                break
             x = torch.tensor(tokens, device=self.device).unsqueeze(1)
             out, state = self.model(x, state)
             logits = out[:, -1].float()

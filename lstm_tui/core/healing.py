@@ -25,8 +25,11 @@ def split_tail(context: str) -> tuple[str, str]:
     """``context`` as (head, tail): the tail is the unfinished last word with the
     space before it (SentencePiece writes the space as part of the word after it)."""
     cut = len(context)
-    while cut > 0 and not context[cut - 1].isspace():
+    floor = max(0, cut - MAX_TAIL_CHARS - 1)  # a keystroke never scans further back
+    while cut > floor and not context[cut - 1].isspace():
         cut -= 1
+    if cut > 0 and not context[cut - 1].isspace():
+        return context, ""  # a run of non-space characters too long to be a word
     if cut > 0 and context[cut - 1] == " ":
         cut -= 1
     if len(context) - cut > MAX_TAIL_CHARS:
@@ -64,6 +67,10 @@ class PrefixConstraint:
         mask[self._ids[start:end]] = True
         return mask.to(self._device)
 
+    def allowed(self, prefix: bytes) -> torch.Tensor | None:
+        """The mask of pieces that start with ``prefix``; None (all) for b""."""
+        return self.mask(prefix) if prefix else None
+
     def restrict(self, logits: torch.Tensor, prefix: bytes) -> torch.Tensor:
         """``logits`` with every piece that does not start with ``prefix`` at -inf."""
         if not prefix:
@@ -77,6 +84,8 @@ class PrefixConstraint:
         k, got = len(ids), 0
         while k > 1 and got < want:
             k -= 1
+            if not self._pieces[ids[k]]:  # an unknown id: what it stood for is not known
+                return ids, ""
             got += len(self._pieces[ids[k]])
         if not tail or got != want:  # the tokens do not start where the word does
             return ids, ""

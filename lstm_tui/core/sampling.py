@@ -37,13 +37,17 @@ def filter_logits(logits: torch.Tensor, top_k: int = 0, top_p: float = 1.0) -> t
 
 
 def next_token(logits: torch.Tensor, config: SamplingConfig, recent: Sequence[int] = (),
-               generator: torch.Generator | None = None) -> tuple[int, float]:
-    """Pick the next id from 1-D ``logits``; returns it with its log-probability under
-    the model (before temperature and filtering), which is what scores a suggestion."""
+               generator: torch.Generator | None = None,
+               allowed: torch.Tensor | None = None) -> tuple[int, float]:
+    """Pick the next id from 1-D ``logits`` (among the ``allowed`` ids, a bool mask,
+    when given); returns it with its log-probability under the model (before
+    temperature, filtering and the mask), which is what scores a suggestion."""
     logits = logits.float()
     logprobs = torch.log_softmax(logits, dim=-1)
     window = recent[-config.repetition_window:] if config.repetition_window else ()
     shaped = apply_repetition_penalty(logits, window, config.repetition_penalty)
+    if allowed is not None:
+        shaped = shaped.masked_fill(~allowed, float("-inf"))
     if config.greedy:
         token = int(torch.argmax(shaped))
     elif 0 < config.top_k < shaped.numel():

@@ -169,8 +169,9 @@ class TrainingRun:
         if rows < o.batch_size:
             self.emit("status", message=f"little text: batch size lowered from {o.batch_size} to {rows}")
         self.batches = BatchStream(self.data.train, rows, o.seq_len, self.dist.rank, self.dist.world, o.seed)
-        # The moving average of the weights, validated beside them (--ema).
-        self.average = WeightAverage(self.model, o.ema) if o.ema else None
+        # The moving average of the weights, validated beside them (--ema), by rank 0
+        # alone, which also saves the checkpoints.
+        self.average = WeightAverage(self.model, o.ema) if o.ema and self.dist.main else None
         self.progress = Progress()
         self.carry: tuple[torch.Tensor, torch.Tensor] | None = None  # LSTM state between batches
         self.last_eval_step = -1

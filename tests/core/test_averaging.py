@@ -16,17 +16,25 @@ def small_model() -> LSTMLanguageModel:
     return LSTMLanguageModel(ModelConfig(vocab_size=50, embed_dim=8, hidden_dim=8, num_layers=1))
 
 
-def test_average_is_the_exponential_moving_average_and_keeps_tied_weights():
+def test_average_is_an_exponential_moving_average_that_ramps_up():
     model = small_model()
     average = WeightAverage(model, decay=0.75)
     first = {k: v.clone() for k, v in model.state_dict().items()}
     average.update(model)  # the first update copies
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(1.0)
-    average.update(model)
+
+    def step() -> None:
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(1.0)
+        average.update(model)
+
+    step()  # the second update: decay min(0.75, 2 / 11), the new weights count most
     for key, value in average.model.state_dict().items():
-        assert torch.allclose(value, first[key] + 0.25), key
+        assert torch.allclose(value, first[key] + 9 / 11), key
+    average.averaged.n_averaged.fill_(1000)  # late in a run: the decay given
+    step()
+    for key, value in average.model.state_dict().items():
+        assert torch.allclose(value, first[key] + 0.75 * 9 / 11 + 0.25 * 2), key
     assert average.model.decoder.weight is average.model.embedding.weight
     assert not average.model.training
 

@@ -20,6 +20,7 @@ GREEDY = SamplingConfig(temperature=0.0, max_tokens=8, repetition_penalty=1.0)
     ("Th", "", "Th"),
     ("", "", ""),
     ("see " + "x" * (MAX_TAIL_CHARS + 1), "see " + "x" * (MAX_TAIL_CHARS + 1), ""),
+    ("x" * 100_000, "x" * 100_000, ""),  # no space to be found: the scan stops early
 ])
 def test_split_tail(context, head, tail):
     assert split_tail(context) == (head, tail)
@@ -75,19 +76,22 @@ def test_the_first_tokens_spell_the_tail_and_only_what_follows_is_shown(tiny_lm,
 
 
 @pytest.mark.parametrize("context", ["He read it twice, and then he fo", "The water was high after the "])
-def test_beam_and_batched_samples_heal_as_sampling_does(tiny_lm, context):
+@pytest.mark.parametrize("max_tokens", [1, 8])
+def test_beam_and_batched_samples_heal_as_sampling_does(tiny_lm, context, max_tokens):
     """Greedy three ways (a one-wide beam, a batch of samples at temperature 0, the
-    sampling loop) agree only if all three spell the tail before going on."""
+    sampling loop) agree, text, length and score, only if all three spell the tail
+    first and count max_tokens past it alike."""
     gen = tiny_lm.generator
-    greedy = "".join(tiny_lm.stream(context, GREEDY))
-    beam = gen.complete(context, GREEDY.replace(beam_width=2, num_alternatives=1)).text
+    config = GREEDY.replace(max_tokens=max_tokens)
+    greedy = tiny_lm.complete(context, config)
     ids, tail = gen.healed(context)
+    assert tail
     logits = gen.prime_ids(ids)
-    one_wide = beam_search(gen.model, tiny_lm.tokenizer, gen.state, logits, GREEDY.replace(beam_width=1),
+    one_wide = beam_search(gen.model, tiny_lm.tokenizer, gen.state, logits, config.replace(beam_width=1),
                            gen.device, tiny_lm.tokenizer.control_ids, history=list(gen._ids),
-                           tail=tail, constraint=gen.constraint)[0].text
-    batched = gen.samples(context, GREEDY, 2)
-    assert greedy and beam
-    for other in (one_wide, batched[0].text, batched[1].text):
-        shorter, longer = sorted((greedy, other), key=len)
-        assert longer.startswith(shorter) and len(shorter) >= 3, (greedy, other)
+                           tail=tail, constraint=gen.constraint)[0]
+    batched = gen.samples(context, config, 2)
+    assert greedy.text
+    for other in (one_wide, *batched):
+        assert (other.text, other.tokens) == (greedy.text, greedy.tokens)
+        assert other.logprob == pytest.approx(greedy.logprob, abs=1e-4)
