@@ -13,6 +13,7 @@ from typing import Any
 
 from . import paths
 from .core.config import RATES, ModelConfig  # no torch behind either
+from .core.events import eval_line
 from .core.train_options import PRECISIONS
 
 
@@ -231,11 +232,8 @@ class RichReport:
             self.bar.update(self.task, completed=e["fraction"], info=(
                 f"step {e['step']} ep {e['epoch']} loss {e['loss']:.3f}{best} {e['tokens_per_second']:,.0f} tok/s"))
         elif kind == "eval":
-            label = "parent" if e.get("parent") else f"step {e['step']}"
             self.best = e["best_bpb"] or self.best
-            both = f" (raw {e['raw_bpb']:.4f}, average {e['average_bpb']:.4f})" if "raw_bpb" in e else ""
-            log(f"{label}: validation {e['val_bpb']:.4f} bits/byte{both}"
-                + (" (best, saved)" if e["improved"] else ""))
+            log(eval_line(e))
         elif kind == "sample":
             log(f"[dim]{e['text']!r}[/]")
         elif kind == "done":

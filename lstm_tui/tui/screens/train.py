@@ -34,6 +34,7 @@ from textual.widgets import (
 )
 
 from ... import paths
+from ...core.events import eval_line
 from ..training_child import STOPPED_EXIT, TrainingChild, TrainRequest
 
 if TYPE_CHECKING:
@@ -314,8 +315,7 @@ class TrainScreen(Screen):
                          f"{e['tokens_per_second']:,.0f} tok/s  ETA {_duration(e.get('eta_seconds'))}{best}")
             self.app.editor_screen.status.set(training=f"training {e['fraction']:.0%}")
         elif kind == "eval":
-            label = "parent model" if e.get("parent") else f"step {e['step']}"
-            log.write_line(f"{label}: validation {e['val_bpb']:.4f} bits/byte" + (" (best, saved)" if e.get("improved") else ""))
+            log.write_line(eval_line(e, parent_label="parent model"))
             if not e.get("parent"):
                 self.vals.append(e["val_bpb"])
                 self.query_one("#val-chart", Sparkline).data = list(self.vals)
