@@ -8,9 +8,10 @@ end of a word before its space. For each, the greedy suggestion from the 2,000
 characters before the cut is compared with the book: "hit" when it starts with the
 rest of the text up to the end of the next word (inside a word: the rest of that
 word), "chars" the characters it gets right before the first wrong one. Healed and
-naive generators (the same model, in this process) see the same cuts. Latency: one
-passage typed a character at a time, keystroke to first token, both generators taking
-turns so that machine noise falls on both alike.
+naive generators (the same model, in this process) see the same cuts. Latency:
+``lstm_tui.benchmark.keystroke_latency`` (what `lstm-tui bench` reports), in rounds
+that alternate the two generators so that machine noise falls on both alike; the
+medians of the rounds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import json
 import random
 import re
 import statistics
-import time
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gutenberg"
@@ -50,14 +50,11 @@ def cuts(text: str, n: int, seed: int = 0) -> list[tuple[str, int, str]]:
     return out
 
 
-def agreement(suggestion: str, truth: str) -> int:
-    n = 0
-    while n < min(len(suggestion), len(truth)) and suggestion[n] == truth[n]:
-        n += 1
-    return n
-
-
 def accuracy(generators: dict, text: str, n: int, config) -> dict:
+    from lstm_tui.core.generation import (
+        common_prefix,  # characters right before the first wrong one
+    )
+
     results: dict[str, dict[str, list[float]]] = {}
     for kind, at, target in cuts(text, n):
         context = text[max(0, at - 2000):at]
@@ -65,26 +62,24 @@ def accuracy(generators: dict, text: str, n: int, config) -> dict:
             suggestion = "".join(gen.stream(context, config))
             row = results.setdefault(f"{name}/{kind}", {"hit": [], "chars": []})
             row["hit"].append(float(suggestion.startswith(target)))
-            row["chars"].append(agreement(suggestion, text[at:at + len(suggestion)]))
+            row["chars"].append(common_prefix(suggestion, text[at:at + len(suggestion)]))
     return {key: {"hit_rate": round(statistics.fmean(r["hit"]), 3),
                   "chars_right": round(statistics.fmean(r["chars"]), 2), "cuts": len(r["hit"])}
             for key, r in sorted(results.items())}
 
 
-def latency(generators: dict, text: str, config, chars: int = 300) -> dict:
-    start = len(text) // 3
-    base = text[start - 2000:start]
-    times: dict[str, list[float]] = {name: [] for name in generators}
-    for gen in generators.values():
-        list(gen.stream(base, config))
-    for i in range(1, chars + 1):
-        context = base + text[start:start + i]
-        for name, gen in generators.items():
-            t0 = time.perf_counter()
-            next(iter(gen.stream(context, config)), None)
-            times[name].append((time.perf_counter() - t0) * 1000)
-    out = {name: {"p50_ms": round(statistics.median(t), 2),
-                  "p95_ms": round(statistics.quantiles(t, n=20)[-1], 2)} for name, t in times.items()}
+def latency(generators: dict, rounds: int = 5) -> dict:
+    from types import SimpleNamespace
+
+    from lstm_tui.benchmark import keystroke_latency
+
+    runs: dict[str, list[dict]] = {name: [] for name in generators}
+    for r in range(rounds):
+        for name in sorted(generators, reverse=r % 2 == 1):
+            gen = generators[name]  # keystroke_latency reads stream() and the generator's counters
+            runs[name].append(keystroke_latency(SimpleNamespace(stream=gen.stream, generator=gen)))
+    out = {name: {key: round(statistics.median(run[key] for run in results), 2)
+                  for key in ("p50_ms", "p95_ms")} for name, results in runs.items()}
     out["p50_ratio_healed_to_naive"] = round(out["healed"]["p50_ms"] / out["naive"]["p50_ms"], 3)
     return out
 
@@ -111,7 +106,7 @@ def main() -> None:
     config = SamplingConfig(temperature=0.0, max_tokens=6, repetition_penalty=1.0)
     report = {"model": lm.name, "text": args.text.name, "threads": args.threads,
               "accuracy": accuracy(generators, text, args.cuts // 3, config),
-              "keystroke_to_first_token": latency(generators, text, config)}
+              "keystroke_to_first_token": latency(generators)}
     print(json.dumps(report, indent=2))
 
 

@@ -30,7 +30,7 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
     decode = tokenizer.decode if tokenizer else (lambda ids: " ".join(map(str, ids)))
 
     def shown(ids: list[int]) -> str:  # the text a hypothesis adds after the tail
-        return after_tail(decode(ids), tail) if tail else decode(ids)
+        return after_tail(decode(ids), tail)
 
     vocab = logits.size(-1)
     if tail and (constraint is None or tokenizer is None):
@@ -38,7 +38,7 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
     spell = tail.encode("utf-8")
 
     def counted(ids: list[int]) -> int:  # tokens past the tail: a first piece that only repeats it is not
-        return len(ids) - (bool(spell) and len(tokenizer.piece_bytes[ids[0]]) == len(spell))
+        return len(ids) - (bool(spell) and not constraint.shows_past(ids[0], spell))
 
     alive: list[tuple[list[int], float]] = [([], 0.0)]
     finished: list[tuple[list[int], float]] = []

@@ -172,8 +172,7 @@ class StreamingGenerator:
                                               allowed=self.constraint.allowed(spell))
             if token in control:
                 break
-            # A token counts against max_tokens once it shows something past the tail.
-            visible_tokens += not spell or len(self.tokenizer.piece_bytes[token]) > len(spell)
+            visible_tokens += self.constraint.shows_past(token, spell)
             spell = b""
             count += 1
             self.tokens_generated += 1
@@ -281,7 +280,7 @@ class SampleBatch:
                 else:
                     rows[r].append(token)
                     logprobs[r] += lp
-                    visible[r] += allowed is None or len(tokenizer.piece_bytes[token]) > len(spell)
+                    visible[r] += self.constraint.shows_past(token, spell)
                     done[r] = (visible[r] >= config.max_tokens
                                or stop_index(self._shown(rows[r]), config.stop_at) is not None)
                 tokens.append(token)

@@ -67,6 +67,11 @@ class PrefixConstraint:
         mask[self._ids[start:end]] = True
         return mask.to(self._device)
 
+    def shows_past(self, token: int, prefix: bytes) -> bool:
+        """Whether ``token``, drawn where it had to start with ``prefix``, shows text
+        past it: what counts against a suggestion's max_tokens."""
+        return len(self._pieces[token]) > len(prefix)
+
     def allowed(self, prefix: bytes) -> torch.Tensor | None:
         """The mask of pieces that start with ``prefix``; None (all) for b""."""
         return self.mask(prefix) if prefix else None

@@ -24,8 +24,8 @@ import torch
 from .atomic import atomic_write_text
 from .averaging import WeightAverage
 from .batches import BatchStream
-from .checkpoint import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
 from .bundle import Bundle, load_bundle, save_bundle
+from .checkpoint import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
 from .config import RATES, ModelConfig, SamplingConfig
 from .data import TokenArrays, sample_text, scan, split_files, tokenize_files
 from .device import resolve_device
@@ -101,6 +101,7 @@ class TrainingRun:
         if val_bytes == 0:
             raise DataError("the validation text is empty; add files or raise --val-fraction")
         self.data = TokenArrays(train_ids, val_ids, val_bytes)
+        self.val_ids = torch.from_numpy(val_ids.astype(np.int64))  # once: every validation reads it
         self.emit("data", train_tokens=int(len(train_ids)), val_tokens=int(len(val_ids)),
                   val_bytes=int(val_bytes), train_files=len(train_files), val_files=len(val_files) or 1,
                   vocab_size=self.tokenizer.vocab_size)
@@ -251,8 +252,8 @@ class TrainingRun:
         return self.progress.seconds - last_eval_seconds >= min(600.0, max(60.0, budget / 10))
 
     def validate(self, model: torch.nn.Module | None = None) -> float:
-        bits = total_bits(self.model if model is None else model, torch.from_numpy(self.data.val.astype(np.int64)),
-                          self.tokenizer.start_id, self.device)
+        bits = total_bits(self.model if model is None else model, self.val_ids, self.tokenizer.start_id,
+                          self.device)
         return bits / self.data.val_bytes
 
     def sample(self, chars: int = 160) -> str:
