@@ -13,7 +13,7 @@ from typing import Any
 
 from . import paths
 from .core.config import RATES, ModelConfig  # no torch behind either
-from .core.events import eval_line
+from .core.events import eval_line, files_lines
 from .core.train_options import PRECISIONS
 
 
@@ -54,6 +54,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     o.add_argument("--val-fraction", type=float, default=0.1, help="share of the text held out (default: 0.1)")
     o.add_argument("--val", dest="val_paths", nargs="+", default=[], metavar="PATH",
                    help="validation files (instead of --val-fraction)")
+    o.add_argument("--keep-line-breaks", action="store_true",
+                   help="keep the line breaks of hard-wrapped files (verse, code); by default each "
+                        "paragraph of a file wrapped at a fixed width is joined into one line")
     o.add_argument("--val-max-tokens", type=int, default=300_000, help="cap on validation tokens (default: 300000)")
     o.add_argument("--eval-every", type=int, metavar="STEPS", help="steps between validations")
     o.add_argument("--seed", type=int, default=1234)
@@ -118,7 +121,7 @@ def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Pat
         batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr, warmup_steps=args.warmup_steps,
         ema=args.ema,
         val_fraction=args.val_fraction, val_paths=tuple(str(Path(p).resolve()) for p in args.val_paths),
-        eval_every=args.eval_every, val_max_tokens=args.val_max_tokens, seed=args.seed, precision=args.precision)
+        eval_every=args.eval_every, keep_line_breaks=args.keep_line_breaks, val_max_tokens=args.val_max_tokens, seed=args.seed, precision=args.precision)
 
 
 class StopFlag:
@@ -212,10 +215,8 @@ class RichReport:
         kind = e["event"]
         log = self.bar.console.print
         if kind == "files":
-            n = len(e["read"])
-            log(f"read {n} file{'s' * (n != 1)} ({sum(s for _, s in e['read']):,} bytes)")
-            for path, why in e["skipped"]:
-                log(f"[yellow]skipped[/] {path}: {why}")
+            for line in files_lines(e):
+                log(line, markup=False, highlight=False)
         elif kind == "status":
             log(e["message"])
         elif kind == "data":

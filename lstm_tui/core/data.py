@@ -3,6 +3,11 @@
 Files are read one at a time and their token ids are written to a memory-mapped
 cache keyed by content, so a corpus far larger than memory trains with bounded
 memory, and a second run on the same files starts at once.
+
+A hard-wrapped file (most lines of a paragraph end near one width, paragraphs apart
+by blank lines, as in Project Gutenberg's books) can be read with each paragraph
+joined into one line, so a model does not learn to break lines where a printed page
+did.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from .errors import DataError
 from .tokenizer import Tokenizer
 
 CHUNK = 1 << 22  # bytes read at a time
-CACHE_VERSION = 3  # bump when tokenization or the cache layout changes
+CACHE_VERSION = 4  # bump when tokenization or the cache layout changes
+MAX_PARAGRAPH = 1 << 22  # characters of one paragraph held while joining its lines
+WRAP_SAMPLE = 1 << 20  # characters of a file read to tell whether it is hard-wrapped
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -31,6 +38,8 @@ class TextFile:
     size: int  # bytes on disk
     sha256: str  # of the raw bytes
     encoding: str
+    wrapped: bool = False  # its paragraphs are hard-wrapped (see is_hard_wrapped)
+    unwrap: bool = False  # read with each paragraph joined into one line
 
 
 @dataclass
@@ -51,7 +60,7 @@ class Corpus:
 
     def summary(self) -> dict:
         return {"files": len(self.files), "bytes": self.total_bytes, "sha256": self.digest(),
-                "skipped": len(self.skipped)}
+                "skipped": len(self.skipped), "unwrapped": sum(f.unwrap for f in self.files)}
 
 
 def find_files(paths: Sequence[str | Path]) -> list[Path]:
@@ -72,46 +81,82 @@ def find_files(paths: Sequence[str | Path]) -> list[Path]:
     return list(found)
 
 
-def sniff(path: Path) -> tuple[str | None, str | None, str]:
-    """(encoding, None, sha256) for a text file, or (None, reason, "") to skip it.
+@dataclass(frozen=True)
+class Sniffed:
+    """What one reading of a file found: how to decode it, or why to skip it."""
 
-    One pass: it decodes the whole file (to find undecodable bytes) and hashes it.
+    encoding: str | None = None
+    reason: str | None = None  # set when the file is skipped
+    sha256: str = ""
+    wrapped: bool = False
+
+
+def sniff(path: Path) -> Sniffed:
+    """How to read ``path`` as text, or why not.
+
+    One pass: it decodes the whole file (to find undecodable bytes), hashes it, and
+    looks at the line lengths of its first WRAP_SAMPLE characters.
     """
     digest = hashlib.sha256()
     offset = 0
+    head_text: list[str] = []
+    kept = 0
     try:
         with path.open("rb") as f:
             head = f.read(8192)
             if not head:
-                return None, "empty", ""
+                return Sniffed(reason="empty")
             encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
             if encoding == "utf-8" and b"\x00" in head:
-                return None, "binary", ""
+                return Sniffed(reason="binary")
             decoder = codecs.getincrementaldecoder(encoding)()
             f.seek(0)
             chars = 0
             while block := f.read(CHUNK):
                 digest.update(block)
-                chars += len(decoder.decode(block).strip("\ufeff \t\r\n"))
+                text = decoder.decode(block)
+                if kept < WRAP_SAMPLE:
+                    head_text.append(text[:WRAP_SAMPLE - kept])
+                    kept += len(head_text[-1])
+                chars += len(text.strip("\ufeff \t\r\n"))
                 offset += len(block)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        return None, f"not UTF-8 text (undecodable byte at offset {offset + exc.start})", ""
+        return Sniffed(reason=f"not UTF-8 text (undecodable byte at offset {offset + exc.start})")
     except OSError as exc:
-        return None, f"unreadable ({exc.strerror})", ""
+        return Sniffed(reason=f"unreadable ({exc.strerror})")
     if chars == 0:
-        return None, "empty", ""
-    return encoding, None, digest.hexdigest()
+        return Sniffed(reason="empty")
+    return Sniffed(encoding, None, digest.hexdigest(), is_hard_wrapped(normalise("".join(head_text))))
 
 
-def scan(paths: Sequence[str | Path]) -> Corpus:
+def is_hard_wrapped(text: str) -> bool:
+    """Whether ``text`` looks like prose hard-wrapped at a fixed width: paragraphs apart
+    by blank lines, most lines inside a paragraph (those followed by another line)
+    ending near one width of 50 to 100 columns. Verse and code have lines of many
+    lengths; text of one line per paragraph has few lines inside a paragraph."""
+    lines = text.split("\n")[:-1]  # the last may be cut off mid-line
+    lengths = [len(line.rstrip()) for line in lines]
+    full = sorted(n for n in lengths if n)
+    if len(full) < 20 or len(full) == len(lengths):  # too little to judge, or no blank line
+        return False
+    width = full[int(0.9 * len(full))]
+    inner = [n for n, after in zip(lengths, lengths[1:]) if n and after]
+    near = sum(1 for n in inner if n >= 0.7 * width)
+    return 50 <= width <= 100 and len(inner) >= 0.5 * len(full) and near >= 0.85 * len(inner)
+
+
+def scan(paths: Sequence[str | Path], unwrap: bool = False) -> Corpus:
+    """The text files under ``paths`` and the ones skipped, with why. With ``unwrap``,
+    hard-wrapped files are read with each paragraph on one line."""
     corpus = Corpus()
     for path in find_files(paths):
-        encoding, reason, sha256 = sniff(path)
-        if reason:
-            corpus.skipped.append((path, reason))
+        found = sniff(path)
+        if found.reason:
+            corpus.skipped.append((path, found.reason))
             continue
-        corpus.files.append(TextFile(path, path.stat().st_size, sha256, encoding))
+        corpus.files.append(TextFile(path, path.stat().st_size, found.sha256, found.encoding,
+                                     found.wrapped, unwrap and found.wrapped))
     return corpus
 
 
@@ -121,7 +166,13 @@ def normalise(text: str) -> str:
 
 
 def iter_text(file: TextFile) -> Iterator[str]:
-    """The file's text in pieces that end at a line break, normalised."""
+    """The file's text in pieces that end at a line break, normalised (and with its
+    paragraphs joined when ``file.unwrap``)."""
+    pieces = _iter_lines(file)
+    return join_paragraphs(pieces) if file.unwrap else pieces
+
+
+def _iter_lines(file: TextFile) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder(file.encoding)()
     carry = ""
     with file.path.open("rb") as f:
@@ -136,6 +187,46 @@ def iter_text(file: TextFile) -> Iterator[str]:
     rest = carry + decoder.decode(b"", final=True)
     if rest:
         yield normalise(rest)
+
+
+def join_paragraphs(pieces: Iterator[str]) -> Iterator[str]:
+    """Each paragraph (lines between blank lines) of normalised text as one line: its
+    lines stripped and joined by a space. Blank lines are kept as they are. A
+    paragraph longer than MAX_PARAGRAPH characters is let out in parts, so memory stays
+    bounded on a file without blank lines."""
+    carry = ""
+    for piece in pieces:
+        text = carry + piece
+        cut = text.rfind("\n\n") + 2
+        if cut == 1 and len(text) > MAX_PARAGRAPH:
+            cut = text.rfind("\n") + 1
+        if cut <= 1:
+            carry = text
+            continue
+        carry = text[cut:]
+        yield _join_lines(text[:cut])
+    if carry:
+        yield _join_lines(carry)
+
+
+def _join_lines(text: str) -> str:
+    lines = text.split("\n")
+    ends_with_newline = lines[-1] == ""
+    if ends_with_newline:
+        lines.pop()
+    out: list[str] = []
+    paragraph: list[str] = []
+    for line in lines:
+        if line.strip():
+            paragraph.append(line.strip())
+            continue
+        if paragraph:
+            out.append(" ".join(paragraph))
+            paragraph = []
+        out.append("")
+    if paragraph:
+        out.append(" ".join(paragraph))
+    return "\n".join(out) + "\n" * ends_with_newline
 
 
 def read_text(file: TextFile) -> str:
@@ -154,15 +245,18 @@ def sample_text(files: Sequence[TextFile], max_chars: int) -> Iterator[str]:
                 break
 
 
-def split_files(corpus: Corpus, val_fraction: float,
-                val_paths: Sequence[str | Path] = ()) -> tuple[list[TextFile], list[TextFile], bool]:
+def split_files(corpus: Corpus, val_fraction: float, val_paths: Sequence[str | Path] = (),
+                unwrap: bool = False) -> tuple[list[TextFile], list[TextFile], bool]:
     """Choose validation documents: ``val_paths`` if given, else whole files worth
     about ``val_fraction`` of the bytes. Returns (train, val, tail_split): with a
     single file, tail_split says to hold out the end of that file instead."""
     if val_paths:
-        wanted = {p.resolve() for p in find_files(val_paths)}
-        val = [f for f in corpus.files if f.path in wanted]
-        extra = scan([p for p in wanted if p not in {f.path for f in corpus.files}])
+        # A list, not a set: the files keep one order in every process, so the token
+        # cache's key (and the validation figure) is the same in a run and its resume.
+        wanted = [p.resolve() for p in find_files(val_paths)]
+        in_corpus = {f.path for f in corpus.files}
+        val = [f for f in corpus.files if f.path in set(wanted)]
+        extra = scan([p for p in wanted if p not in in_corpus], unwrap)
         val += extra.files
         train = [f for f in corpus.files if f.path not in wanted]
         if not val:
@@ -208,7 +302,7 @@ def tokenize_files(files: Sequence[TextFile], tokenizer: Tokenizer, cache: Path,
     h = hashlib.sha256(f"lstm-tui token cache v{CACHE_VERSION}\n".encode())
     h.update(tokenizer.proto)
     for f in files:
-        h.update(f"{f.sha256}\n".encode())
+        h.update(f"{f.sha256}{' unwrapped' * f.unwrap}\n".encode())
     h.update(f"tail={tail_fraction}".encode())
     key = h.hexdigest()[:32]
     cache.mkdir(parents=True, exist_ok=True)

@@ -12,3 +12,15 @@ def eval_line(event: dict[str, Any], parent_label: str = "parent") -> str:
             if "raw_bpb" in event else "")
     kept = " (best, saved)" if event.get("improved") else ""
     return f"{label}: validation {event['val_bpb']:.4f} bits/byte{both}{kept}"
+
+
+def files_lines(event: dict[str, Any]) -> list[str]:
+    """The lines for a "files" event: what was read, what was unwrapped, what was skipped."""
+    read = event.get("read", [])
+    lines = [f"read {len(read)} file{'s' * (len(read) != 1)} ({sum(s for _, s in read):,} bytes)"]
+    if unwrapped := event.get("unwrapped", []):
+        n = len(unwrapped)
+        lines.append(f"joined the hard-wrapped lines of each paragraph in {n} file{'s' * (n != 1)} "
+                     "(--keep-line-breaks keeps them)")
+    lines += [f"skipped {path}: {why}" for path, why in event.get("skipped", [])]
+    return lines

@@ -68,14 +68,16 @@ class TrainingRun:
 
     def prepare(self) -> None:
         o = self.options
-        corpus = scan(o.paths)
+        corpus = scan(o.paths, unwrap=not o.keep_line_breaks)
         self.corpus = corpus
         self.emit("files", read=[[str(f.path), f.size] for f in corpus.files],
+                  unwrapped=[str(f.path) for f in corpus.files if f.unwrap],
                   skipped=[[str(p), why] for p, why in corpus.skipped])
         if not corpus.files:
             raise DataError("no usable text among " + ", ".join(o.paths)
                             + (f" ({len(corpus.skipped)} files skipped)" if corpus.skipped else ""))
-        train_files, val_files, tail = split_files(corpus, o.val_fraction, o.val_paths)
+        train_files, val_files, tail = split_files(corpus, o.val_fraction, o.val_paths,
+                                                   unwrap=not o.keep_line_breaks)
         parent: Bundle | None = load_bundle(o.from_model) if o.from_model else None
         if parent is not None:
             self.tokenizer = parent.tokenizer

@@ -137,3 +137,62 @@ def test_batches_fit_text_barely_longer_than_a_window():
     assert x.shape == y.shape == (1, 10) and int(y[0, -1]) <= 11
     with pytest.raises(DataError):
         BatchStream(np.arange(10, dtype=np.int32), rows=1, seq_len=10)
+
+
+WRAPPED_PARAGRAPH = (
+    "It was the best of times, it was the worst of times, it was the age of\n"
+    "wisdom, it was the age of foolishness, it was the epoch of belief, it\n"
+    "was the epoch of incredulity, it was the season of Light, it was the\n"
+    "season of Darkness, it was the spring of hope, it was the winter.\n")
+
+
+@pytest.fixture
+def wrapped_and_not(tmp_path):
+    """A Gutenberg-style file wrapped at 72 columns, one of a paragraph per line, and verse."""
+    wrapped = tmp_path / "wrapped.txt"
+    wrapped.write_text("CHAPTER I\r\n\r\n" + "\r\n".join([WRAPPED_PARAGRAPH.replace("\n", "\r\n")] * 8),
+                       encoding="utf-8")
+    flat = tmp_path / "flat.txt"
+    flat.write_text("\n".join([WRAPPED_PARAGRAPH.replace("\n", " ").strip() + "\n"] * 8), encoding="utf-8")
+    verse = tmp_path / "verse.txt"
+    stanza = "Shall I compare thee\nto a summer's day? Thou art more lovely and more temperate:\nRough winds\ndo shake the darling buds of May,\n"
+    verse.write_text("\n".join([stanza] * 8), encoding="utf-8")
+    return tmp_path
+
+
+def test_hard_wrapped_files_are_found_and_joined(wrapped_and_not):
+    files = {f.path.name: f for f in scan([wrapped_and_not], unwrap=True).files}
+    assert files["wrapped.txt"].wrapped and files["wrapped.txt"].unwrap
+    assert not files["flat.txt"].wrapped and not files["verse.txt"].wrapped
+    text = read_text(files["wrapped.txt"])
+    one_line = WRAPPED_PARAGRAPH.replace("\n", " ").strip()
+    assert text.startswith("CHAPTER I\n\n" + one_line + "\n\n" + one_line + "\n")
+    assert text.count("\n\n") == 8 and "age of wisdom" in text
+    # Unwrapping is per file: the others read as they are.
+    assert read_text(files["flat.txt"]) == files["flat.txt"].path.read_text()
+    assert read_text(files["verse.txt"]) == files["verse.txt"].path.read_text()
+
+
+def test_keep_line_breaks_reads_wrapped_files_as_they_are(wrapped_and_not):
+    (wrapped,) = [f for f in scan([wrapped_and_not]).files if f.path.name == "wrapped.txt"]
+    assert wrapped.wrapped and not wrapped.unwrap
+    assert read_text(wrapped).count("\n") == 1 + 8 * 4 + 8 + 1 - 1
+
+
+def test_paragraphs_are_joined_across_read_pieces(monkeypatch, tmp_path):
+    import lstm_tui.core.data as data
+
+    monkeypatch.setattr(data, "CHUNK", 100)  # pieces end mid-paragraph
+    path = tmp_path / "w.txt"
+    path.write_text("\n".join([WRAPPED_PARAGRAPH] * 30), encoding="utf-8")
+    (f,) = scan([path], unwrap=True).files
+    assert read_text(f) == "\n".join([WRAPPED_PARAGRAPH.replace("\n", " ").strip() + "\n"] * 30)
+
+
+def test_unwrapped_files_get_their_own_token_cache(wrapped_and_not, tiny_tokenizer, tmp_path):
+    plain = [f for f in scan([wrapped_and_not]).files if f.path.name == "wrapped.txt"]
+    joined = [f for f in scan([wrapped_and_not], unwrap=True).files if f.path.name == "wrapped.txt"]
+    a, _ = tokenize_files(plain, tiny_tokenizer, tmp_path / "cache")
+    b, _ = tokenize_files(joined, tiny_tokenizer, tmp_path / "cache")
+    newline = tiny_tokenizer.encode("\n")[-1]
+    assert np.count_nonzero(np.asarray(a) == newline) > np.count_nonzero(np.asarray(b) == newline)

@@ -34,7 +34,7 @@ from textual.widgets import (
 )
 
 from ... import paths
-from ...core.events import eval_line
+from ...core.events import eval_line, files_lines
 from ..training_child import STOPPED_EXIT, TrainingChild, TrainRequest
 
 if TYPE_CHECKING:
@@ -294,10 +294,8 @@ class TrainScreen(Screen):
         log = self.query_one("#train-log", Log)
         stats = self.query_one("#train-stats", Static)
         if kind == "files":
-            size = sum(s for _, s in e.get("read", []))
-            log.write_line(f"read {len(e.get('read', []))} files ({size:,} bytes)")
-            for path, why in e.get("skipped", []):
-                log.write_line(f"skipped {path}: {why}")
+            for line in files_lines(e):
+                log.write_line(line)
         elif kind in ("status", "log"):
             log.write_line(str(e.get("message", "")))
         elif kind == "data":
