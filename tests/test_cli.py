@@ -32,7 +32,7 @@ def test_generate_json(tiny_bundle):
 
 def test_generate_streams_from_stdin(tiny_bundle):
     done = run("generate", "--model", str(tiny_bundle), "--max-tokens", "5", "--temperature", "0",
-               input="She walked slowly")
+               "--min-confidence", "0", "--continue-confidence", "0", input="She walked slowly")
     assert done.returncode == 0, done.stderr
     assert done.stdout.endswith("\n") and len(done.stdout) > 1
 
