@@ -67,6 +67,8 @@ class SamplingConfig:
                                       "least this probability; 0 shows every suggestion")
     continue_confidence: float = _opt(0.25, "add words while the probability that all of them are "
                                             "right stays at least this; 0 adds every word")
+    document_cache: float = _opt(0.0, "share of the next word's odds given to what followed the same "
+                                      "words earlier in the document; 0 turns the cache off")
     line_breaks: str = _opt("document", "document: break lines only where the document is "
                                         "hard-wrapped; any: wherever the model does")
     seed: int | None = _opt(None, "fixes sampling for reproducible runs")
@@ -85,6 +87,7 @@ class SamplingConfig:
             (0 <= self.min_confidence <= 1, "min_confidence must be in [0, 1]"),
             (0 <= self.continue_confidence <= 1, "continue_confidence must be in [0, 1]"),
             (self.line_breaks in LINE_BREAKS, "line_breaks must be document or any"),
+            (0 <= self.document_cache < 1, "document_cache must be in [0, 1)"),
         ]
         for ok, message in checks:
             if not ok:

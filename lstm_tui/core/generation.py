@@ -20,6 +20,7 @@ import torch
 from .beam import beam_search
 from .completion import Completion, StopHook, cut_at_stop, stop_index
 from .config import SamplingConfig
+from .doc_cache import DocumentCache
 from .healing import PrefixConstraint, after_tail, split_tail
 from .policy import WordGate, end_index, line_break_allowed
 from .model import State
@@ -166,6 +167,7 @@ class StreamingGenerator:
         decoder = self.tokenizer.decoder()
         gate = WordGate(config.min_confidence, config.continue_confidence)
         breaks = line_break_allowed(context, config.line_breaks)
+        cache = DocumentCache(ids, config.document_cache)
         text, shown, emitted, logprob, count, visible_tokens = "", "", 0, 0.0, 0, 0
         given = 0.0  # log-probability of the typed letters of the word (token healing)
         control = self.tokenizer.control_ids
@@ -174,6 +176,7 @@ class StreamingGenerator:
             if should_stop and should_stop():
                 break
             allowed = self.constraint.allowed(spell)
+            logits = cache.mix(logits, self._ids)
             token, token_logprob = next_token(logits, config, self._ids, generator, allowed=allowed)
             if token in control:  # the model ends here: so does its last word
                 final = True
