@@ -65,7 +65,7 @@ class SamplingConfig:
     stop_at: str = _opt("sentence", "where a suggestion ends: none, newline or sentence")
     min_confidence: float = _opt(0.4, "show a suggestion only if the model gives its first word at "
                                       "least this probability; 0 shows every suggestion")
-    continue_confidence: float = _opt(0.25, "add words while the probability that all of them are "
+    continue_confidence: float = _opt(0.3, "add words while the probability that all of them are "
                                             "right stays at least this; 0 adds every word")
     document_cache: float = _opt(0.0, "share of the next word's odds given to what followed the same "
                                       "words earlier in the document; 0 turns the cache off")
