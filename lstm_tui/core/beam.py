@@ -8,6 +8,7 @@ from collections.abc import Callable
 import torch
 
 from .completion import Completion, StopHook
+from .doc_cache import DocumentCache
 from .config import SamplingConfig
 from .healing import PrefixConstraint, after_tail
 from .model import State
@@ -25,7 +26,7 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
                 config: SamplingConfig, device: torch.device, control: frozenset[int] = frozenset(),
                 history: list[int] | None = None, should_stop: StopHook | None = None,
                 tail: str = "", constraint: PrefixConstraint | None = None,
-                line_breaks: bool = True) -> list[Completion]:
+                line_breaks: bool = True, cache: DocumentCache | None = None) -> list[Completion]:
     """Beam search from ``state``/``logits``; returns up to ``num_alternatives``
     hypotheses, best first, scored by logprob / length ** length_penalty.
 
@@ -55,8 +56,6 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
     def counted(ids: list[int]) -> int:  # tokens past the tail: a first piece that only repeats it is not
         return len(ids) - (bool(spell) and not constraint.shows_past(ids[0], spell))
 
-    # The policy reads a healed first piece's chance given the typed letters.
-    first_mass = constraint.log_mass(logits, spell) if spell else 0.0
     alive: list[Hypothesis] = [([], 0.0, [])]
     finished: list[Hypothesis] = []
     natural: set[tuple[int, ...]] = set()  # hypotheses that ended themselves, not at max_tokens
@@ -67,6 +66,10 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
     for step in range(max_steps):
         if should_stop and should_stop():
             break
+        if cache is not None:  # what the document said after the same words
+            logprobs = torch.stack([cache.mix(lp, history + ids) for lp, (ids, _, _) in zip(logprobs, alive)])
+        if step == 0:  # the policy reads a healed first piece's chance given the typed letters
+            first_mass = constraint.log_mass(logprobs[0], spell) if spell else 0.0
         if config.repetition_penalty != 1.0 and window:
             logprobs = torch.stack([
                 torch.log_softmax(apply_repetition_penalty(lp, (history + ids)[-window:],

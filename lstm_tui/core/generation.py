@@ -242,7 +242,8 @@ class StreamingGenerator:
         return beam_search(self.model, self.tokenizer, self.state, logits, config, self.device,
                            self.tokenizer.control_ids, history=self._ids, should_stop=should_stop,
                            tail=tail, constraint=self.constraint,
-                           line_breaks=line_break_allowed(context, config.line_breaks))
+                           line_breaks=line_break_allowed(context, config.line_breaks),
+                           cache=DocumentCache(ids, config.document_cache) if config.document_cache else None)
 
 
 def common_prefix(a: Sequence, b: Sequence) -> int:

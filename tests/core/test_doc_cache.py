@@ -41,5 +41,6 @@ def test_a_name_the_document_used_comes_back(tiny_lm):
     assert not plain.text.startswith(" Quarrington")
     assert cached.text.startswith(" Quarrington")
     # And the policy is sure of it: the cache lifts the word's probability.
-    gated = tiny_lm.complete(doc, SamplingConfig(document_cache=0.5, stop_at="none"))
-    assert gated.text.startswith(" Quarrington") and gated.word_probs[0] > 0.4
+    for beam in (1, 3):
+        gated = tiny_lm.complete(doc, SamplingConfig(document_cache=0.5, stop_at="none", beam_width=beam))
+        assert gated.text.startswith(" Quarrington") and gated.word_probs[0] > 0.4
