@@ -17,6 +17,7 @@ millisecond), so it needs no state.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
@@ -29,20 +30,29 @@ MIN_CONTEXT = 2  # a match must be at least this many tokens long to count
 class DocumentCache:
     def __init__(self, ids: Sequence[int], weight: float) -> None:
         self.weight = weight
-        self.table: dict[tuple[int, ...], Counter[int]] = defaultdict(Counter)
-        ids = list(ids)
-        for i in range(MIN_CONTEXT, len(ids)):
-            for n in range(MIN_CONTEXT, min(ORDER - 1, i) + 1):
-                self.table[tuple(ids[i - n:i])][ids[i]] += 1
+        self.ids = list(ids)
+        # Where each pair of tokens occurred: the index of the token after it. A
+        # request builds this (a few hundred dict updates) and looks up only what it needs.
+        self.pairs: dict[tuple[int, int], list[int]] = defaultdict(list)
+        if weight > 0:
+            for i in range(MIN_CONTEXT, len(self.ids)):
+                self.pairs[self.ids[i - 2], self.ids[i - 1]].append(i)
 
     def counts(self, history: Sequence[int]) -> tuple[int, Counter[int] | None]:
         """(n, what followed): the longest earlier occurrence of the last n tokens of
         ``history`` and the tokens that came next there; (0, None) if none."""
-        for n in range(min(ORDER - 1, len(history)), MIN_CONTEXT - 1, -1):
-            found = self.table.get(tuple(history[-n:]))
-            if found:
-                return n, found
-        return 0, None
+        if len(history) < MIN_CONTEXT:
+            return 0, None
+        best, found = 0, Counter()
+        for i in self.pairs.get((history[-2], history[-1]), ()):
+            n = MIN_CONTEXT
+            while n < ORDER - 1 and n < i and n < len(history) and self.ids[i - n - 1] == history[-n - 1]:
+                n += 1
+            if n > best:
+                best, found = n, Counter()
+            if n == best:
+                found[self.ids[i]] += 1
+        return (best, found) if found else (0, None)
 
     def mix(self, logits: torch.Tensor, history: Sequence[int]) -> torch.Tensor:
         """Log-probabilities of the next token with the cache mixed in; ``logits``
@@ -50,11 +60,11 @@ class DocumentCache:
         n, counts = self.counts(history) if self.weight > 0 else (0, None)
         if not counts:
             return logits
-        logprobs = torch.log_softmax(logits.float(), dim=-1)
-        total = sum(counts.values())
         weight = 1 - (1 - self.weight) ** (n - 1)
-        cache = torch.zeros_like(logprobs)
+        total = sum(counts.values())
+        logprobs = torch.log_softmax(logits.float(), dim=-1)
         ids = torch.tensor(list(counts), device=logprobs.device)
-        cache[ids] = torch.tensor([c / total for c in counts.values()], device=logprobs.device)
-        mixed = (1 - weight) * logprobs.exp() + weight * cache
-        return mixed.clamp_min(1e-30).log()
+        share = torch.tensor([weight * c / total for c in counts.values()], device=logprobs.device)
+        mixed = logprobs + math.log1p(-weight)  # (1 - w) * p for every token ...
+        mixed[ids] = torch.logaddexp(mixed[ids], share.log())  # ... + w * p_cache for the cached
+        return mixed
