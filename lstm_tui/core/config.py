@@ -67,7 +67,7 @@ class SamplingConfig:
                                       "least this probability; 0 shows every suggestion")
     continue_confidence: float = _opt(0.3, "add words while the probability that all of them are "
                                             "right stays at least this; 0 adds every word")
-    document_cache: float = _opt(0.0, "share of the next word's odds given to what followed the same "
+    document_cache: float = _opt(0.3, "share of the next word's odds given to what followed the same "
                                       "words earlier in the document; 0 turns the cache off")
     line_breaks: str = _opt("document", "document: break lines only where the document is "
                                         "hard-wrapped; any: wherever the model does")

@@ -36,6 +36,7 @@ class FieldSpec:
 FIELDS = (
     FieldSpec("min_confidence", "Confidence", float, 0.0, 1.0, 0.05),
     FieldSpec("continue_confidence", "Keep going", float, 0.0, 1.0, 0.05),
+    FieldSpec("document_cache", "Doc cache", float, 0.0, 0.95, 0.05),
     FieldSpec("temperature", "Temperature", float, 0.0, 3.0, 0.05),
     FieldSpec("top_k", "Top-k", int, 0, 1000, 5),
     FieldSpec("top_p", "Top-p", float, 0.01, 1.0, 0.05),
