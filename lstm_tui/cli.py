@@ -221,7 +221,8 @@ def run_models(args: argparse.Namespace) -> int:
 def run_bench(args: argparse.Namespace) -> int:
     from .benchmark import generation_benchmark
 
-    result = generation_benchmark(model=None if args.random else args.model, device=args.device)
+    # No --model means the shipped model; only --random measures random weights.
+    result = generation_benchmark(model=None if args.random else args.model or "default", device=args.device)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -120,3 +120,12 @@ def test_eval_adapt_learns_from_the_text(tiny_bundle, tmp_path):
     adapted = json.loads(done.stdout)
     assert adapted["adapt"] is True and static["adapt"] is False
     assert adapted["bits_per_byte"] < static["bits_per_byte"]
+
+
+@pytest.mark.slow
+def test_bench_measures_the_shipped_model_unless_asked_for_random_weights():
+    done = run("bench", "--json", "--device", "cpu")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["model"] != "random" and out["keystroke_first_token_p95_ms"] > 0
+    assert out["keystroke_policy_off_p95_ms"] > 0
