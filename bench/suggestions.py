@@ -21,6 +21,10 @@ Figures, per text and over all:
 - wrong_chars_per_char: ghost characters shown past the first wrong one, per
   character typed (what a wrong ghost costs the writer's eye).
 
+With --learn, the model first learns from the text before each passage, as learning
+from the document (F5) would have while it was written, and forgets it after (the
+next-word figures are always the model as loaded).
+
 The same writer with a word trigram predictor (stupid backoff, trained on the
 training text, suggesting the rest of the current or the next word) runs in the same
 process, as the baseline. Texts: the validation files only (Sense and Sensibility,
@@ -302,6 +306,8 @@ def main() -> None:
     parser.add_argument("--trigram-data", choices=["mix", "gutenberg", "none"], default="mix",
                         help="the trigram's training text: the modern and Gutenberg training files "
                              "(the default model's), the Gutenberg books alone, or no baseline")
+    parser.add_argument("--learn", action="store_true",
+                        help="learn from the text before each passage first (F5, learning as you write)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -326,7 +332,7 @@ def main() -> None:
         trigram = TrigramPredictor(trigram_texts(args.trigram_data))
         trigram_seconds = round(time.perf_counter() - started, 1)
 
-    report: dict = {"model": lm.name, "config": config.to_dict(), "chars_per_text": args.chars,
+    report: dict = {"model": lm.name, "config": config.to_dict(), "chars_per_text": args.chars, "learn": args.learn,
                     "trigram_data": args.trigram_data, "texts": {}}
     totals = {"model": Tally(), "trigram": Tally()}
     for i, path in enumerate(args.texts):
@@ -338,7 +344,13 @@ def main() -> None:
                 continue
             tally = Tally()
             for start, end in spans:
-                tally.add(write(text[start:end], text[max(0, start - CONTEXT_CHARS):start], writer))
+                before = text[max(0, start - CONTEXT_CHARS):start]
+                if args.learn and name == "model":
+                    lm.forget()
+                    lm.learn(before)
+                tally.add(write(text[start:end], before, writer))
+            if args.learn and name == "model":
+                lm.forget()
             totals[name].add(tally)
             row[name] = tally.report()
         row["model"] |= next_word_curve(text, spans, first_word, args.word_starts)
