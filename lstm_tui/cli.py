@@ -143,7 +143,10 @@ def _sampling(args: argparse.Namespace):
     except ValueError as exc:
         from .core.errors import LstmTuiError
 
-        raise LstmTuiError(str(exc)) from None
+        # Every message starts with the field's name: say the option instead.
+        name, _, rest = str(exc).partition(" ")
+        flag = _SAMPLING_FLAGS.get(name, ["--" + name.replace("_", "-")])[0]
+        raise LstmTuiError(f"{flag} {rest}") from None
 
 
 def run_generate(args: argparse.Namespace) -> int:

@@ -143,3 +143,14 @@ def test_resume_takes_options_about_running_only(capsys):
     # Past the option check: the run does not exist, which is the next error.
     assert main(["train", "--name", "run1", "--resume", "--threads", "1", "--device", "cpu"]) == 2
     assert "no earlier run of this name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad,message", [(["--temperature", "inf"], "--temperature must be a finite number"),
+                                         (["--temperature", "1e-300"], "--temperature must be 0 (greedy) or"),
+                                         (["--repetition-penalty", "1e-300"], "--repetition-penalty must be"),
+                                         (["--seed", str(2 ** 70)], "--seed must be between"),
+                                         (["--min-confidence", "2"], "--min-confidence must be in [0, 1]")])
+def test_bad_sampling_options_are_one_line_errors(capsys, bad, message):
+    assert main(["generate", "--prompt", "x", *bad]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

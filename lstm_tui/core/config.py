@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -74,11 +75,16 @@ class SamplingConfig:
     seed: int | None = _opt(None, "fixes sampling for reproducible runs")
 
     def __post_init__(self) -> None:
+        floats = [f.name for f in fields(self) if isinstance(getattr(self, f.name), float)]
+        if bad := [name for name in floats if not math.isfinite(getattr(self, name))]:
+            raise ValueError(f"{bad[0]} must be a finite number")
         checks = [
-            (self.temperature >= 0, "temperature must be >= 0"),
+            (self.temperature == 0 or 1e-4 <= self.temperature <= 100,
+             "temperature must be 0 (greedy) or between 0.0001 and 100"),
+            (1e-3 <= self.repetition_penalty <= 1000, "repetition_penalty must be between 0.001 and 1000"),
+            (self.seed is None or 0 <= self.seed < 2 ** 63, "seed must be between 0 and 2**63 - 1"),
             (self.top_k >= 0, "top_k must be >= 0"),
             (0 < self.top_p <= 1, "top_p must be in (0, 1]"),
-            (self.repetition_penalty > 0, "repetition_penalty must be > 0"),
             (self.repetition_window >= 0, "repetition_window must be >= 0"),
             (self.max_tokens >= 1, "max_tokens must be >= 1"),
             (self.beam_width >= 1, "beam_width must be >= 1"),
