@@ -167,6 +167,7 @@ class LstmTuiApp(App[int]):
         self.exit(0)
 
     def on_unmount(self) -> None:
+        self.editor_screen.unmount_document()
         if self.is_screen_installed("train"):
             self.get_screen("train").stop_child()
 

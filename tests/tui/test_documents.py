@@ -7,14 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from lstm_tui.tui.documents import DocumentError, RecoveryStore, read_document, write_document
+from lstm_tui.tui.documents import DocumentError, read_document, write_document
+from lstm_tui.tui.recovery import RecoveryStore
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
 from .conftest import settle
 
 
+def recovery_copies() -> list[Path]:
+    from lstm_tui import paths
+
+    return sorted(paths.recovery_dir().glob("*.json"))
+
+
 def test_missing_file_reads_empty(tmp_path: Path):
-    assert read_document(tmp_path / "new.txt") == ""
+    opened = read_document(tmp_path / "new.txt")
+    assert opened.text == "" and opened.disk is None
 
 
 def test_binary_and_non_utf8_are_refused(tmp_path: Path):
@@ -63,14 +71,20 @@ def test_failed_save_keeps_the_original(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_recovery_store_roundtrip(tmp_path: Path):
-    store = RecoveryStore(tmp_path / "rec")
+    crashed = RecoveryStore(tmp_path / "rec")
     doc = tmp_path / "doc.txt"
     doc.write_text("saved")
-    store.write(doc, "saved plus unsaved")
-    found = store.find(doc)
-    assert found and found.text == "saved plus unsaved" and found.path == doc.resolve()
-    store.write(doc, "saved")  # same as disk: nothing to recover
-    assert store.find(doc) is None
+    crashed.write(doc, "saved plus unsaved")
+    assert RecoveryStore(tmp_path / "rec").find(doc) == []  # its instance still runs
+    crashed.close()  # as a crash does
+    offering = RecoveryStore(tmp_path / "rec")
+    [found] = offering.find(doc)
+    assert found.text == "saved plus unsaved" and found.path == doc.resolve()
+    assert RecoveryStore(tmp_path / "rec").find(doc) == []  # held while it is offered
+    offering.release(found.file)  # "Keep for later"
+    doc.write_text("saved plus unsaved")  # its text reached the document another way
+    assert RecoveryStore(tmp_path / "rec").find(doc) == []
+    assert not list((tmp_path / "rec").glob("*.json"))  # so it went
 
 
 async def test_ctrl_s_saves_the_file(make_app, tmp_path: Path):
@@ -110,7 +124,7 @@ async def test_crash_leaves_a_recovery_that_is_offered(make_app, tmp_path: Path)
         app.editor_screen.autosave()  # the autosave timer's work, without waiting for it
         await pilot.pause()
     # The app ended without a clean quit (as in a crash): the copy stays.
-    assert RecoveryStore().find(target) is not None
+    assert len(recovery_copies()) == 1
 
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:

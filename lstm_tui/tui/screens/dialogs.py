@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,8 +27,9 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.message, classes="dialog-message")
+            # Text, not markup: a message names files, and "[v2]" in a name is not a style.
+            yield Static(Text(self.title_text), classes="dialog-title")
+            yield Static(Text(self.message), classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
                 for choice_id, label, variant in self.choices:
                     yield Button(label, id=f"choice-{choice_id}", variant=variant)  # type: ignore[arg-type]
@@ -61,7 +64,7 @@ class TextPromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(Text(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label("Enter to accept, Esc to cancel", classes="hint")
 
@@ -87,7 +90,7 @@ class PathPromptScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-tall"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(Text(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder="path/to/file.txt", id="path-input")
             yield DirectoryTree(self.root, id="path-tree")
             yield Label("Enter to accept, Esc to cancel; pick a file in the tree to fill the path",
