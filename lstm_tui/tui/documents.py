@@ -94,7 +94,12 @@ def changed_on_disk(path: Path, known: DiskState | None) -> DiskState | None:
 
 
 def is_read_only(path: Path) -> bool:
-    return path.exists() and not os.access(path, os.W_OK)
+    """No write permission, or no write bit at all (which root could ignore, silently)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not mode & 0o222 or not os.access(path, os.W_OK)
 
 
 def save_target(path: Path) -> Path:
