@@ -109,7 +109,8 @@ def save_target(path: Path) -> Path:
 
 def _write_in_place(path: Path, data: bytes) -> None:
     # A file with several hard links is rewritten in place, so every name sees the new
-    # text; a rename would leave the other names on the old file. Not atomic.
+    # text (a rename would leave the other names on the old file); so is a writable file
+    # in a folder where no temporary file can be made. Not atomic.
     with open(path, "r+b") as handle:
         handle.write(data)
         handle.truncate()
@@ -122,7 +123,7 @@ def write_document(path: Path, content: str) -> DiskState:
     target = save_target(path)
     data = content.encode("utf-8")
     try:
-        if target.exists() and target.stat().st_nlink > 1:
+        if target.exists() and (target.stat().st_nlink > 1 or not os.access(target.parent, os.W_OK)):
             _write_in_place(target, data)
         else:
             atomic_write_bytes(target, data)

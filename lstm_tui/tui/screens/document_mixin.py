@@ -231,6 +231,7 @@ class DocumentMixin:
         if answer == "discard" and self._restored is not None:
             self.recovery.discard_copy(self._restored.file)  # the writer discarded its text
             self._restored = None
+            self._autosaved = None  # if the text stays after all (Open cancelled), copy it again
         return answer == "discard"
 
     # -- recovery --------------------------------------------------------------------------
