@@ -24,6 +24,12 @@ def dialog_title(app) -> str:
     return str(app.screen.query_one(".dialog-title").render())
 
 
+async def choose(pilot, choice: str) -> None:
+    """Press a dialog's button and let the answer land."""
+    await pilot.click(f"#choice-{choice}")
+    await pilot.pause()
+
+
 async def crash_after_typing(make_app, target: Path, words: str) -> None:
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -53,8 +59,7 @@ async def test_an_offered_copy_outlives_autosave_keep_for_later_and_a_second_cra
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await pilot.click("#choice-restore")
-        await pilot.pause()
+        await choose(pilot, "restore")
         assert app.query_one(GhostTextEditor).text == "Saved.\nUnsaved words."
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -87,8 +92,7 @@ async def test_two_windows_on_one_file_keep_their_own_copies(make_app, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert "Recover unsaved text" in dialog_title(app)
-        await pilot.click("#choice-restore")
-        await pilot.pause()
+        await choose(pilot, "restore")
         assert "Words from window A." in app.query_one(GhostTextEditor).text
 
 
@@ -100,11 +104,9 @@ async def test_every_copy_of_a_document_is_offered(make_app, tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert "(1 of 2)" in dialog_title(app)
-        await pilot.click("#choice-discard")
-        await pilot.pause()
+        await choose(pilot, "discard")
         assert "(2 of 2)" in dialog_title(app)
-        await pilot.click("#choice-restore")
-        await pilot.pause()
+        await choose(pilot, "restore")
         assert app.query_one(GhostTextEditor).text == "second crash"
         assert len(recovery_copies()) == 1  # the restored one stays until it is saved
 
