@@ -77,6 +77,7 @@ async def test_two_windows_on_one_file_keep_their_own_copies(make_app, tmp_path)
         async with app_b.run_test(size=(100, 30)) as pilot_b:
             await pilot_b.pause()
             assert app_b.screen is app_b.editor_screen  # A's copy is live: not offered in B
+            assert any("open with unsaved changes in 1 other" in str(n.message) for n in app_b._notifications)
             app_b.query_one(GhostTextEditor).insert("b")
             await pilot_b.press("ctrl+s")
             await settle(pilot_b)
@@ -177,3 +178,31 @@ async def test_temp_files_of_a_killed_save_are_removed_at_start(make_app, tmp_pa
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
     assert not leftover.exists() and other.exists() and live.exists()
+
+
+def test_a_killed_process_leaves_its_copy_to_the_next_and_a_live_one_keeps_it(tmp_path):
+    """The lock is the kernel's: real processes, a real SIGKILL."""
+    import signal
+    import subprocess
+    import sys
+
+    from lstm_tui.tui.recovery import RecoveryStore
+
+    folder, doc = tmp_path / "rec", tmp_path / "doc.txt"
+    doc.write_text("saved")
+    code = ("import sys, time; from pathlib import Path; from lstm_tui.tui.recovery import RecoveryStore\n"
+            f"s = RecoveryStore(Path({str(folder)!r})); s.write(Path({str(doc)!r}), 'typed in A')\n"
+            "print('ready', flush=True); time.sleep(60)")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        window_b = RecoveryStore(folder)
+        assert window_b.find(doc) == [] and window_b.others_editing(doc) == 1
+        window_b.close()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    after = RecoveryStore(folder)
+    [copy] = after.find(doc)
+    assert copy.text == "typed in A" and after.others_editing(doc) == 0

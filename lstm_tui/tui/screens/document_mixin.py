@@ -56,7 +56,7 @@ class DocumentMixin:
         else:
             self._update_doc_status()
         self.set_interval(self.app.autosave_seconds, self.autosave)
-        self.offer_recovery(self.recovery.find(self.doc_path))
+        self.check_recovery()
 
     def unmount_document(self) -> None:
         """The app is ending: copies stay on disk (a clean quit removed its own first)."""
@@ -216,7 +216,7 @@ class DocumentMixin:
             self.recovery.discard(self.doc_path)
             self._let_go_of_restored()
             self.load_path(path)
-            self.offer_recovery(self.recovery.find(self.doc_path))
+            self.check_recovery()
 
     async def settle_changes(self, doing: str) -> bool:
         """Ask about unsaved changes; True if it is fine to go on."""
@@ -259,6 +259,15 @@ class DocumentMixin:
         if self._restored is not None:
             self.recovery.release(self._restored.file)
             self._restored = None
+
+    def check_recovery(self) -> None:
+        """Say if another window has unsaved changes to this document, and offer the
+        copies crashed sessions left."""
+        path = self.doc_path
+        if path is not None and (others := self.recovery.others_editing(path)):
+            self.tell(f"{path.name} is open with unsaved changes in {others} other lstm-tui "
+                      "window(s).", severity="warning", timeout=10)
+        self.offer_recovery(self.recovery.find(path))
 
     @work
     async def offer_recovery(self, found: list[Recovery]) -> None:
