@@ -32,6 +32,8 @@ except ImportError:  # Windows: no locks, so another window's copy counts as lef
 MAX_COPY_BYTES = 256 * 2**20  # a recovery copy larger than this is not read
 LATEST_TIME = 1e10  # seconds since the epoch (year 2286): later is a corrupt copy
 _COPY = re.compile(r"^(?P<key>.+)\.(?P<instance>\d+-[0-9a-f]{8})\.json$")
+_LOCK = re.compile(r"^(?P<instance>\d+-[0-9a-f]{8})\.lock$")
+SWEEP_AFTER = 60.0  # seconds: a younger lock file may belong to an instance still starting
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class RecoveryStore:
         except OSError:
             pass  # writing a copy will say what is wrong
         self._lock(self.instance)
+        self._sweep_locks()
 
     # -- this instance's copy ----------------------------------------------------------------
 
@@ -209,6 +212,20 @@ class RecoveryStore:
             return os.listdir(self.folder)
         except OSError:
             return []
+
+    def _sweep_locks(self) -> None:
+        """Remove the lock files of ended instances that left no copy (a crash with
+        nothing unsaved leaves one)."""
+        names = self._names()
+        for name in names:
+            match = _LOCK.match(name)
+            try:
+                old = match and time.time() - (self.folder / name).stat().st_mtime > SWEEP_AFTER
+            except OSError:
+                continue
+            if old and not any(n.endswith(f".{match['instance']}.json") for n in names):
+                if self._lock(match["instance"]):
+                    self._unlock(match["instance"])  # removes it: nothing of it is left
 
     def _claim(self, file: Path, instance: str) -> bool:
         if not self._lock(instance):

@@ -206,3 +206,20 @@ def test_a_killed_process_leaves_its_copy_to_the_next_and_a_live_one_keeps_it(tm
     after = RecoveryStore(folder)
     [copy] = after.find(doc)
     assert copy.text == "typed in A" and after.others_editing(doc) == 0
+
+
+def test_lock_files_of_ended_instances_are_swept(tmp_path):
+    from lstm_tui.tui.recovery import RecoveryStore
+
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    stale, young = folder / "1-0000000a.lock", folder / "2-0000000b.lock"
+    kept = folder / "3-0000000c.lock"  # its crashed instance left a copy
+    (folder / "untitled.3-0000000c.json").write_text('{"path": null, "text": "t", "saved_at": 1}')
+    for lock in (stale, young, kept):
+        lock.touch()
+    for lock in (stale, kept):
+        os.utime(lock, (1, 1))
+    store = RecoveryStore(folder)
+    assert not stale.exists() and young.exists() and kept.exists()
+    store.close()
