@@ -60,7 +60,7 @@ def relayout(old: LineLayout, text: str) -> LineLayout:
     A changed line that takes the place of one line keeps that line's separator; an
     added line gets the dominant line ending.
     """
-    new = text.split("\n")
+    new = split_lines(text).lines  # the editor's text has "\n" alone; any other breaks too
     a = old.lines
     start = 0
     while start < min(len(a), len(new)) and a[start] == new[start]:

@@ -72,3 +72,8 @@ def test_form_feeds_and_odd_separators_survive_an_edit_elsewhere():
     layout = split_lines(content)
     text = layout.text.replace("end", "the end")
     assert relayout(layout, text).content == content.replace("end", "the end")
+
+
+def test_editor_text_with_other_breaks_still_keeps_the_file():
+    layout = split_lines("a\r\nb\r\n")
+    assert relayout(layout, "a\r\nb\r\nc").content == "a\r\nb\r\nc"

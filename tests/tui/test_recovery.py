@@ -223,3 +223,21 @@ def test_lock_files_of_ended_instances_are_swept(tmp_path):
     store = RecoveryStore(folder)
     assert not stale.exists() and young.exists() and kept.exists()
     store.close()
+
+
+async def test_an_older_versions_copy_is_offered_and_keeps_the_line_endings(make_app, tmp_path):
+    from lstm_tui.tui.recovery import RecoveryStore
+
+    target = tmp_path / "old.txt"
+    target.write_bytes(b"one\r\ntwo\r\n")
+    folder = paths.recovery_dir()
+    folder.mkdir(parents=True)
+    legacy = folder / f"{RecoveryStore.key(target)}.json"  # one file per path, CRLF text
+    legacy.write_text(json.dumps({"path": str(target.resolve()), "text": "one\r\ntwo\r\nthree", "saved_at": 1.7e9}))
+    app = make_app(target)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await choose(pilot, "restore")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert target.read_bytes() == b"one\r\ntwo\r\nthree" and not legacy.exists()

@@ -286,7 +286,8 @@ class DocumentMixin:
             if answer == "restore":
                 self._let_go_of_restored()
                 self._restored = copy
-                self.editor.load_text(copy.text)
+                # An older version's copy may hold CRLF: the editor is given "\n" alone.
+                self.editor.load_text(split_lines(copy.text).text)
                 self.editor.move_cursor(self.editor.document.end)
                 self._autosaved = copy.text  # the copy holds it; ours starts with the next edit
                 self._update_doc_status()
