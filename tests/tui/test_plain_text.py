@@ -67,3 +67,13 @@ async def test_a_card_with_a_malformed_name_does_not_stop_the_editor(make_app, t
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert "odd-model" in str(app.query_one(StatusBar).render_info())
+
+
+def test_file_names_in_the_open_dialog_show_escapes():
+    from rich.text import Text
+
+    from lstm_tui.tui.screens.dialogs import PlainDirectoryTree
+
+    tree = PlainDirectoryTree.__new__(PlainDirectoryTree)  # a label needs no mounted tree
+    label = tree.process_label("evil\x1b]0;x\x07 [v2].txt")
+    assert isinstance(label, Text) and label.plain == "evil\\x1b]0;x\\x07 [v2].txt"

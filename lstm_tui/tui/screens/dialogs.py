@@ -13,6 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
+from ...plain import plain
+
 
 class ChoiceScreen(ModalScreen[str | None]):
     """A question and a row of buttons; dismisses with the chosen id (None on Esc)."""
@@ -77,6 +79,14 @@ class TextPromptScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class PlainDirectoryTree(DirectoryTree):
+    """A DirectoryTree whose file names show control characters escaped, not sent to
+    the terminal (a file name may hold any byte but "/" and NUL)."""
+
+    def process_label(self, label):
+        return super().process_label(plain(label) if isinstance(label, str) else label)
+
+
 class PathPromptScreen(ModalScreen[Path | None]):
     """Choose a file: type a path, or browse and pick one in the tree."""
 
@@ -92,7 +102,7 @@ class PathPromptScreen(ModalScreen[Path | None]):
         with Vertical(classes="dialog dialog-tall"):
             yield Static(Text(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder="path/to/file.txt", id="path-input")
-            yield DirectoryTree(self.root, id="path-tree")
+            yield PlainDirectoryTree(self.root, id="path-tree")
             yield Label("Enter to accept, Esc to cancel; pick a file in the tree to fill the path",
                         classes="hint")
 
