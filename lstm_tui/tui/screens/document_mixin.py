@@ -71,15 +71,11 @@ class DocumentMixin:
     def modified(self) -> bool:
         return self.editor.text != self.saved_text
 
-    def tell(self, message: str, **kwargs) -> None:
-        """A notification whose text (file names, errors) is shown as written."""
-        self.notify(message, markup=False, **kwargs)
-
     def load_path(self, path: Path) -> bool:
         try:
             opened = read_document(path)
         except DocumentError as exc:
-            self.tell(str(exc), title="Not opened", severity="error", timeout=12)
+            self.notify(str(exc), title="Not opened", severity="error", timeout=12)
             self._update_doc_status()
             return False
         self.doc_path = path
@@ -119,7 +115,7 @@ class DocumentMixin:
         try:
             self.disk = write_document(path, layout.content)
         except DocumentError as exc:
-            self.tell(str(exc), title="Not saved", severity="error", timeout=12)
+            self.notify(str(exc), title="Not saved", severity="error", timeout=12)
             return False
         if self.doc_path != path:
             self.recovery.discard(self.doc_path)
@@ -130,9 +126,9 @@ class DocumentMixin:
             self._restored = None
         self._autosaved = None
         self._update_doc_status()
-        self.tell(f"Saved {path}", timeout=2)
+        self.notify(f"Saved {path}", timeout=2)
         if others := self.recovery.others_editing(path):
-            self.tell(f"{path.name} has unsaved changes in {others} other lstm-tui "
+            self.notify(f"{path.name} has unsaved changes in {others} other lstm-tui "
                       "window(s); they are not in this save.", severity="warning", timeout=10)
         return True
 
@@ -182,7 +178,7 @@ class DocumentMixin:
         try:
             opened = read_document(self.doc_path)
         except DocumentError as exc:
-            self.tell(str(exc), title="Not reloaded", severity="error", timeout=12)
+            self.notify(str(exc), title="Not reloaded", severity="error", timeout=12)
             return
         self._take(opened)
         self.editor.replace(opened.text, (0, 0), self.editor.document.end)
@@ -194,7 +190,7 @@ class DocumentMixin:
         if path is None:
             return False
         if path.is_dir():
-            self.tell(f"{path} is a folder; add a file name.", severity="error")
+            self.notify(f"{path} is a folder; add a file name.", severity="error")
             return False
         if path.exists() and path != self.doc_path:
             answer = await self.app.push_screen_wait(ChoiceScreen(
@@ -249,7 +245,7 @@ class DocumentMixin:
                 self.recovery.write(self.doc_path, text)
             self._autosaved = text
         except OSError as exc:
-            self.tell(f"Could not write the recovery copy: {exc}", severity="warning", timeout=5)
+            self.notify(f"Could not write the recovery copy: {exc}", severity="warning", timeout=5)
 
     def discard_recovery(self) -> None:
         self.recovery.discard(self.doc_path)
@@ -265,14 +261,14 @@ class DocumentMixin:
         copies crashed sessions left."""
         path = self.doc_path
         if path is not None and (others := self.recovery.others_editing(path)):
-            self.tell(f"{path.name} is open with unsaved changes in {others} other lstm-tui "
+            self.notify(f"{path.name} is open with unsaved changes in {others} other lstm-tui "
                       "window(s).", severity="warning", timeout=10)
         self.offer_recovery(self.recovery.find(path))
 
     @work
     async def offer_recovery(self, found: list[Recovery]) -> None:
         for warning in self.recovery.warnings:
-            self.tell(warning, severity="warning", timeout=10)
+            self.notify(warning, severity="warning", timeout=10)
         self.recovery.warnings.clear()
         for number, copy in enumerate(found, 1):
             count = f" ({number} of {len(found)})" if len(found) > 1 else ""
