@@ -129,7 +129,7 @@ class DocumentMixin:
         self.notify(f"Saved {path}", timeout=2)
         if others := self.recovery.others_editing(path):
             self.notify(f"{path.name} has unsaved changes in {others} other lstm-tui "
-                      "window(s); they are not in this save.", severity="warning", timeout=10)
+                        "window(s); they are not in this save.", severity="warning", timeout=10)
         return True
 
     @work(exclusive=True, group="document")
@@ -262,7 +262,7 @@ class DocumentMixin:
         path = self.doc_path
         if path is not None and (others := self.recovery.others_editing(path)):
             self.notify(f"{path.name} is open with unsaved changes in {others} other lstm-tui "
-                      "window(s).", severity="warning", timeout=10)
+                        "window(s).", severity="warning", timeout=10)
         self.offer_recovery(self.recovery.find(path))
 
     @work
@@ -285,7 +285,7 @@ class DocumentMixin:
                 # An older version's copy may hold CRLF: the editor is given "\n" alone.
                 self.editor.load_text(split_lines(copy.text).text)
                 self.editor.move_cursor(self.editor.document.end)
-                self._autosaved = copy.text  # the copy holds it; ours starts with the next edit
+                self._autosaved = self.editor.text  # the copy holds it; ours starts with the next edit
                 self._update_doc_status()
                 self.document_replaced()
             elif answer == "discard":
