@@ -87,7 +87,10 @@ async def test_two_windows_on_one_file_keep_their_own_copies(make_app, tmp_path)
             await pilot_b.press("ctrl+q")
             await settle(pilot_b)
         assert len(recovery_copies()) == 1  # A's, untouched by B's save and quit
+        await pilot_a.press("escape", "ctrl+s")  # A does not save over B's text unasked
         await pilot_a.pause()
+        assert dialog_title(app_a) == "Changed on disk"
+        await choose(pilot_a, "cancel")
     # A was killed. Its text is offered on the next start.
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
