@@ -46,16 +46,14 @@ def current_umask() -> int:
 def _keep_owner_and_mode(tmp: str, old: os.stat_result) -> None:
     """Give the new file the old one's mode, and its owner and group where allowed
     (a user may give a file to a group they belong to, only root to another user)."""
-    os.chmod(tmp, old.st_mode & 0o7777)
-    if not hasattr(os, "chown"):
-        return
-    for uid, gid in ((old.st_uid, old.st_gid), (-1, old.st_gid)):
-        try:
-            os.chown(tmp, uid, gid)
-            break
-        except OSError:
-            continue
-    os.chmod(tmp, old.st_mode & 0o7777)  # chown may clear set-id bits
+    if hasattr(os, "chown"):
+        for uid, gid in ((old.st_uid, old.st_gid), (-1, old.st_gid)):
+            try:
+                os.chown(tmp, uid, gid)
+                break
+            except OSError:
+                continue
+    os.chmod(tmp, old.st_mode & 0o7777)  # after chown, which may clear set-id bits
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
