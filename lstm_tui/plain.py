@@ -16,7 +16,7 @@ def _shown(char: str, keep_newlines: bool) -> str:
         return char
     if char == "\t":
         return " "
-    if char.isprintable() or char == " " or unicodedata.category(char) in ("Mn", "Mc", "Me"):
+    if char.isprintable() or unicodedata.category(char) == "Zs":  # spaces of every width
         return char
     # Controls (C0, DEL, C1), line separators and format characters such as bidi
     # overrides: shown as Python writes them, so a person sees what is there.

@@ -14,7 +14,7 @@ def test_plain_escapes_controls_and_keeps_the_rest():
     assert plain("notes [v2].txt") == "notes [v2].txt"
     assert plain("a\x1b]0;title\x07b\x9bc\u202ed") == "a\\x1b]0;title\\x07b\\x9bc\\u202ed"
     assert plain("two\nlines") == "two\\nlines" and plain("two\nlines", keep_newlines=True) == "two\nlines"
-    assert plain("caf\u00e9 \u2603 e\u0301") == "caf\u00e9 \u2603 e\u0301"
+    assert plain("caf\u00e9 \u2603 e\u0301\u00a0x") == "caf\u00e9 \u2603 e\u0301\u00a0x"
 
 
 async def test_a_bracketed_file_name_shows_as_it_is(make_app, tmp_path: Path):
