@@ -77,3 +77,14 @@ def test_file_names_in_the_open_dialog_show_escapes():
     tree = PlainDirectoryTree.__new__(PlainDirectoryTree)  # a label needs no mounted tree
     label = tree.process_label("evil\x1b]0;x\x07 [v2].txt")
     assert isinstance(label, Text) and label.plain == "evil\\x1b]0;x\\x07 [v2].txt"
+
+
+async def test_a_dialog_shows_a_file_name_as_it_is(make_app, tmp_path: Path):
+    from lstm_tui.tui.screens.dialogs import confirm
+
+    app = make_app(None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(confirm("Replace file?", "notes [v2] [/b]\x1b[2J.txt exists."))
+        await pilot.pause()
+        shown = str(app.screen.query_one(".dialog-message").render())
+        assert shown == "notes [v2] [/b]\\x1b[2J.txt exists."

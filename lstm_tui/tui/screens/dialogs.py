@@ -29,9 +29,9 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            # Text, not markup: a message names files, and "[v2]" in a name is not a style.
-            yield Static(Text(self.title_text), classes="dialog-title")
-            yield Static(Text(self.message), classes="dialog-message")
+            # Plain text: a message names files, and "[v2]" or an escape in a name is no style.
+            yield Static(Text(plain(self.title_text)), classes="dialog-title")
+            yield Static(Text(plain(self.message, keep_newlines=True)), classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
                 for choice_id, label, variant in self.choices:
                     yield Button(label, id=f"choice-{choice_id}", variant=variant)  # type: ignore[arg-type]
