@@ -23,6 +23,7 @@ from safetensors.torch import load_file, save_file
 from .atomic import fsync_dir
 from .config import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, ModelConfig
 from .errors import BundleError
+from .jsonfile import read_json_object
 from .model import LSTMLanguageModel
 from .tokenizer import Tokenizer
 
@@ -57,23 +58,13 @@ class Bundle:
 
 def read_json(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_JSON_BYTES + 1)
+        return read_json_object(path, MAX_JSON_BYTES)
     except FileNotFoundError:
         raise BundleError(f"{path}: missing") from None
     except OSError as exc:
         raise BundleError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise BundleError(f"{path}: larger than {MAX_JSON_BYTES >> 20} MB, so not read")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BundleError(f"{path}: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise BundleError(f"{path}: not valid JSON (nested too deeply)") from None
-    if not isinstance(data, dict):
-        raise BundleError(f"{path}: expected a JSON object")
-    return data
+    except ValueError as exc:
+        raise BundleError(f"{path}: {exc}") from None
 
 
 def _fits(value: Any, kind: type) -> bool:

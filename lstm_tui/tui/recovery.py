@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .. import paths
 from ..core.atomic import atomic_write_text, remove_stale_temp_files
+from ..core.jsonfile import load_json_object
 from .documents import DocumentError, read_document
 
 try:
@@ -54,12 +55,7 @@ class Recovery:
 
 def parse_copy(file: Path, instance: str, raw: bytes) -> Recovery:
     """A recovery file's record, checked field by field; ValueError says what is wrong."""
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ValueError("not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ValueError("not a JSON object")
+    data = load_json_object(raw)
     path, text, saved_at = data.get("path"), data.get("text"), data.get("saved_at")
     if not (path is None or isinstance(path, str) and path and "\0" not in path):
         raise ValueError("'path' is not a file path")
