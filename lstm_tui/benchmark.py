@@ -27,6 +27,10 @@ PASSAGE = (
 )
 
 
+# Every token generated and shown: what throughput figures measure.
+POLICY_OFF = dict(min_confidence=0.0, continue_confidence=0.0, stop_at="none", document_cache=0.0)
+
+
 def typing_text(chars: int) -> str:
     return (PASSAGE * (chars // len(PASSAGE) + 2))[:chars]
 
@@ -36,12 +40,15 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def keystroke_latency(lm: Any, context_chars: int = 2000, keystrokes: int = 60) -> dict[str, float]:
-    """Seconds from a keystroke (context + one char) to the first streamed delta."""
+def keystroke_latency(lm: Any, context_chars: int = 2000, keystrokes: int = 60,
+                      config: Any = None) -> dict[str, float]:
+    """Seconds from a keystroke (context + one char) to the first streamed delta, or to
+    the end of a stream that shows nothing (the suggestion policy held it back). By
+    default with the editor's own config (the policy); ``config`` changes it."""
     from .core.config import SamplingConfig
 
     text = typing_text(context_chars + keystrokes + 1)
-    config = SamplingConfig(max_tokens=8, seed=0)
+    config = config or SamplingConfig(max_tokens=8, seed=0)
     for _ in lm.stream(text[:context_chars], config):  # the first request primes the cache
         break
     times, fed = [], []
@@ -60,7 +67,8 @@ def streaming_rate(lm: Any, tokens: int = 200, repeats: int = 3) -> float:
     from .core.config import SamplingConfig
 
     context = typing_text(2000)
-    config = SamplingConfig(max_tokens=tokens, temperature=0.8, top_k=40, repetition_penalty=1.0, seed=1)
+    config = SamplingConfig(max_tokens=tokens, temperature=0.8, top_k=40, repetition_penalty=1.0, seed=1,
+                            **POLICY_OFF)
     rates = []
     for _ in range(repeats):
         list(lm.stream(context, config))  # primes: the next run measures generation only
@@ -130,7 +138,10 @@ def generation_benchmark(model: str | None = None, device: str = "auto", rss: bo
     started = time.perf_counter()
     lm = random_model(device) if model is None else load_model(model, device=device)
     load_seconds = time.perf_counter() - started
+    from .core.config import SamplingConfig
+
     latency = keystroke_latency(lm)
+    plain = keystroke_latency(lm, config=SamplingConfig(max_tokens=8, seed=0, **POLICY_OFF))
     stream = streaming_rate(lm)
     naive = naive_rate(lm)
     result: dict[str, Any] = {
@@ -140,6 +151,9 @@ def generation_benchmark(model: str | None = None, device: str = "auto", rss: bo
         "keystroke_first_token_p50_ms": round(latency["p50_ms"], 2),
         "keystroke_first_token_p95_ms": round(latency["p95_ms"], 2),
         "keystroke_tokens_fed_median": latency["tokens_fed_median"],
+        # The same without the suggestion policy (no gate, no cache): what it costs.
+        "keystroke_policy_off_p50_ms": round(plain["p50_ms"], 2),
+        "keystroke_policy_off_p95_ms": round(plain["p95_ms"], 2),
         "stream_tokens_per_second": round(stream, 1),
         "naive_tokens_per_second": round(naive, 2),
         "speedup_vs_naive": round(stream / naive, 1),

@@ -36,18 +36,27 @@ def _model_args(p: argparse.ArgumentParser) -> None:
                    help="where to run the model (default: auto; env LSTM_TUI_DEVICE)")
 
 
+# Command-line names that differ from SamplingConfig's fields.
+_SAMPLING_FLAGS = {"beam_width": ["--beam"], "num_alternatives": ["--alternatives"],
+                   "temperature": ["--temperature", "-t"]}
+
+
 def _sampling_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("sampling")
-    g.add_argument("--max-tokens", type=int, default=60, help="tokens to generate (default: 60)")
-    g.add_argument("--temperature", "-t", type=float, default=0.8, help="0 is greedy (default: 0.8)")
-    g.add_argument("--top-k", type=int, default=40, help="keep the k likeliest tokens, 0 for all (default: 40)")
-    g.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default: 0.95)")
-    g.add_argument("--repetition-penalty", type=float, default=1.1, help="> 1 avoids repeats (default: 1.1)")
-    g.add_argument("--beam", type=int, default=1, metavar="N", help="beam width; > 1 uses beam search")
-    g.add_argument("--alternatives", type=int, default=1, metavar="N", help="hypotheses to report (--json)")
-    g.add_argument("--stop-at", choices=["none", "newline", "sentence"], default="none",
-                   help="end the continuation at a newline or the end of a sentence")
-    g.add_argument("--seed", type=int, help="make sampling reproducible")
+    """One option per SamplingConfig field, with the field's default and help."""
+    from dataclasses import fields
+
+    from .core.config import LINE_BREAKS, STOP_RULES, SamplingConfig
+
+    g = p.add_argument_group("suggestion and sampling (the defaults are the editor's suggestion policy)")
+    defaults = SamplingConfig()
+    choices = {"stop_at": STOP_RULES, "line_breaks": LINE_BREAKS}
+    for f in fields(SamplingConfig):
+        default = getattr(defaults, f.name)
+        flags = _SAMPLING_FLAGS.get(f.name, ["--" + f.name.replace("_", "-")])
+        kind = int if f.name == "seed" else type(default)
+        g.add_argument(*flags, dest=f.name, type=kind, default=default, choices=choices.get(f.name),
+                       metavar=None if f.name in choices else "N" if kind is int else "X",
+                       help=f"{f.metadata['help']} (default: {default})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,22 +134,26 @@ def run_tui(args: argparse.Namespace) -> int:
 
 
 def _sampling(args: argparse.Namespace):
+    from dataclasses import fields
+
     from .core.config import SamplingConfig
 
     try:
-        return SamplingConfig(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
-                              repetition_penalty=args.repetition_penalty, max_tokens=args.max_tokens,
-                              beam_width=args.beam, num_alternatives=max(args.alternatives, 1),
-                              stop_at=args.stop_at, seed=args.seed)
+        return SamplingConfig(**{f.name: getattr(args, f.name) for f in fields(SamplingConfig)})
     except ValueError as exc:
         from .core.errors import LstmTuiError
 
-        raise LstmTuiError(str(exc)) from None
+        # Every message starts with the field's name: say the option instead.
+        name, _, rest = str(exc).partition(" ")
+        flag = _SAMPLING_FLAGS.get(name, ["--" + name.replace("_", "-")])[0]
+        raise LstmTuiError(f"{flag} {rest}") from None
 
 
 def run_generate(args: argparse.Namespace) -> int:
     config = _sampling(args)
-    prompt = args.prompt if args.prompt is not None else sys.stdin.read()
+    # The newline that ends piped input (echo, a file's last line) is not part of the
+    # text to continue: the model would start a new paragraph after it.
+    prompt = args.prompt if args.prompt is not None else sys.stdin.read().removesuffix("\n")
     from .api import load_model
 
     lm = load_model(args.model, device=args.device)
@@ -218,7 +231,8 @@ def run_models(args: argparse.Namespace) -> int:
 def run_bench(args: argparse.Namespace) -> int:
     from .benchmark import generation_benchmark
 
-    result = generation_benchmark(model=None if args.random else args.model, device=args.device)
+    # No --model means the shipped model; only --random measures random weights.
+    result = generation_benchmark(model=None if args.random else args.model or "default", device=args.device)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import paths
 from .core.atomic import atomic_write_text, remove_stale_temp_files
-from .core.config import SamplingConfig
+from .core.config import DEFAULT_PRESET, SamplingConfig
 
 SETTINGS_FILE = "settings.toml"
 MAX_SETTINGS_BYTES = 2**20  # the app writes about 1 KB; a larger file is not read
@@ -25,7 +25,7 @@ RANGES = {"debounce_ms": (0, 10_000)}  # top-level numbers and the values they m
 @dataclass(frozen=True)
 class Settings:
     sampling: SamplingConfig = field(default_factory=SamplingConfig)  # the next suggestion's config
-    preset: str = "balanced"  # the preset last chosen, or "custom" after an edit
+    preset: str = DEFAULT_PRESET  # the preset last chosen, or "custom" after an edit
     debounce_ms: int = 0  # pause in typing before a suggestion is requested (0: at once; a
     # request costs only the new tokens and a stale stream stops within a token)
     auto_suggest: bool = True  # suggest while typing; off: only on request

@@ -81,6 +81,9 @@ def options_from_args(args: argparse.Namespace):
         raise LstmTuiError(str(exc)) from None
     run_dir = paths.runs_dir() / name
     if args.resume:
+        if changed := options_changed(args):
+            raise LstmTuiError(f"--resume continues the run of {name!r} exactly as it began; it cannot "
+                               f"change {', '.join(changed)} (start a new run with another --name instead)")
         return read_run_options(run_dir)
     if not args.paths:
         raise LstmTuiError("give at least one file or folder of text to train on")
@@ -105,6 +108,21 @@ def options_from_args(args: argparse.Namespace):
         # Every message starts with the field's name: say the option instead.
         raise LstmTuiError("--" + str(exc).replace("num_layers", "layers").replace("_", "-")) from None
     return options
+
+
+# What a resumed run may be told: how to run, not what to train.
+RESUMABLE = {"name", "resume", "threads", "device", "events", "command"}
+
+
+def options_changed(args: argparse.Namespace) -> list[str]:
+    """The options given beside --resume that would change the run (they would be
+    ignored: the run continues as its run.json says)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    add_train_args(parser)
+    defaults = vars(parser.parse_args(["--name", "x"]))
+    flags = {"paths": "PATH", "from_model": "--from", "tie_weights": "--no-tie", "val_paths": "--val"}
+    return [flags.get(key, "--" + key.replace("_", "-")) for key, value in vars(args).items()
+            if key in defaults and key not in RESUMABLE and value != defaults[key]]
 
 
 def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Path,
@@ -169,7 +187,8 @@ def run_train(args: argparse.Namespace) -> int:
             reporter({"event": "error", "message": f"internal error: {type(exc).__name__}: {exc}"})
         raise
     if result["stopped"]:
-        command = ["lstm-tui", "train", "--name", options.name, "--resume"]
+        command = ["lstm-tui", "train", "--name", options.name, "--resume",
+                   *(["--threads", str(args.threads)] if args.threads else [])]
         message = f"stopped; checkpoint saved. Resume with: {shlex.join(command)}"
         if args.events:
             reporter({"event": "stopped", "message": message, "resume": command})

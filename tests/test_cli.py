@@ -32,7 +32,7 @@ def test_generate_json(tiny_bundle):
 
 def test_generate_streams_from_stdin(tiny_bundle):
     done = run("generate", "--model", str(tiny_bundle), "--max-tokens", "5", "--temperature", "0",
-               input="She walked slowly")
+               "--min-confidence", "0", "--continue-confidence", "0", input="She walked slowly")
     assert done.returncode == 0, done.stderr
     assert done.stdout.endswith("\n") and len(done.stdout) > 1
 
@@ -136,3 +136,37 @@ def test_models_listing_shows_card_fields_as_plain_text(tiny_bundle, user_dirs, 
     out = capsys.readouterr()
     assert "\x1b" not in out.out and "\x07" not in out.out and "\\x1b" in out.out  # shown escaped
     assert "'parameters' is not a number" in out.err
+
+
+@pytest.mark.slow
+def test_bench_measures_the_shipped_model_unless_asked_for_random_weights():
+    done = run("bench", "--json", "--device", "cpu")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["model"] != "random" and out["keystroke_first_token_p95_ms"] > 0
+    assert out["keystroke_policy_off_p95_ms"] > 0
+
+
+@pytest.mark.parametrize("extra,named", [(["--steps", "50"], "--steps"), (["--lr", "0.1"], "--lr"),
+                                         (["some/path"], "PATH"), (["--from", "default"], "--from")])
+def test_resume_refuses_options_it_would_ignore(capsys, extra, named):
+    assert main(["train", "--name", "run1", "--resume", *extra]) == 2
+    err = capsys.readouterr().err
+    assert named in err and "--resume continues" in err and err.count("\n") == 1
+
+
+def test_resume_takes_options_about_running_only(capsys):
+    # Past the option check: the run does not exist, which is the next error.
+    assert main(["train", "--name", "run1", "--resume", "--threads", "1", "--device", "cpu"]) == 2
+    assert "no earlier run of this name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad,message", [(["--temperature", "inf"], "--temperature must be a finite number"),
+                                         (["--temperature", "1e-300"], "--temperature must be 0 (greedy) or"),
+                                         (["--repetition-penalty", "1e-300"], "--repetition-penalty must be"),
+                                         (["--seed", str(2 ** 70)], "--seed must be between"),
+                                         (["--min-confidence", "2"], "--min-confidence must be in [0, 1]")])
+def test_bad_sampling_options_are_one_line_errors(capsys, bad, message):
+    assert main(["generate", "--prompt", "x", *bad]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

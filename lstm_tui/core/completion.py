@@ -17,6 +17,9 @@ class Completion:
     logprob: float  # natural-log probability of its tokens under the model
     tokens: int  # how many tokens were generated
     alternatives: list[Completion] = field(default_factory=list)  # other hypotheses, best first
+    # For each word shown, the probability that it and the words before it are right
+    # (see policy.WordGate); the first is the model's confidence in the first word.
+    word_probs: tuple[float, ...] = ()
 
 
 def stop_index(text: str, stop_at: str) -> int | None:

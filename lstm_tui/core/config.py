@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 BUNDLE_FORMAT = "lstm-tui-bundle"
 BUNDLE_FORMAT_VERSION = 1
 RATES = ("dropout", "weight_drop", "embed_drop")  # ModelConfig's regularisation rates
+STOP_RULES = ("none", "newline", "sentence")  # SamplingConfig.stop_at
+LINE_BREAKS = ("document", "any")  # SamplingConfig.line_breaks
 
 
 @dataclass(frozen=True)
@@ -40,31 +43,57 @@ class ModelConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+def _opt(default: Any, help: str) -> Any:
+    """A field with its one-line help, which the command line shows as it is."""
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass(frozen=True)
 class SamplingConfig:
-    temperature: float = 0.8  # < 1 sharpens, > 1 flattens; 0 means greedy
-    top_k: int = 40  # keep the k most likely tokens; 0 keeps all
-    top_p: float = 0.95  # keep the smallest set whose probability reaches p; 1 keeps all
-    repetition_penalty: float = 1.1  # > 1 discourages tokens seen in the recent context
-    repetition_window: int = 64  # how many recent tokens the penalty looks at
-    max_tokens: int = 24  # tokens generated per suggestion
-    beam_width: int = 1  # > 1 switches to beam search (deterministic)
-    length_penalty: float = 1.0  # beam score = logprob / length ** length_penalty
-    num_alternatives: int = 1  # hypotheses (beam) or extra samples offered to cycle through
-    stop_at: str = "none"  # "none", "newline" or "sentence": where a suggestion ends
-    seed: int | None = None  # fixes sampling for reproducible runs
+    """How a suggestion is made and how much of it is shown. The defaults are the
+    suggestion policy (see core/policy.py): greedy, shown a word at a time while the
+    model is sure enough, to the end of the sentence."""
+
+    temperature: float = _opt(0.0, "< 1 sharpens, > 1 flattens; 0 means greedy")
+    top_k: int = _opt(40, "keep the k likeliest tokens; 0 keeps all")
+    top_p: float = _opt(0.95, "keep the smallest set of tokens whose probability reaches p; 1 keeps all")
+    repetition_penalty: float = _opt(1.0, "> 1 discourages tokens seen in the recent context")
+    repetition_window: int = _opt(64, "how many recent tokens the repetition penalty looks at")
+    max_tokens: int = _opt(24, "most tokens generated per suggestion")
+    beam_width: int = _opt(1, "> 1 switches to beam search (deterministic)")
+    length_penalty: float = _opt(1.0, "beam score = log-probability / length ** this")
+    num_alternatives: int = _opt(1, "hypotheses (beam) or extra samples offered to cycle through")
+    stop_at: str = _opt("sentence", "where a suggestion ends: none, newline or sentence")
+    min_confidence: float = _opt(0.4, "show a suggestion only if the model gives its first word at "
+                                      "least this probability; 0 shows every suggestion")
+    continue_confidence: float = _opt(0.3, "add words while the probability that all of them are "
+                                            "right stays at least this; 0 adds every word")
+    document_cache: float = _opt(0.3, "share of the next word's odds given to what followed the same "
+                                      "words earlier in the document; 0 turns the cache off")
+    line_breaks: str = _opt("document", "document: break lines only where the document is "
+                                        "hard-wrapped; any: wherever the model does")
+    seed: int | None = _opt(None, "fixes sampling for reproducible runs")
 
     def __post_init__(self) -> None:
+        floats = [f.name for f in fields(self) if isinstance(getattr(self, f.name), float)]
+        if bad := [name for name in floats if not math.isfinite(getattr(self, name))]:
+            raise ValueError(f"{bad[0]} must be a finite number")
         checks = [
-            (self.temperature >= 0, "temperature must be >= 0"),
+            (self.temperature == 0 or 1e-4 <= self.temperature <= 100,
+             "temperature must be 0 (greedy) or between 0.0001 and 100"),
+            (1e-3 <= self.repetition_penalty <= 1000, "repetition_penalty must be between 0.001 and 1000"),
+            (self.seed is None or 0 <= self.seed < 2 ** 63, "seed must be between 0 and 2**63 - 1"),
             (self.top_k >= 0, "top_k must be >= 0"),
             (0 < self.top_p <= 1, "top_p must be in (0, 1]"),
-            (self.repetition_penalty > 0, "repetition_penalty must be > 0"),
             (self.repetition_window >= 0, "repetition_window must be >= 0"),
             (self.max_tokens >= 1, "max_tokens must be >= 1"),
             (self.beam_width >= 1, "beam_width must be >= 1"),
             (self.num_alternatives >= 1, "num_alternatives must be >= 1"),
-            (self.stop_at in ("none", "newline", "sentence"), "stop_at must be none, newline or sentence"),
+            (self.stop_at in STOP_RULES, "stop_at must be none, newline or sentence"),
+            (0 <= self.min_confidence <= 1, "min_confidence must be in [0, 1]"),
+            (0 <= self.continue_confidence <= 1, "continue_confidence must be in [0, 1]"),
+            (self.line_breaks in LINE_BREAKS, "line_breaks must be document or any"),
+            (0 <= self.document_cache < 1, "document_cache must be in [0, 1)"),
         ]
         for ok, message in checks:
             if not ok:
@@ -87,9 +116,13 @@ class SamplingConfig:
 
 
 PRESETS: dict[str, SamplingConfig] = {
-    "precise": SamplingConfig(temperature=0.0, top_k=1, top_p=1.0, repetition_penalty=1.2,
-                              beam_width=3, num_alternatives=3, stop_at="sentence"),
-    "balanced": SamplingConfig(),
+    # The suggestion policy: greedy, a word at a time while the model is sure enough.
+    "suggest": SamplingConfig(),
+    # Beam search with its runners-up to cycle through; the same policy.
+    "precise": SamplingConfig(beam_width=3, num_alternatives=3),
+    # Variety: samples shown whatever the model's confidence, to the sentence's end.
     "creative": SamplingConfig(temperature=1.0, top_k=0, top_p=0.92, repetition_penalty=1.15,
-                               num_alternatives=3, max_tokens=40),
+                               num_alternatives=3, max_tokens=40, min_confidence=0.0,
+                               continue_confidence=0.0),
 }
+DEFAULT_PRESET = "suggest"

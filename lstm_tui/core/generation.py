@@ -20,7 +20,9 @@ import torch
 from .beam import beam_search
 from .completion import Completion, StopHook, cut_at_stop, stop_index
 from .config import SamplingConfig
+from .doc_cache import DocumentCache
 from .healing import PrefixConstraint, after_tail, split_tail
+from .policy import WordGate, end_index, line_break_allowed
 from .model import State
 from .sampling import next_token
 from .tokenizer import Tokenizer
@@ -150,7 +152,7 @@ class StreamingGenerator:
                 hyps = self._beam(context, config, should_stop)
                 best = hyps[0]
                 if result is not None:
-                    result.append(Completion(best.text, best.logprob, best.tokens, hyps[1:]))
+                    result.append(Completion(best.text, best.logprob, best.tokens, hyps[1:], best.word_probs))
                 if best.text and not (should_stop and should_stop()):
                     yield best.text
                 return
@@ -163,15 +165,24 @@ class StreamingGenerator:
         spell = tail.encode("utf-8")  # token healing: the first token starts with the tail
         generator = _generator(config.seed, self.device)
         decoder = self.tokenizer.decoder()
+        gate = WordGate(config.min_confidence, config.continue_confidence)
+        breaks = line_break_allowed(context, config.line_breaks)
+        cache = DocumentCache(ids, config.document_cache)
         text, shown, emitted, logprob, count, visible_tokens = "", "", 0, 0.0, 0, 0
+        given = 0.0  # log-probability of the typed letters of the word (token healing)
         control = self.tokenizer.control_ids
-        while visible_tokens < config.max_tokens:
+        final = False
+        while visible_tokens < config.max_tokens and not gate.closed:
             if should_stop and should_stop():
                 break
-            token, token_logprob = next_token(logits, config, self._ids, generator,
-                                              allowed=self.constraint.allowed(spell))
-            if token in control:
+            allowed = self.constraint.allowed(spell)
+            logits = cache.mix(logits, self._ids)
+            token, token_logprob = next_token(logits, config, self._ids, generator, allowed=allowed)
+            if token in control:  # the model ends here: so does its last word
+                final = True
                 break
+            if allowed is not None:  # typed letters are given: the policy weighs words given them
+                given = self.constraint.log_mass(logits, spell)
             visible_tokens += self.constraint.shows_past(token, spell)
             spell = b""
             count += 1
@@ -179,22 +190,28 @@ class StreamingGenerator:
             logprob += token_logprob
             text += decoder.feed(token)
             shown = after_tail(text, tail)
-            cut = stop_index(shown, config.stop_at)
-            visible = shown if cut is None else shown[:cut]
-            if len(visible) > emitted:
-                yield visible[emitted:]
-                emitted = len(visible)
-            if cut is not None:
-                shown = visible
+            cut = end_index(shown, config.stop_at, breaks)
+            final = cut is not None
+            shown = shown if cut is None else shown[:cut]
+            approved = gate.update(shown, logprob - given, final)
+            if approved > emitted:
+                yield shown[emitted:approved]
+                emitted = approved
+            if final:
                 break
             if visible_tokens < config.max_tokens:  # the last token's successor is never needed
                 logits = self._push(token, self.state)
         else:
-            shown = after_tail(text + decoder.flush(), tail)
-            if len(shown) > emitted:
-                yield shown[emitted:]
+            if gate.off:  # out of tokens, policy off: the text as it stands, bytes flushed
+                shown = after_tail(text + decoder.flush(), tail)
+                final = True
+        if final and not gate.closed or gate.off:
+            approved = gate.update(shown, logprob - given, final=True)
+            if approved > emitted:
+                yield shown[emitted:approved]
+                emitted = approved
         if result is not None:
-            result.append(Completion(shown, logprob, count))
+            result.append(Completion(shown[:emitted], logprob, count, word_probs=tuple(gate.word_probs)))
 
     def complete(self, context: str, config: SamplingConfig,
                  should_stop: StopHook | None = None) -> Completion:
@@ -224,7 +241,9 @@ class StreamingGenerator:
         logits = self.prime_ids(ids)
         return beam_search(self.model, self.tokenizer, self.state, logits, config, self.device,
                            self.tokenizer.control_ids, history=self._ids, should_stop=should_stop,
-                           tail=tail, constraint=self.constraint)
+                           tail=tail, constraint=self.constraint,
+                           line_breaks=line_break_allowed(context, config.line_breaks),
+                           cache=DocumentCache(ids, config.document_cache) if config.document_cache else None)
 
 
 def common_prefix(a: Sequence, b: Sequence) -> int:

@@ -72,6 +72,12 @@ class PrefixConstraint:
         past it: what counts against a suggestion's max_tokens."""
         return len(self._pieces[token]) > len(prefix)
 
+    def log_mass(self, logits: torch.Tensor, prefix: bytes) -> float:
+        """The log-probability that the next piece starts with ``prefix``: what the
+        model's chance of a word is divided by once its first letters are typed."""
+        logprobs = torch.log_softmax(logits.float(), dim=-1)
+        return float(torch.logsumexp(logprobs.masked_fill(~self.mask(prefix), float("-inf")), dim=-1))
+
     def allowed(self, prefix: bytes) -> torch.Tensor | None:
         """The mask of pieces that start with ``prefix``; None (all) for b""."""
         return self.mask(prefix) if prefix else None

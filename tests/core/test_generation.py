@@ -2,8 +2,9 @@ import pytest
 
 from lstm_tui.core.config import SamplingConfig
 from lstm_tui.core.generation import context_window, stop_index
+from tests.configs import ungated
 
-GREEDY = SamplingConfig(temperature=0.0, max_tokens=12, repetition_penalty=1.0)
+GREEDY = ungated(temperature=0.0, max_tokens=12, repetition_penalty=1.0)
 
 
 def test_typing_one_char_feeds_few_tokens(tiny_lm):
@@ -47,14 +48,14 @@ def test_cancel_between_tokens(tiny_lm):
 
 
 def test_seeded_sampling_reproducible(tiny_lm):
-    config = SamplingConfig(temperature=1.0, seed=42, max_tokens=20)
+    config = ungated(temperature=1.0, seed=42, max_tokens=20)
     a = tiny_lm.complete("For a long time", config).text
     b = tiny_lm.complete("For a long time", config).text
     assert a == b
 
 
 def test_beam_returns_alternatives_best_first(tiny_lm):
-    config = SamplingConfig(beam_width=4, num_alternatives=3, max_tokens=8)
+    config = ungated(beam_width=4, num_alternatives=3, max_tokens=8)
     c = tiny_lm.complete("He smiled at", config)
     assert c.alternatives and len(c.alternatives) <= 2
     scores = [c.logprob / c.tokens] + [a.logprob / max(a.tokens, 1) for a in c.alternatives]
@@ -63,13 +64,13 @@ def test_beam_returns_alternatives_best_first(tiny_lm):
 
 
 def test_samples_as_alternatives(tiny_lm):
-    c = tiny_lm.complete("The river", SamplingConfig(temperature=1.2, num_alternatives=3, seed=1))
+    c = tiny_lm.complete("The river", ungated(temperature=1.2, num_alternatives=3, seed=1))
     assert len(c.alternatives) == 2
 
 
 @pytest.mark.parametrize("stop_at", ["newline", "sentence"])
 def test_stop_rules(tiny_lm, stop_at):
-    c = tiny_lm.complete("She said", SamplingConfig(stop_at=stop_at, max_tokens=80, seed=3))
+    c = tiny_lm.complete("She said", ungated(stop_at=stop_at, max_tokens=80, seed=3))
     assert stop_index(c.text, stop_at) is None  # nothing past the first stop
     if stop_at == "newline":
         assert "\n" not in c.text

@@ -7,8 +7,9 @@ from lstm_tui.core.beam import beam_search
 from lstm_tui.core.config import SamplingConfig
 from lstm_tui.core.healing import MAX_TAIL_CHARS, PrefixConstraint, split_tail
 from lstm_tui.core.tokenizer import Tokenizer
+from tests.configs import ungated
 
-GREEDY = SamplingConfig(temperature=0.0, max_tokens=8, repetition_penalty=1.0)
+GREEDY = ungated(temperature=0.0, max_tokens=8, repetition_penalty=1.0)
 
 
 @pytest.mark.parametrize(("context", "head", "tail"), [

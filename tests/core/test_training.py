@@ -143,7 +143,7 @@ def test_ctrl_c_saves_checkpoint_and_prints_resume(tmp_path, tiny_corpus):
     proc = subprocess.Popen([sys.executable, "-m", "lstm_tui", "train", str(tiny_corpus), "--name", "cc",
                              "--steps", "100000", "--vocab-size", "320", "--embed-dim", "16",
                              "--hidden-dim", "16", "--layers", "1", "--batch-size", "4", "--seq-len", "16",
-                             "--events", "jsonl"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             "--threads", "1", "--events", "jsonl"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
     for line in proc.stdout:
         if json.loads(line)["event"] == "progress":
@@ -153,6 +153,7 @@ def test_ctrl_c_saves_checkpoint_and_prints_resume(tmp_path, tiny_corpus):
     assert proc.returncode == 130, err
     last = json.loads(out.splitlines()[-1])
     assert last["event"] == "stopped" and "--resume" in last["message"]
+    assert last["resume"][-2:] == ["--threads", "1"]  # a resumed run runs as this one did
     run_dir = tmp_path / "d" / "lstm-tui" / "runs" / "cc"
     assert (run_dir / "checkpoint.pt").exists() and not (run_dir / "checkpoint.tmp").exists()
 

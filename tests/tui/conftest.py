@@ -8,9 +8,10 @@ import pytest
 
 from lstm_tui.core.config import SamplingConfig
 from lstm_tui.settings import Settings
+from tests.configs import ungated
 
 # Greedy, short, no debounce: suggestions are deterministic and quick.
-GREEDY = SamplingConfig(temperature=0.0, top_k=1, top_p=1.0, repetition_penalty=1.5, max_tokens=8, seed=0)
+GREEDY = ungated(temperature=0.0, top_k=1, top_p=1.0, repetition_penalty=1.5, max_tokens=8, seed=0)
 
 
 @pytest.fixture

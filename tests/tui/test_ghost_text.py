@@ -185,3 +185,18 @@ async def test_a_ghost_inside_the_text_stays_on_its_line(make_app, settings):
         assert "A line after it." in screen_text(app) and shown[:-1] in screen_text(app)
         short = await show_ghost(pilot, " finished.\nMore")
         assert short.suggestion == " finished.\u23ce"
+
+
+async def test_a_held_back_suggestion_leaves_a_quiet_hint(make_app, settings):
+    """The policy shows nothing when the model is unsure; the status bar says so."""
+    sure_only = settings.replace(sampling=settings.sampling.replace(min_confidence=1.0, continue_confidence=1.0))
+    app = make_app(settings=sure_only)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = await suggest(pilot)
+        assert editor.ghost == "" and not editor.suggestion
+        status = app.editor_screen.status
+        assert status.info.unsure and "unsure" in str(status.render_info())
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = await suggest(pilot)
+        assert editor.ghost and not app.editor_screen.status.info.unsure

@@ -107,8 +107,9 @@ class EditorScreen(DocumentMixin, Screen):
     def _continuation_finished(self, event: ContinuationFinished) -> None:
         self.editor.finish_continuation(event.request_id, event.text, event.alternatives)
         if event.request_id == self.editor.request_id:
+            # Nothing shown: the suggestion policy held it back (a quiet hint, not a notice).
             self.status.set(latency_ms=None if event.latency is None else event.latency * 1000,
-                            rate=event.rate)
+                            rate=event.rate, unsure=not event.text.strip())
 
     @on(ContinuationFailed)
     def _continuation_failed(self, event: ContinuationFailed) -> None:

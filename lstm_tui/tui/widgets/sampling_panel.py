@@ -26,20 +26,28 @@ class FieldSpec:
     minimum: float
     maximum: float
     step: float
-    help: str
+    help: str = ""  # the tooltip; "" takes the SamplingConfig field's own help
+
+    @property
+    def tooltip(self) -> str:
+        return self.help or SamplingConfig.__dataclass_fields__[self.name].metadata["help"]
 
 
 FIELDS = (
-    FieldSpec("temperature", "Temperature", float, 0.0, 3.0, 0.05, "0 is greedy; higher is wilder"),
-    FieldSpec("top_k", "Top-k", int, 0, 1000, 5, "keep the k likeliest tokens; 0 keeps all"),
-    FieldSpec("top_p", "Top-p", float, 0.01, 1.0, 0.05, "nucleus mass kept"),
-    FieldSpec("repetition_penalty", "Repetition", float, 0.5, 3.0, 0.05, "> 1 avoids repeats"),
-    FieldSpec("beam_width", "Beam width", int, 1, 16, 1, "> 1: beam search (no streaming)"),
-    FieldSpec("num_alternatives", "Alternatives", int, 1, 8, 1, "options to cycle with Alt+] / Ctrl+N"),
-    FieldSpec("max_tokens", "Max tokens", int, 1, 400, 4, "length of a suggestion"),
-    FieldSpec("debounce_ms", "Debounce ms", int, 0, 2000, 10, "pause before suggesting"),
+    FieldSpec("min_confidence", "Confidence", float, 0.0, 1.0, 0.05),
+    FieldSpec("continue_confidence", "Keep going", float, 0.0, 1.0, 0.05),
+    FieldSpec("document_cache", "Doc cache", float, 0.0, 0.95, 0.05),
+    FieldSpec("temperature", "Temperature", float, 0.0, 3.0, 0.05),
+    FieldSpec("top_k", "Top-k", int, 0, 1000, 5),
+    FieldSpec("top_p", "Top-p", float, 0.01, 1.0, 0.05),
+    FieldSpec("repetition_penalty", "Repetition", float, 0.5, 3.0, 0.05),
+    FieldSpec("beam_width", "Beam width", int, 1, 16, 1),
+    FieldSpec("num_alternatives", "Alternatives", int, 1, 8, 1),
+    FieldSpec("max_tokens", "Max tokens", int, 1, 400, 4),
+    FieldSpec("debounce_ms", "Debounce ms", int, 0, 2000, 10, "pause in typing before a suggestion"),
 )
 STOP_OPTIONS = [("no stop", "none"), ("at a newline", "newline"), ("at sentence end", "sentence")]
+LINE_OPTIONS = [("as the document does", "document"), ("anywhere", "any")]
 PRESET_OPTIONS = [(name, name) for name in PRESETS] + [("custom", "custom")]
 
 
@@ -53,7 +61,7 @@ class NumberField(Input):
     def __init__(self, spec: FieldSpec, value: float) -> None:
         validator = (Integer if spec.kind is int else Number)(minimum=spec.minimum, maximum=spec.maximum)
         super().__init__(_fmt(value, spec.kind), id=f"field-{spec.name}", validators=[validator],
-                         type="integer" if spec.kind is int else "number", tooltip=spec.help,
+                         type="integer" if spec.kind is int else "number", tooltip=spec.tooltip,
                          compact=True)
         self.spec = spec
 
@@ -108,8 +116,13 @@ class SamplingPanel(VerticalScroll):
             yield Label("Stop")
             yield Select(STOP_OPTIONS, value=self.config.stop_at, allow_blank=False, id="stop_at",
                          compact=True)
-        yield Static("+/- or \u2191/\u2193 step a value. Changes apply to the next suggestion "
-                     "and are saved.", classes="hint")
+        with Horizontal(classes="field"):
+            yield Label("Line breaks")
+            yield Select(LINE_OPTIONS, value=self.config.line_breaks, allow_blank=False, id="line_breaks",
+                         compact=True, tooltip=SamplingConfig.__dataclass_fields__["line_breaks"].metadata["help"])
+        yield Static("A suggestion shows while the model is this sure of it: raise Confidence "
+                     "for fewer, surer ones. +/- or \u2191/\u2193 step a value; changes apply to "
+                     "the next suggestion and are saved.", classes="hint")
 
     def _value(self, name: str) -> float:
         return self.debounce_ms if name == "debounce_ms" else getattr(self.config, name)
@@ -121,6 +134,7 @@ class SamplingPanel(VerticalScroll):
             for spec in FIELDS:
                 self.query_one(f"#field-{spec.name}", NumberField).value = _fmt(self._value(spec.name), spec.kind)
             self.query_one("#stop_at", Select).value = config.stop_at
+            self.query_one("#line_breaks", Select).value = config.line_breaks
             self.query_one("#preset", Select).value = preset
 
     @on(Select.Changed, "#preset")
@@ -129,9 +143,9 @@ class SamplingPanel(VerticalScroll):
             self.show_config(PRESETS[str(event.value)], str(event.value))
             self._report()
 
-    @on(Select.Changed, "#stop_at")
-    def _stop_chosen(self, event: Select.Changed) -> None:
-        self._apply(stop_at=str(event.value))
+    @on(Select.Changed, "#stop_at, #line_breaks")
+    def _choice_made(self, event: Select.Changed) -> None:
+        self._apply(**{str(event.select.id): str(event.value)})
 
     @on(Input.Changed)
     def _number_changed(self, event: Input.Changed) -> None:

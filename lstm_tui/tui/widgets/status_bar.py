@@ -24,6 +24,7 @@ class StatusInfo:
     alternative: tuple[int, int] = (0, 0)  # shown index from 0, count
     auto: bool = True  # automatic suggestions on
     pending: bool = False  # a suggestion is streaming
+    unsure: bool = False  # the last suggestion was held back: the model was not sure enough
     learning: str = ""  # e.g. "learned 1,204 tokens" while learning from the document is on
     training: str = ""  # e.g. "training 42%"
 
@@ -68,6 +69,8 @@ class StatusBar(Static):
             text.append(f"  {index + 1} of {count}", style="bold cyan")
         if i.pending:
             text.append("  \u2026", style="cyan")
+        elif i.unsure:
+            text.append("  unsure", style="dim")
         text.append("  auto" if i.auto else "  manual (Ctrl+G)", style="" if i.auto else "yellow")
         if i.learning:
             text.append(f"  {i.learning}", style="green")

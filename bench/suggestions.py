@@ -1,0 +1,367 @@
+"""Ghost text worth taking: a simulated writer types held-out text; prints JSON.
+
+  python bench/suggestions.py [--model PATH] [--chars 3600] [--preset NAME]
+                              [--trigram-data mix|gutenberg] [--texts FILE...]
+
+The writer types each passage a character at a time through the calls the editor
+makes (``LanguageModel.stream`` on the text before the cursor), by the editor's rules:
+whenever no ghost is shown it asks for one; typing the character the ghost predicts
+keeps the rest of it; Tab takes the whole ghost when all of it is right; Ctrl+Right
+takes its next word when that is right; any other character dismisses it.
+
+Figures, per text and over all:
+- keystroke_savings: 1 - keys pressed / characters of the passages;
+- next_word_accuracy: at each word start, the model's first word (ungated) is the
+  word that follows; with the precision and coverage of that first word at several
+  confidence thresholds (the gate's curve);
+- exact_match_at_1/2/3: of the ghosts shown with at least N words, the share whose
+  first N words are what was typed next;
+- precision: of the ghosts shown, the share whose first word is right;
+- coverage: the share of keystrokes made while a ghost is shown;
+- wrong_chars_per_char: ghost characters shown past the first wrong one, per
+  character typed (what a wrong ghost costs the writer's eye).
+
+With --learn, the model first learns from the text before each passage, as learning
+from the document (F5) would have while it was written, and forgets it after (the
+next-word figures are always the model as loaded).
+
+The same writer with a word trigram predictor (stupid backoff, trained on the
+training text, suggesting the rest of the current or the next word) runs in the same
+process, as the baseline. Texts: the validation files only (Sense and Sensibility,
+O Pioneers!, the 18F handbook), hard-wrapped ones read with their paragraphs joined
+(as a writer types them); never a test file. Passages start at paragraph starts
+chosen with a fixed seed; each has the book's text before it as what was already
+written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the checkout's lstm_tui, also when it is not installed
+DATA = HERE.parents[1] / "shared" / "data"
+VALIDATION = [DATA / "gutenberg" / "sense_and_sensibility.txt",
+              DATA / "modern" / "standardebooks__willa-cather_o-pioneers.txt",
+              DATA / "modern" / "18f__handbook.txt"]
+NEXT_WORD = re.compile(r"\s*\S+")  # what Ctrl+Right takes
+WORD = re.compile(r"\S+")
+CONTEXT_CHARS = 4000  # the text before the cursor that the editor sends
+THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+Suggest = Callable[[str], str]
+
+
+# -- the writer -------------------------------------------------------------------------
+
+
+def common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def words(text: str, n: int) -> list[str]:
+    return [m.group() for m in NEXT_WORD.finditer(text)][:n]
+
+
+class Tally:
+    """What the writer did and saw, summed over passages."""
+
+    def __init__(self) -> None:
+        self.chars = self.keys = self.keys_with_ghost = self.shown = self.first_right = 0
+        self.wrong_chars = 0
+        self.exact = {1: [0, 0], 2: [0, 0], 3: [0, 0]}  # N: [right, shown with >= N words]
+        self.requests = 0
+        self.seconds = 0.0
+
+    def saw(self, ghost: str, target: str) -> None:
+        self.shown += 1
+        self.wrong_chars += len(ghost) - common_prefix(ghost, target)
+        ghost_words = words(ghost, 3)
+        for n in self.exact:
+            if len(ghost_words) >= n:
+                self.exact[n][1] += 1
+                self.exact[n][0] += target.startswith("".join(ghost_words[:n]))
+        self.first_right += bool(ghost_words) and target.startswith(ghost_words[0])
+
+    def add(self, other: Tally) -> None:
+        for key, value in vars(other).items():
+            if key == "exact":
+                for n, (right, shown) in value.items():
+                    self.exact[n][0] += right
+                    self.exact[n][1] += shown
+            else:
+                setattr(self, key, getattr(self, key) + value)
+
+    def report(self) -> dict:
+        ratio = lambda a, b: round(a / b, 4) if b else None  # noqa: E731
+        return {
+            "chars": self.chars, "keys": self.keys,
+            "keystroke_savings": ratio(self.chars - self.keys, self.chars),
+            "precision": ratio(self.first_right, self.shown),
+            "coverage": ratio(self.keys_with_ghost, self.keys),
+            "wrong_chars_per_char": ratio(self.wrong_chars, self.chars),
+            **{f"exact_match_at_{n}": ratio(right, shown) for n, (right, shown) in self.exact.items()},
+            "shown": self.shown, "requests": self.requests,
+            "ms_per_request": ratio(1000 * self.seconds, self.requests),
+        }
+
+
+def write(passage: str, before: str, suggest: Suggest) -> Tally:
+    """Type ``passage`` after ``before`` by the editor's rules; what it cost."""
+    t = Tally()
+    t.chars = len(passage)
+    pos, ghost = 0, ""
+    while pos < len(passage):
+        target = passage[pos:]
+        if not ghost:
+            context = (before + passage[:pos])[-CONTEXT_CHARS:]
+            started = time.perf_counter()
+            ghost = suggest(context)
+            t.seconds += time.perf_counter() - started
+            t.requests += 1
+            if ghost:
+                t.saw(ghost, target)
+        t.keys += 1
+        t.keys_with_ghost += bool(ghost)
+        next_word = words(ghost, 1)
+        if len(ghost) >= 2 and target.startswith(ghost):  # Tab
+            pos += len(ghost)
+            ghost = ""
+        elif next_word and len(next_word[0]) >= 2 and target.startswith(next_word[0]):  # Ctrl+Right
+            pos += len(next_word[0])
+            ghost = ghost[len(next_word[0]):]
+        else:  # type one character; a ghost that predicted it keeps the rest
+            ghost = ghost[1:] if ghost.startswith(target[0]) else ""
+            pos += 1
+    return t
+
+
+def next_word_curve(text: str, starts: list[tuple[int, int]], first_word: Callable[[str], tuple[str, float]],
+                    per_passage: int) -> dict:
+    """At word starts in the passages: the model's first word (a word or a mark of
+    punctuation, as the policy weighs them) and its confidence, against the text."""
+    from lstm_tui.core.policy import WORD as UNIT
+
+    rows: list[tuple[float, bool]] = []
+    for start, end in starts:
+        spots = [m.start() for m in WORD.finditer(text, start, end) if m.start() > start][:per_passage]
+        for at in spots:
+            guess, confidence = first_word(text[max(0, at - CONTEXT_CHARS):at])
+            unit = UNIT.match(guess)
+            rows.append((confidence, bool(unit) and unit.group().strip() == UNIT.match(text, at).group().strip()))
+    curve = []
+    for threshold in THRESHOLDS:
+        kept = [right for confidence, right in rows if confidence >= threshold]
+        curve.append({"threshold": threshold, "coverage": round(len(kept) / max(1, len(rows)), 4),
+                      "precision": round(sum(kept) / len(kept), 4) if kept else None})
+    return {"next_word_accuracy": round(sum(r for _, r in rows) / max(1, len(rows)), 4),
+            "word_starts": len(rows), "curve": curve}
+
+
+# -- texts --------------------------------------------------------------------------------
+
+
+def read(path: Path) -> str:
+    from lstm_tui.core.data import read_text, scan
+
+    (file,) = scan([path], unwrap=True).files
+    return read_text(file)
+
+
+def passages(text: str, chars: int, length: int, seed: int) -> list[tuple[int, int]]:
+    """(start, end) of passages of about ``length`` characters, ``chars`` in all, each
+    starting at a paragraph and ending at a word end, from a fixed seed."""
+    rng = random.Random(seed)
+    starts = [m.end() for m in re.finditer(r"\n+", text) if CONTEXT_CHARS < m.end() < len(text) - 2 * length]
+    chosen: list[tuple[int, int]] = []
+    total = 0
+    for start in sorted(rng.sample(starts, min(len(starts), 4 * max(1, chars // length)))):
+        if total >= chars:
+            break
+        if chosen and start < chosen[-1][1]:
+            continue
+        end = text.find(" ", start + min(length, chars - total))
+        end = end if end > 0 else start + length
+        chosen.append((start, end))
+        total += end - start
+    return chosen
+
+
+# -- the trigram baseline -------------------------------------------------------------------
+
+
+class TrigramPredictor:
+    """Word trigrams with stupid backoff (Brants et al., 2007): the most likely word after
+    the two before it that starts with what was typed of it, as a phone keyboard does."""
+
+    BACKOFF = 0.4
+    CANDIDATES = 64  # words per bigram and unigram context considered when filtering by prefix
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.tri: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.bi: dict[str, Counter] = defaultdict(Counter)
+        self.uni: Counter = Counter()
+        for text in texts:
+            for line in text.split("\n"):
+                w = ["<s>", "<s>", *line.split()]
+                self.uni.update(w[2:])
+                for a, b, c in zip(w, w[1:], w[2:]):
+                    self.tri[(a, b)][c] += 1
+                    self.bi[b][c] += 1
+        self.total = sum(self.uni.values())
+        self.by_prefix: dict[str, str] = {}  # most frequent word for each prefix
+        for word, _ in self.uni.most_common():
+            for i in range(1, len(word) + 1):
+                self.by_prefix.setdefault(word[:i], word)
+
+    def predict(self, before: list[str], prefix: str) -> str | None:
+        a, b = (["<s>", "<s>"] + before)[-2:]
+        scored: dict[str, float] = {}
+        tri = self.tri.get((a, b))
+        if tri:
+            n = sum(tri.values())
+            for word, c in tri.most_common():
+                if word.startswith(prefix) and word != prefix:
+                    scored.setdefault(word, c / n)
+        bi = self.bi.get(b)
+        if bi:
+            n = sum(bi.values())
+            for word, c in bi.most_common(self.CANDIDATES):
+                if word.startswith(prefix) and word != prefix:
+                    scored.setdefault(word, self.BACKOFF * c / n)
+        if scored:
+            return max(scored, key=scored.__getitem__)
+        word = self.by_prefix.get(prefix) if prefix else self.uni.most_common(1)[0][0]
+        return word if word and word != prefix else None
+
+    def suggest(self, context: str) -> str:
+        line = context.rsplit("\n", 1)[-1]
+        ends_in_space = not line or line[-1].isspace()
+        tokens = line.split()
+        prefix = "" if ends_in_space else (tokens.pop() if tokens else "")
+        word = self.predict(tokens, prefix)
+        if not word:
+            return ""
+        rest = word[len(prefix):]
+        return rest if prefix or ends_in_space else " " + rest
+
+
+def trigram_texts(which: str) -> Iterable[str]:
+    """The training text of the model being compared: the Gutenberg training books,
+    and with ``mix`` the modern training files too (never a validation or test file)."""
+    held_out = {"sense_and_sensibility.txt", "wuthering_heights.txt", "18f__handbook.txt",
+                "standardebooks__willa-cather_o-pioneers.txt", "carpentries__instructor-training.txt",
+                "standardebooks__sherwood-anderson_winesburg-ohio.txt"}
+    folders = ["gutenberg"] + (["modern"] if which == "mix" else [])
+    for folder in folders:
+        for path in sorted((DATA / folder).glob("*.txt")):
+            if path.name not in held_out:
+                yield read(path)
+
+
+# -- the model ------------------------------------------------------------------------------
+
+
+def model_writer(lm, config) -> tuple[Suggest, Callable[[str], tuple[str, float]]]:
+    from lstm_tui.core.policy import first_word_confidence
+
+    def suggest(context: str) -> str:
+        return "".join(lm.stream(context, config))
+
+    # The model's first word as it stands, ungated: greedy, as far as the policy's first unit.
+    probe = config.replace(min_confidence=0.0, continue_confidence=0.0, beam_width=1, temperature=0.0,
+                           max_tokens=4)
+
+    def first_word(context: str) -> tuple[str, float]:
+        completion = lm.complete(context, probe)
+        return completion.text, first_word_confidence(completion.word_probs)
+
+    return suggest, first_word
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", help="model folder or name (default: the shipped model)")
+    parser.add_argument("--preset", help="a sampling preset (default: the default SamplingConfig)")
+    parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
+                        help="SamplingConfig fields to change, e.g. min_confidence=0.4")
+    parser.add_argument("--chars", type=int, default=3600, help="characters typed per text")
+    parser.add_argument("--passage", type=int, default=600, help="characters per passage")
+    parser.add_argument("--word-starts", type=int, default=40, help="word starts per passage for next-word accuracy")
+    parser.add_argument("--texts", nargs="+", type=Path, default=VALIDATION)
+    parser.add_argument("--trigram-data", choices=["mix", "gutenberg", "none"], default="mix",
+                        help="the trigram's training text: the modern and Gutenberg training files "
+                             "(the default model's), the Gutenberg books alone, or no baseline")
+    parser.add_argument("--learn", action="store_true",
+                        help="learn from the text before each passage first (F5, learning as you write)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    import torch
+
+    from lstm_tui import SamplingConfig, load_model
+    from lstm_tui.core.config import PRESETS
+
+    torch.set_num_threads(args.threads)
+    config = PRESETS[args.preset] if args.preset else SamplingConfig()
+    for item in args.set:
+        key, value = item.split("=", 1)
+        current = getattr(config, key)
+        config = config.replace(**{key: type(current)(value) if current is not None else int(value)})
+    config = config.replace(num_alternatives=1, seed=args.seed)
+    lm = load_model(args.model, device="cpu")
+    suggest, first_word = model_writer(lm, config)
+    trigram = None
+    if args.trigram_data != "none":
+        started = time.perf_counter()
+        trigram = TrigramPredictor(trigram_texts(args.trigram_data))
+        trigram_seconds = round(time.perf_counter() - started, 1)
+
+    report: dict = {"model": lm.name, "config": config.to_dict(), "chars_per_text": args.chars, "learn": args.learn,
+                    "trigram_data": args.trigram_data, "texts": {}}
+    totals = {"model": Tally(), "trigram": Tally()}
+    for i, path in enumerate(args.texts):
+        text = read(path)
+        spans = passages(text, args.chars, args.passage, args.seed + i)
+        row: dict = {}
+        for name, writer in (("model", suggest), ("trigram", trigram.suggest if trigram else None)):
+            if writer is None:
+                continue
+            tally = Tally()
+            for start, end in spans:
+                before = text[max(0, start - CONTEXT_CHARS):start]
+                if args.learn and name == "model":
+                    lm.forget()
+                    lm.learn(before)
+                tally.add(write(text[start:end], before, writer))
+            if args.learn and name == "model":
+                lm.forget()
+            totals[name].add(tally)
+            row[name] = tally.report()
+        row["model"] |= next_word_curve(text, spans, first_word, args.word_starts)
+        report["texts"][path.name] = row
+    report["all"] = {name: t.report() for name, t in totals.items() if t.chars}
+    if trigram:
+        model, base = report["all"]["model"]["keystroke_savings"], report["all"]["trigram"]["keystroke_savings"]
+        report["all"]["savings_ratio_to_trigram"] = round(model / base, 3) if base else None
+        report["trigram_build_seconds"] = trigram_seconds
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The suggestion policy: how much of a continuation is worth showing.
+
+A wrong ghost costs the writer attention; a missing one costs nothing. So, as in
+Gmail's Smart Compose (Chen et al., 2019), a suggestion is shown a whole word (or
+mark of punctuation) at a time, only while the model is sure enough of it: its first word when the model gives
+that word at least ``min_confidence`` (for a word being typed, given the letters
+typed), and each further word while the probability that all the words so far are
+right stays at least ``continue_confidence``. It ends where confidence falls, at the
+stop rule (a sentence end, by default), and before a line break that the document
+would not have (``line_break_allowed``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from .completion import stop_index
+from .data import is_hard_wrapped
+
+# What the policy weighs as one unit: a word (with an apostrophe inside it) or a mark
+# of punctuation, with the space before it; so a sure word is shown even when the
+# comma after it is not.
+WORD = re.compile(r"\s*(?:\w+(?:['\u2019]\w+)*|[^\w\s])")
+
+
+class WordGate:
+    """Follows a growing continuation token by token and says how much of it to show.
+
+    ``update`` takes the text generated so far (after the part that was typed) and
+    the log-probability of all its tokens, and returns how many of its characters may
+    be shown: whole words only, each approved once the text after it begins (or the
+    continuation is final), while confidence holds. Once a word fails, ``closed`` is
+    set and nothing more is approved: generation can stop. With both thresholds at 0
+    the policy is off: all the text is shown as it comes (the words are still weighed,
+    for ``word_probs``).
+    """
+
+    def __init__(self, min_confidence: float, continue_confidence: float) -> None:
+        self.first_floor = _log(min_confidence)
+        self.rest_floor = _log(continue_confidence)
+        self.off = min_confidence == continue_confidence == 0
+        self.marks: list[tuple[int, float]] = []  # (characters after a token, log-prob so far)
+        self.word_probs: list[float] = []  # probability that the words up to each one are right
+        self.words_end = 0  # characters of the words weighed and kept
+        self.closed = False
+
+    def update(self, text: str, logprob: float, final: bool = False) -> int:
+        self.marks.append((len(text), logprob))
+        if not self.closed:
+            self._weigh(text, final)
+        return len(text) if self.off else self.words_end
+
+    def _weigh(self, text: str, final: bool) -> None:
+        for match in WORD.finditer(text, self.words_end):
+            end = match.end()
+            if end == len(text) and not final:
+                return  # the word may go on in the next token
+            word_logprob = next(lp for chars, lp in self.marks if chars >= end)
+            floor = self.rest_floor if self.word_probs else self.first_floor
+            if word_logprob < floor:
+                self.closed = True
+                return
+            self.word_probs.append(math.exp(word_logprob))
+            self.words_end = end
+        self.closed = final
+
+
+def line_break_allowed(context: str, policy: str) -> bool:
+    """Whether a suggestion may break a line: "any" always; "document" only where the
+    document itself is hard-wrapped (a document of one-line paragraphs never is)."""
+    return policy == "any" or is_hard_wrapped(context[-20_000:])
+
+
+def end_index(text: str, stop_at: str, line_breaks: bool) -> int | None:
+    """Where a suggestion ends: at the stop rule, or at a line break it may not have
+    (``line_breaks`` False); None if neither cuts ``text`` yet."""
+    cut = stop_index(text, stop_at)
+    if not line_breaks and (newline := text.find("\n")) >= 0 and (cut is None or newline < cut):
+        return newline
+    return cut
+
+
+def first_word_confidence(word_probs: Sequence[float]) -> float:
+    """The probability the model gives the first word of a continuation (0 if none)."""
+    return word_probs[0] if word_probs else 0.0
+
+
+def _log(p: float) -> float:
+    return math.log(p) if p > 0 else -math.inf

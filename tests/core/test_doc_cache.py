@@ -1,0 +1,46 @@
+"""The document cache: what followed the same tokens earlier in the document."""
+
+import math
+
+import torch
+
+from lstm_tui.core.config import SamplingConfig
+from lstm_tui.core.doc_cache import DocumentCache
+from tests.configs import ungated
+
+
+def test_the_longest_earlier_match_decides():
+    ids = [1, 2, 3, 4, 9, 2, 3, 5, 7, 3, 6]
+    cache = DocumentCache(ids, 0.5)
+    assert cache.counts([8, 1, 2, 3]) == (3, {4: 1})  # "1 2 3" was followed by 4
+    n, counts = cache.counts([8, 8, 2, 3])
+    assert n == 2 and counts == {4: 1, 5: 1}  # "2 3" was followed by 4 and by 5
+    assert cache.counts([8, 3]) == (0, None)  # one token is too short a match
+
+
+def test_mixing_keeps_a_distribution_and_grows_with_the_match():
+    logits = torch.zeros(10)  # the model: uniform over ten tokens
+    cache = DocumentCache([1, 2, 3, 4, 0, 2, 3, 4], 0.5)
+    short = cache.mix(logits, [7, 2, 3]).exp()  # matched "2 3": weight 0.5
+    long = cache.mix(logits, [1, 2, 3]).exp()  # matched "1 2 3": weight 0.75
+    for p in (short, long):
+        assert math.isclose(float(p.sum()), 1.0, rel_tol=1e-5)
+    assert math.isclose(float(short[4]), 0.5 * 0.1 + 0.5, rel_tol=1e-5)
+    assert math.isclose(float(long[4]), 0.25 * 0.1 + 0.75, rel_tol=1e-5)
+    assert torch.equal(cache.mix(logits, [8, 9]), logits)  # no match: the model alone
+    assert torch.equal(DocumentCache([1, 2, 3, 4], 0.0).mix(logits, [1, 2, 3]), logits)
+
+
+def test_a_name_the_document_used_comes_back(tiny_lm):
+    """The tiny model never saw "Zebediah Quarrington"; with the cache on, once the
+    document has used it, the name is suggested after its first word."""
+    doc = ("Zebediah Quarrington came to the river. They said Zebediah Quarrington was late. "
+           "At the gate stood Zebediah")
+    plain = tiny_lm.complete(doc, ungated(temperature=0.0, max_tokens=16))
+    cached = tiny_lm.complete(doc, ungated(temperature=0.0, max_tokens=16, document_cache=0.5))
+    assert not plain.text.startswith(" Quarrington")
+    assert cached.text.startswith(" Quarrington")
+    # And the policy is sure of it: the cache lifts the word's probability.
+    for beam in (1, 3):
+        gated = tiny_lm.complete(doc, SamplingConfig(document_cache=0.5, stop_at="none", beam_width=beam))
+        assert gated.text.startswith(" Quarrington") and gated.word_probs[0] > 0.4
