@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .core.bundle import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, read_json
+from .core.bundle import CONFIG_FILE, WEIGHTS_FILE, read_card, read_json
 from .core.errors import BundleError
 
 
@@ -24,6 +24,7 @@ class ModelEntry:
     config: dict[str, Any]
     size: int  # bytes on disk
     error: str | None = None  # why the bundle cannot be loaded, if it cannot
+    warnings: tuple[str, ...] = ()  # card fields ignored because they were malformed
 
     @property
     def val_bpb(self) -> float | None:
@@ -39,7 +40,7 @@ class ModelEntry:
         if "description" in data:
             return data["description"]
         if data.get("files"):
-            return f"{data['files']} files, {data['bytes'] / 1e6:.1f} MB"
+            return f"{data['files']} files, {data.get('bytes', 0) / 1e6:.1f} MB"
         return ""
 
     @property
@@ -64,17 +65,17 @@ class ModelEntry:
 
 
 def entry(path: Path, kind: str) -> ModelEntry:
-    error = None
+    error, warnings = None, []
     try:
         config = read_json(path / CONFIG_FILE)
-        card = read_json(path / CARD_FILE) if (path / CARD_FILE).exists() else {}
+        card, warnings = read_card(path)
     except BundleError as exc:
         config, card, error = {}, {}, str(exc)
     if error is None and not (path / WEIGHTS_FILE).exists():
         error = f"{path / WEIGHTS_FILE}: missing"
     size = sum(f.stat().st_size for f in path.iterdir() if f.is_file()) if path.is_dir() else 0
     name = paths.DEFAULT_MODEL if kind == "shipped" else path.name
-    return ModelEntry(name, path, kind, card, config, size, error)
+    return ModelEntry(name, path, kind, card, config, size, error, tuple(warnings))
 
 
 def list_models() -> list[ModelEntry]:

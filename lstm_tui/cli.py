@@ -212,11 +212,18 @@ def run_models(args: argparse.Namespace) -> int:
         return 0
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from .plain import plain
 
     table = Table("name", "kind", "val bits/byte", "params", "size", "trained on", "parent", "path")
     for e in entries:
-        table.add_row(e.name, e.kind, e.fmt_bpb(), e.fmt_params(), e.fmt_size(), e.trained_on,
-                      e.parent or "", str(e.path))
+        # Text, not markup, with escapes made visible: card fields may hold anything.
+        cells = (e.name, e.kind, e.fmt_bpb(), e.fmt_params(), e.fmt_size(), e.trained_on,
+                 e.parent or "", str(e.path))
+        table.add_row(*(Text(plain(c)) for c in cells))
+        for warning in e.warnings:
+            print(f"lstm-tui: warning: {plain(warning)}", file=sys.stderr)
     Console().print(table)
     return 0
 

@@ -7,16 +7,19 @@ A missing or broken file gives the defaults; a broken value falls back alone.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from . import paths
-from .core.atomic import atomic_write_text
+from .core.atomic import atomic_write_text, remove_stale_temp_files
 from .core.config import DEFAULT_PRESET, SamplingConfig
 
 SETTINGS_FILE = "settings.toml"
+MAX_SETTINGS_BYTES = 2**20  # the app writes about 1 KB; a larger file is not read
+RANGES = {"debounce_ms": (0, 10_000)}  # top-level numbers and the values they may take
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,35 @@ def settings_path() -> Path:
     return paths.config_dir() / SETTINGS_FILE
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """The saved settings, or the defaults where the file or a value is unusable."""
-    path = path or settings_path()
+def _read(path: Path) -> dict[str, Any]:
+    """The file's TOML; ValueError says why it cannot be used."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_SETTINGS_BYTES + 1)
+    if len(raw) > MAX_SETTINGS_BYTES:
+        raise ValueError(f"larger than {MAX_SETTINGS_BYTES >> 20} MB")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def load_settings(path: Path | None = None, warnings: list[str] | None = None) -> Settings:
+    """The saved settings, or the defaults where the file or a value is unusable; what
+    was ignored is added to ``warnings``."""
+    path = path or settings_path()
+    warnings = warnings if warnings is not None else []
+    remove_stale_temp_files(path.parent)  # a save killed halfway leaves one
+    try:
+        data = _read(path)
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        warnings.append(f"{path} could not be read ({exc.strerror or exc}); using the default settings.")
+        return Settings()
+    except ValueError as exc:  # TOMLDecodeError is one
+        warnings.append(f"{path} is not usable ({exc}); using the default settings.")
         return Settings()
     base = Settings()
     sampling = base.sampling
@@ -54,15 +80,20 @@ def load_settings(path: Path | None = None) -> Settings:
                 try:
                     sampling = sampling.replace(**{f.name: _coerce(raw[f.name], getattr(sampling, f.name))})
                 except (TypeError, ValueError):
-                    pass  # one bad value keeps its default; the rest still apply
+                    # one bad value keeps its default; the rest still apply
+                    warnings.append(f"{path}: sampling.{f.name} is not usable; the default is kept.")
     values: dict[str, Any] = {"sampling": sampling}
     for f in fields(Settings):
         if f.name in data and f.name != "sampling":
             default = getattr(base, f.name)
             try:
-                values[f.name] = _coerce(data[f.name], default) if default is not None else str(data[f.name])
+                value = _coerce(data[f.name], default if default is not None else "")
+                low, high = RANGES.get(f.name, (value, value))
+                if not low <= value <= high:
+                    raise ValueError(value)
+                values[f.name] = value
             except (TypeError, ValueError):
-                pass
+                warnings.append(f"{path}: {f.name} is not usable; the default is kept.")
     return Settings(**values)
 
 
@@ -76,6 +107,8 @@ def _coerce(value: Any, like: Any) -> Any:
             raise ValueError(value)
         return int(value)
     if isinstance(like, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValueError(value)
         return float(value)
     if isinstance(like, str) and isinstance(value, str):
         return value

@@ -122,6 +122,22 @@ def test_eval_adapt_learns_from_the_text(tiny_bundle, tmp_path):
     assert adapted["bits_per_byte"] < static["bits_per_byte"]
 
 
+def test_models_listing_shows_card_fields_as_plain_text(tiny_bundle, user_dirs, capsys):
+    import shutil
+
+    from lstm_tui import paths
+
+    folder = paths.user_models_dir() / "odd"
+    shutil.copytree(tiny_bundle, folder)
+    card = json.loads((folder / "card.json").read_text())
+    card.update(parent="\x1b]0;pwned\x07[/bold]x", data={"description": "[/] \x1b[31mred"}, parameters="9")
+    (folder / "card.json").write_text(json.dumps(card))
+    assert main(["models"]) == 0
+    out = capsys.readouterr()
+    assert "\x1b" not in out.out and "\x07" not in out.out and "\\x1b" in out.out  # shown escaped
+    assert "'parameters' is not a number" in out.err
+
+
 @pytest.mark.slow
 def test_bench_measures_the_shipped_model_unless_asked_for_random_weights():
     done = run("bench", "--json", "--device", "cpu")

@@ -1,10 +1,20 @@
-"""Atomic file writes: a crash leaves either the old file or the new one, never half."""
+"""Atomic file writes: a crash leaves either the old file or the new one, never half.
+
+The temporary file is named ``.NAME.lstm-tui-PID-XXXX.tmp`` so that one left by a
+killed save is recognisably ours, and removed at the next start once PID has ended.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
+
+TEMP_TAG = ".lstm-tui-"
+_TEMP = re.compile(r"^\..+\.lstm-tui-(\d+)-[^.]+\.tmp$")
+STALE_TEMP_SECONDS = 24 * 3600  # a temp file this old is stale even if its PID was reused
 
 
 def fsync_dir(folder: Path) -> None:
@@ -21,18 +31,51 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """A temporary file in the same folder, fsync, then a rename over ``path``
-    (keeping its permission bits)."""
+def current_umask() -> int:
+    try:  # Linux says it without changing it (os.umask would, for every thread)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _keep_owner_and_mode(tmp: str, old: os.stat_result) -> None:
+    """Give the new file the old one's mode, and its owner and group where allowed
+    (a user may give a file to a group they belong to, only root to another user)."""
+    if hasattr(os, "chown"):
+        for uid, gid in ((old.st_uid, old.st_gid), (-1, old.st_gid)):
+            try:
+                os.chown(tmp, uid, gid)
+                break
+            except OSError:
+                continue
+    os.chmod(tmp, old.st_mode & 0o7777)  # after chown, which may clear set-id bits
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
+    """A temporary file in the same folder, fsync, then a rename over ``path``.
+
+    An existing file's mode, owner and group are kept; a new one gets 0666 less the
+    umask, or 0600 when ``private`` (recovery copies).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_TAG}{os.getpid()}-", suffix=".tmp",
+                               dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        try:
+            old = path.stat()
+        except FileNotFoundError:
+            os.chmod(tmp, 0o600 if private else 0o666 & ~current_umask())
+        else:
+            _keep_owner_and_mode(tmp, old)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -40,5 +83,40 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, private: bool = False) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), private=private)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or a platform that cannot tell: leave it
+    return True
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Remove this app's temporary files in ``folder`` left by a save that was killed
+    (their process has ended). Other programs' files are never touched."""
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        match = _TEMP.match(name)
+        if not match:
+            continue
+        file = folder / name
+        try:
+            old = time.time() - file.lstat().st_mtime > STALE_TEMP_SECONDS
+            if old or not _pid_alive(int(match.group(1))):
+                file.unlink()
+                removed.append(file)
+        except OSError:
+            continue
+    return removed

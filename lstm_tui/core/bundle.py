@@ -8,6 +8,7 @@ naming the file and the problem. Weights are safetensors: nothing is ever unpick
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from safetensors.torch import load_file, save_file
 from .atomic import fsync_dir
 from .config import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, ModelConfig
 from .errors import BundleError
+from .jsonfile import read_json_object
 from .model import LSTMLanguageModel
 from .tokenizer import Tokenizer
 
@@ -30,6 +32,12 @@ WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.model"
 CARD_FILE = "card.json"
 PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")  # pickle protocol 2+ and torch.save's zip
+MAX_JSON_BYTES = 4 * 2**20  # config.json and card.json are a few KB: a larger one is not ours
+# The card fields that screens and listings format, and what each must be; a field of
+# another type is dropped with a warning, so a hand-edited card cannot crash them.
+CARD_TYPES: dict[str, type] = {"name": str, "created": str, "parent": str, "val_bits_per_byte": float,
+                               "parent_val_bits_per_byte": float, "parameters": int, "data": dict}
+CARD_DATA_TYPES: dict[str, type] = {"description": str, "files": int, "bytes": int}
 
 
 @dataclass
@@ -50,14 +58,41 @@ class Bundle:
 
 def read_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return read_json_object(path, MAX_JSON_BYTES)
     except FileNotFoundError:
         raise BundleError(f"{path}: missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise BundleError(f"{path}: expected a JSON object")
-    return data
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise BundleError(f"{path}: {exc}") from None
+
+
+def _fits(value: Any, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, kind)
+
+
+def _checked(fields: dict[str, Any], types: dict[str, type], where: str) -> tuple[dict[str, Any], list[str]]:
+    kept, problems = {}, []
+    for key, value in fields.items():
+        kind = types.get(key)
+        if kind is None or value is None or _fits(value, kind):
+            kept[key] = value
+        else:
+            problems.append(f"{where}: '{key}' is not {'a number' if kind in (int, float) else kind.__name__}; ignored")
+    return kept, problems
+
+
+def check_card(card: dict[str, Any], where: str = CARD_FILE) -> tuple[dict[str, Any], list[str]]:
+    """The card with every field the app formats of the right type, and what was dropped."""
+    kept, problems = _checked(card, CARD_TYPES, where)
+    if isinstance(kept.get("data"), dict):
+        kept["data"], more = _checked(kept["data"], CARD_DATA_TYPES, f"{where} data")
+        problems += more
+    return kept, problems
 
 
 def read_config(folder: Path) -> ModelConfig:
@@ -77,9 +112,10 @@ def read_config(folder: Path) -> ModelConfig:
         raise BundleError(f"{path}: {exc}") from None
 
 
-def read_card(folder: Path) -> dict[str, Any]:
+def read_card(folder: Path) -> tuple[dict[str, Any], list[str]]:
+    """The checked card (empty if there is none), and warnings about fields dropped."""
     path = folder / CARD_FILE
-    return read_json(path) if path.exists() else {}
+    return check_card(read_json(path), str(path)) if path.exists() else ({}, [])
 
 
 def load_weights(path: Path) -> dict[str, torch.Tensor]:
@@ -130,7 +166,7 @@ def load_bundle(folder: str | Path) -> Bundle:
                               f"{CONFIG_FILE} implies {tuple(tensor.shape)}")
     model.load_state_dict({k: v.float() for k, v in state.items()})
     model.eval()
-    return Bundle(model=model, tokenizer=tokenizer, card=read_card(folder), path=folder)
+    return Bundle(model=model, tokenizer=tokenizer, card=read_card(folder)[0], path=folder)
 
 
 def weights_for_saving(model: LSTMLanguageModel, dtype: torch.dtype) -> dict[str, torch.Tensor]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .config import RATES
 from .errors import LstmTuiError
+from .jsonfile import read_json_object
 
 RUN_FILE = "run.json"
+MAX_RUN_FILE_BYTES = 2**20  # a run's options are about 1 KB
 SHORT_CPU_MINUTES = 30  # up to this budget a CPU run is "short": a 256-wide model, 16 rows
 WIDE_LR = 5e-3  # peak learning rate of a new model wider than 256
 PRECISIONS = ("auto", "fp32", "bf16", "bf16-output", "fp16")
@@ -130,10 +131,10 @@ def read_run_options(run_dir: Path) -> TrainOptions:
     """The options saved by an earlier run in ``run_dir`` (for ``--resume``)."""
     path = run_dir / RUN_FILE
     try:
-        data = json.loads(path.read_text())
+        data = read_json_object(path, MAX_RUN_FILE_BYTES)
     except FileNotFoundError:
         raise LstmTuiError(f"{path}: missing; there is no earlier run of this name to resume") from None
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:
         raise LstmTuiError(f"{path}: unreadable ({exc})") from None
     for key in ("paths", "val_paths"):
         data[key] = tuple(data.get(key) or ())

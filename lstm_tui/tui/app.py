@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from ..core.config import PRESETS
+from ..plain import plain
 from ..settings import Settings, load_settings, save_settings
 from .commands import app_commands
 from .messages import ModelFailed, ModelLoaded
@@ -43,7 +44,8 @@ class LstmTuiApp(App[int]):
                  persist_settings: bool = True, autosave_seconds: float = 5.0) -> None:
         super().__init__()
         self.initial_file = Path(file).expanduser() if file else None
-        self.settings = settings or load_settings()
+        self.startup_warnings: list[str] = []  # files of the app's own that were unusable
+        self.settings = settings or load_settings(warnings=self.startup_warnings)
         self.persist_settings = persist_settings
         self.autosave_seconds = autosave_seconds
         self.device = device
@@ -58,11 +60,20 @@ class LstmTuiApp(App[int]):
         return self.editor_screen
 
     def on_mount(self) -> None:
+        for warning in self.startup_warnings:
+            self.notify(warning, severity="warning", timeout=10)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.lm is None:
             self.load_model(self.model_spec)
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        # Every notification is plain text (widgets pass markup=True by default): they
+        # carry file names, errors and model names, where "[/" is not markup.
+        super().notify(plain(message, keep_newlines=True), title=plain(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -167,6 +178,7 @@ class LstmTuiApp(App[int]):
         self.exit(0)
 
     def on_unmount(self) -> None:
+        self.editor_screen.unmount_document()
         if self.is_screen_installed("train"):
             self.get_screen("train").stop_child()
 

@@ -1,20 +1,21 @@
-"""The user's text on disk: opening safely, saving atomically, and recovery copies.
+"""The user's text on disk: opening safely, noticing outside changes, saving in place.
 
 Nothing here touches widgets, so it is tested directly. A file that is binary or
-not valid UTF-8 is refused with a sentence saying why, never decoded lossily.
+not valid UTF-8 is refused with a sentence saying why, never decoded lossily. A file
+is saved byte for byte as it was except where the writer edited it (line_endings.py),
+through a symlink to its target, keeping its owner, group and mode.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
-from ..core.atomic import atomic_write_text
+from ..core.atomic import atomic_write_bytes
+from .line_endings import LineLayout, split_lines
 
 BINARY_SNIFF = 8192  # bytes looked at for a NUL, the mark of a binary file
 
@@ -23,16 +24,35 @@ class DocumentError(Exception):
     """A file cannot be opened or saved; the message is for the user."""
 
 
-def read_document(path: Path) -> str:
-    """The text of ``path``; "" if it does not exist yet (created on first save)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return ""
-    except IsADirectoryError:
-        raise DocumentError(f"{path} is a folder; open a text file instead.") from None
-    except OSError as exc:
-        raise DocumentError(f"{path} could not be read: {exc.strerror or exc}.") from None
+@dataclass(frozen=True)
+class DiskState:
+    """What a file on disk was when the editor last read or wrote it."""
+
+    mtime_ns: int
+    size: int
+    sha256: str
+
+    def describe(self) -> str:
+        when = time.strftime("%H:%M:%S", time.localtime(self.mtime_ns / 1e9))
+        return f"{self.size:,} bytes, modified {when}"
+
+
+@dataclass(frozen=True)
+class OpenedDocument:
+    layout: LineLayout  # the text as the editor shows it, and each line's separator
+    disk: DiskState | None  # None: the file does not exist yet (created on first save)
+
+    @property
+    def text(self) -> str:
+        return self.layout.text
+
+
+def _state(path: Path, data: bytes) -> DiskState:
+    st = path.stat()
+    return DiskState(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+
+
+def _decode(path: Path, data: bytes) -> str:
     if b"\0" in data[:BINARY_SNIFF]:
         raise DocumentError(f"{path} looks like a binary file, so it was not opened; "
                             "lstm-tui edits plain text.")
@@ -44,82 +64,70 @@ def read_document(path: Path) -> str:
             "in it was changed. Convert it first, e.g. iconv -f latin1 -t utf-8.") from None
 
 
-def write_document(path: Path, text: str) -> None:
-    """Save atomically: a temporary file in the same folder, fsync, then rename over."""
+def read_document(path: Path) -> OpenedDocument:
+    """The text of ``path``; empty if it does not exist yet (created on first save)."""
     try:
-        atomic_write_text(path, text)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return OpenedDocument(split_lines(""), None)
+    except IsADirectoryError:
+        raise DocumentError(f"{path} is a folder; open a text file instead.") from None
+    except OSError as exc:
+        raise DocumentError(f"{path} could not be read: {exc.strerror or exc}.") from None
+    return OpenedDocument(split_lines(_decode(path, data)), _state(path, data))
+
+
+def changed_on_disk(path: Path, known: DiskState | None) -> DiskState | None:
+    """The file's state now if its content is not what the editor last read or wrote
+    (None when unchanged, or when it is gone: saving creates it again)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if known is not None and (st.st_mtime_ns, st.st_size) == (known.mtime_ns, known.size):
+        return None
+    try:
+        now = _state(path, path.read_bytes())
+    except OSError:
+        return None  # unreadable now: the save itself will say what is wrong
+    return None if known is not None and now.sha256 == known.sha256 else now
+
+
+def is_read_only(path: Path) -> bool:
+    """No write permission, or no write bit at all (which root could ignore, silently)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not mode & 0o222 or not os.access(path, os.W_OK)
+
+
+def save_target(path: Path) -> Path:
+    """The file a save writes: a symlink's target, so the link stays a link."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _write_in_place(path: Path, data: bytes) -> None:
+    # A file with several hard links is rewritten in place, so every name sees the new
+    # text (a rename would leave the other names on the old file); so is a writable file
+    # in a folder where no temporary file can be made. Not atomic.
+    with open(path, "r+b") as handle:
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def write_document(path: Path, content: str) -> DiskState:
+    """Save ``content`` (the file's full text, separators included) to ``path``."""
+    target = save_target(path)
+    data = content.encode("utf-8")
+    try:
+        if target.exists() and (target.stat().st_nlink > 1 or not os.access(target.parent, os.W_OK)):
+            _write_in_place(target, data)
+        else:
+            atomic_write_bytes(target, data)
+        return _state(target, data)
     except OSError as exc:
         raise DocumentError(f"{path} could not be saved: {exc.strerror or exc}. "
                             "Your text is still in the editor; try Save As.") from None
-
-
-@dataclass(frozen=True)
-class Recovery:
-    """A recovery copy found on disk: the text of a session that did not end cleanly."""
-
-    file: Path  # the recovery file itself
-    path: Path | None  # the document it belongs to; None for an untitled one
-    text: str
-    saved_at: float  # when it was written (seconds since the epoch)
-
-    def describe(self) -> str:
-        name = str(self.path) if self.path else "an untitled document"
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
-        return f"{name}, autosaved {when} ({len(self.text):,} characters)"
-
-
-class RecoveryStore:
-    """One recovery file per open document, under the user data dir.
-
-    Written every few seconds while there are unsaved changes, deleted on save or a
-    clean exit; what is left after a crash is offered on the next start.
-    """
-
-    def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or paths.recovery_dir()
-
-    def key(self, path: Path | None) -> str:
-        if path is None:
-            return f"untitled-{os.getpid()}"
-        digest = hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:16]
-        return f"{path.name}-{digest}"
-
-    def file_for(self, path: Path | None) -> Path:
-        return self.folder / f"{self.key(path)}.json"
-
-    def write(self, path: Path | None, text: str) -> Path:
-        target = self.file_for(path)
-        record = {"path": str(path.resolve()) if path else None, "text": text, "saved_at": time.time()}
-        atomic_write_text(target, json.dumps(record, ensure_ascii=False))
-        return target
-
-    def discard(self, path: Path | None) -> None:
-        self.file_for(path).unlink(missing_ok=True)
-
-    def discard_file(self, file: Path) -> None:
-        file.unlink(missing_ok=True)
-
-    def _read(self, file: Path) -> Recovery | None:
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-            return Recovery(file, Path(data["path"]) if data.get("path") else None,
-                            str(data["text"]), float(data["saved_at"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def find(self, path: Path | None) -> Recovery | None:
-        """The copy left for ``path`` (or the newest untitled one) that differs from disk."""
-        if not self.folder.is_dir():
-            return None
-        if path is not None:
-            found = self._read(self.file_for(path))
-            if found is None:
-                return None
-            try:
-                on_disk = read_document(path)
-            except DocumentError:
-                on_disk = None
-            return None if found.text == on_disk else found
-        untitled = [r for f in self.folder.glob("untitled-*.json")
-                    if f != self.file_for(None) and (r := self._read(f)) and r.text.strip()]
-        return max(untitled, key=lambda r: r.saved_at, default=None)

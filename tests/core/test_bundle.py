@@ -114,3 +114,27 @@ def test_replacement_killed_midway_is_restored(tiny_bundle, tmp_path):
     shutil.copytree(tiny_bundle, tmp_path / ".m.old-123")  # as left between the two renames
     assert load_bundle(target).config.vocab_size > 0
     assert target.is_dir() and not (tmp_path / ".m.old-123").exists()
+
+
+def _card(folder, card):
+    (folder / "card.json").write_text(json.dumps(card))
+
+
+def test_a_malformed_card_field_is_dropped_with_a_warning(tiny_bundle, tmp_path):
+    from lstm_tui.core.bundle import read_card
+
+    b = copy(tiny_bundle, tmp_path)
+    _card(b, {"name": 5, "val_bits_per_byte": "low", "parameters": True, "note": "kept",
+              "data": {"files": "many", "description": "books"}})
+    card, warnings = read_card(b)
+    assert card == {"note": "kept", "data": {"description": "books"}}
+    assert len(warnings) == 4 and all("card.json" in w for w in warnings)
+    assert load_bundle(b).name == "b"  # the folder's name, not a crash
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000 + "]" * 100_000, " " * (4 * 2**20 + 1) + "{}"])
+def test_a_hostile_card_is_one_line_error(tiny_bundle, tmp_path, content):
+    b = copy(tiny_bundle, tmp_path)
+    (b / "card.json").write_text(content)
+    with pytest.raises(BundleError, match="card.json"):
+        load_bundle(b)

@@ -7,14 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from lstm_tui.tui.documents import DocumentError, RecoveryStore, read_document, write_document
+from lstm_tui.tui.documents import DocumentError, read_document, write_document
+from lstm_tui.tui.recovery import RecoveryStore
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
 from .conftest import settle
 
 
+def recovery_copies() -> list[Path]:
+    from lstm_tui import paths
+
+    return sorted(paths.recovery_dir().glob("*.json"))
+
+
 def test_missing_file_reads_empty(tmp_path: Path):
-    assert read_document(tmp_path / "new.txt") == ""
+    opened = read_document(tmp_path / "new.txt")
+    assert opened.text == "" and opened.disk is None
 
 
 def test_binary_and_non_utf8_are_refused(tmp_path: Path):
@@ -63,14 +71,20 @@ def test_failed_save_keeps_the_original(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_recovery_store_roundtrip(tmp_path: Path):
-    store = RecoveryStore(tmp_path / "rec")
+    crashed = RecoveryStore(tmp_path / "rec")
     doc = tmp_path / "doc.txt"
     doc.write_text("saved")
-    store.write(doc, "saved plus unsaved")
-    found = store.find(doc)
-    assert found and found.text == "saved plus unsaved" and found.path == doc.resolve()
-    store.write(doc, "saved")  # same as disk: nothing to recover
-    assert store.find(doc) is None
+    crashed.write(doc, "saved plus unsaved")
+    assert RecoveryStore(tmp_path / "rec").find(doc) == []  # its instance still runs
+    crashed.close()  # as a crash does
+    offering = RecoveryStore(tmp_path / "rec")
+    [found] = offering.find(doc)
+    assert found.text == "saved plus unsaved" and found.path == doc.resolve()
+    assert RecoveryStore(tmp_path / "rec").find(doc) == []  # held while it is offered
+    offering.release(found.file)  # "Keep for later"
+    doc.write_text("saved plus unsaved")  # its text reached the document another way
+    assert RecoveryStore(tmp_path / "rec").find(doc) == []
+    assert not list((tmp_path / "rec").glob("*.json"))  # so it went
 
 
 async def test_ctrl_s_saves_the_file(make_app, tmp_path: Path):
@@ -110,7 +124,7 @@ async def test_crash_leaves_a_recovery_that_is_offered(make_app, tmp_path: Path)
         app.editor_screen.autosave()  # the autosave timer's work, without waiting for it
         await pilot.pause()
     # The app ended without a clean quit (as in a crash): the copy stays.
-    assert RecoveryStore().find(target) is not None
+    assert len(recovery_copies()) == 1
 
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -141,3 +155,103 @@ async def test_quit_with_unsaved_changes_asks(make_app, tmp_path: Path):
         await pilot.pause()
     assert (tmp_path / "x.txt").read_text() == "unsaved words"
     assert app.return_code == 0
+
+
+SEPARATED = "form\ffeed\vvt\x1cfs\x1dgs\x1ers\u2028ls\u2029ps\x85nel\rcr only\r\ncrlf\nlf\n"
+
+
+async def test_separators_survive_typing_and_saving(make_app, tmp_path: Path):
+    target = tmp_path / "seps.txt"
+    target.write_bytes(SEPARATED.encode("utf-8"))
+    app = make_app(target)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert not app.editor_screen.modified  # opened as it is, not already changed
+        await pilot.press("x", "escape", "backspace", "ctrl+s")
+        await settle(pilot)
+    assert target.read_bytes() == SEPARATED.encode("utf-8")
+
+
+async def test_only_the_edited_line_changes(make_app, tmp_path: Path):
+    target = tmp_path / "mixed.txt"
+    original = b"one\ntwo\r\nthree\nfour\n"
+    target.write_bytes(original)
+    app = make_app(target)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.move_cursor((2, 5))
+        editor.insert("!")
+        editor.move_cursor(editor.document.end)
+        editor.insert("five")
+        await pilot.press("escape", "ctrl+s")
+        await settle(pilot)
+    assert target.read_bytes() == b"one\ntwo\r\nthree!\nfour\nfive"
+
+
+def test_save_through_a_symlink_writes_its_target(tmp_path: Path):
+    real, link = tmp_path / "real.txt", tmp_path / "link.txt"
+    real.write_text("old")
+    link.symlink_to(real.name)
+    write_document(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_hard_links_are_written_in_place(tmp_path: Path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old")
+    os.link(a, b)
+    write_document(a, "new text")
+    assert b.read_text() == "new text" and a.stat().st_ino == b.stat().st_ino
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a file away needs root")
+def test_owner_and_group_are_kept(tmp_path: Path):
+    target = tmp_path / "theirs.txt"
+    target.write_text("old")
+    os.chown(target, 1234, 5678)
+    write_document(target, "new")
+    assert (target.stat().st_uid, target.stat().st_gid) == (1234, 5678)
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_new_files_honour_the_umask(tmp_path: Path, umask: int, mode: int):
+    old = os.umask(umask)
+    try:
+        write_document(tmp_path / "new.txt", "text")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.txt").stat().st_mode & 0o777 == mode
+
+
+async def test_a_read_only_file_asks_before_it_is_replaced(make_app, tmp_path: Path):
+    target = tmp_path / "ro.txt"
+    target.write_text("old")
+    target.chmod(0o444)
+    app = make_app(target)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(GhostTextEditor).insert("new ")
+        await pilot.press("escape", "ctrl+s")
+        await pilot.pause()
+        assert "read-only" in str(app.screen.query_one(".dialog-message").render())
+        await pilot.click("#choice-no")
+        await pilot.pause()
+        assert target.read_text() == "old"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.click("#choice-yes")
+        await settle(pilot)
+    assert target.read_text() == "oldnew " and target.stat().st_mode & 0o777 == 0o444
+
+
+async def test_editing_through_a_symlink_keeps_the_link_and_no_copy(make_app, tmp_path: Path):
+    real, link = tmp_path / "real.txt", tmp_path / "link.txt"
+    real.write_text("old")
+    link.symlink_to(real)
+    app = make_app(link)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(GhostTextEditor).insert("new ")
+        app.editor_screen.autosave()
+        await pilot.press("escape", "ctrl+s")
+        await settle(pilot)
+    assert link.is_symlink() and real.read_text() == "oldnew "
+    assert recovery_copies() == []

@@ -31,3 +31,24 @@ def test_one_bad_value_keeps_its_default():
     assert s.debounce_ms == Settings().debounce_ms
     assert s.sampling.temperature == Settings().sampling.temperature
     assert s.sampling.top_k == 7
+
+
+def test_a_hostile_file_gives_defaults_and_a_warning():
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    for content in ("a = " + "[" * 50_000 + "]" * 50_000, "# " + "x" * (2**20 + 10),
+                    "debounce_ms = 1e400", "debounce_ms = 99999999999\ntheme = [1]\nmodel = {a = 1}"):
+        settings_path().write_text(content)
+        warnings: list[str] = []
+        assert load_settings(warnings=warnings) == Settings()
+        assert warnings and all(str(settings_path()) in w for w in warnings)
+
+
+async def test_the_app_starts_with_a_hostile_settings_file(make_app, tmp_path):
+    from lstm_tui.tui.app import LstmTuiApp
+
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    settings_path().write_text("a = " + "[" * 50_000 + "]" * 50_000)
+    app = LstmTuiApp(None, lm=make_app().lm, persist_settings=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert any("nested too deeply" in str(n.message) for n in app._notifications)

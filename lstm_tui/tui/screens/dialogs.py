@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, Static
+
+from ...plain import plain
 
 
 class ChoiceScreen(ModalScreen[str | None]):
@@ -25,8 +29,9 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.message, classes="dialog-message")
+            # Plain text: a message names files, and "[v2]" or an escape in a name is no style.
+            yield Static(Text(plain(self.title_text)), classes="dialog-title")
+            yield Static(Text(plain(self.message, keep_newlines=True)), classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
                 for choice_id, label, variant in self.choices:
                     yield Button(label, id=f"choice-{choice_id}", variant=variant)  # type: ignore[arg-type]
@@ -61,7 +66,7 @@ class TextPromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(Text(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label("Enter to accept, Esc to cancel", classes="hint")
 
@@ -72,6 +77,14 @@ class TextPromptScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class PlainDirectoryTree(DirectoryTree):
+    """A DirectoryTree whose file names show control characters escaped, not sent to
+    the terminal (a file name may hold any byte but "/" and NUL)."""
+
+    def process_label(self, label):
+        return super().process_label(plain(label) if isinstance(label, str) else label)
 
 
 class PathPromptScreen(ModalScreen[Path | None]):
@@ -87,9 +100,9 @@ class PathPromptScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-tall"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(Text(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder="path/to/file.txt", id="path-input")
-            yield DirectoryTree(self.root, id="path-tree")
+            yield PlainDirectoryTree(self.root, id="path-tree")
             yield Label("Enter to accept, Esc to cancel; pick a file in the tree to fill the path",
                         classes="hint")
 

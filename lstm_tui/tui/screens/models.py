@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ...plain import plain
 from .dialogs import TextPromptScreen, confirm
 
 if TYPE_CHECKING:
@@ -75,9 +76,11 @@ class ModelsScreen(Screen):
         table.clear()
         for e in entries:
             mark = Text("\u25cf", style="green") if self._is_current(e) else Text("")
-            name = Text(e.name, style="red" if e.error else "bold")
-            table.add_row(mark, name, e.kind, e.fmt_bpb(), e.fmt_params(), e.fmt_size(), e.created,
-                          e.parent or "-", e.trained_on or "-", key=e.name)
+            name = Text(plain(e.name), style="red" if e.error else "bold")
+            # Text cells: a str cell is read as markup, and a card's fields may hold anything.
+            cells = (e.kind, e.fmt_bpb(), e.fmt_params(), e.fmt_size(), e.created, e.parent or "-",
+                     e.trained_on or "-")
+            table.add_row(mark, name, *(Text(plain(c)) for c in cells), key=e.name)
         if not entries:
             self.query_one("#model-detail", Static).update(
                 "No models yet. Train one on your own writing with F3.")
@@ -106,7 +109,7 @@ class ModelsScreen(Screen):
         if entry.card.get("parent_val_bits_per_byte") is not None:
             lines.append(f"parent's validation: {entry.card['parent_val_bits_per_byte']:.3f} bits/byte")
         lines.append("Enter writes with it; r renames; d deletes.")
-        self.query_one("#model-detail", Static).update("\n".join(lines))
+        self.query_one("#model-detail", Static).update(Text(plain("\n".join(lines), keep_newlines=True)))
 
     def current(self) -> ModelEntry | None:
         table = self.query_one(DataTable)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,6 +35,7 @@ from textual.widgets import (
 )
 
 from ... import paths
+from ...plain import plain
 from ...core.events import eval_line, files_lines
 from ..training_child import STOPPED_EXIT, TrainingChild, TrainRequest
 
@@ -283,8 +285,9 @@ class TrainScreen(Screen):
 
     def fail(self, message: str) -> None:
         self._set_state("failed")
+        message = plain(message, keep_newlines=True)  # an error may quote anything
         self.query_one("#train-log", Log).write_line(message)
-        self.query_one("#train-stats", Static).update(message.splitlines()[0])
+        self.query_one("#train-stats", Static).update(Text(message.splitlines()[0]))
         self.app.notify(message, title="Training failed", severity="error", timeout=10)
 
     # -- events from the child ----------------------------------------------------------
@@ -297,7 +300,7 @@ class TrainScreen(Screen):
             for line in files_lines(e):
                 log.write_line(line)
         elif kind in ("status", "log"):
-            log.write_line(str(e.get("message", "")))
+            log.write_line(plain(e.get("message", "")))
         elif kind == "data":
             log.write_line(f"{e['train_tokens']:,} training and {e['val_tokens']:,} validation tokens")
         elif kind == "start":
@@ -318,7 +321,8 @@ class TrainScreen(Screen):
                 self.vals.append(e["val_bpb"])
                 self.query_one("#val-chart", Sparkline).data = list(self.vals)
         elif kind == "sample":
-            self.query_one("#train-sample", Static).update(str(e.get("text", "")))
+            # Model text, shown as text: "[/" in a sample is not markup.
+            self.query_one("#train-sample", Static).update(Text(plain(e.get("text", ""), keep_newlines=True)))
         elif kind == "checkpoint":
             log.write_line(f"checkpoint saved at step {e['step']}")
         elif kind == "done" and not e.get("stopped"):
@@ -333,6 +337,6 @@ class TrainScreen(Screen):
         elif kind == "stopped":
             self._set_state("stopped")
             stats.update("Stopped; checkpoint saved. F5 resumes.")
-            log.write_line(str(e.get("message", "")))
+            log.write_line(plain(e.get("message", "")))
         elif kind == "error":
             self.fail(f"Training failed: {e.get('message')}")

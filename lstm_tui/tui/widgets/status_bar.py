@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from rich.text import Text
 from textual.widgets import Static
 
+from ...plain import plain
+
 
 @dataclass(frozen=True)
 class StatusInfo:
@@ -48,14 +50,14 @@ class StatusBar(Static):
     def render_info(self) -> Text:
         i = self.info
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(i.document, style="bold")
+        text.append(plain(i.document), style="bold")  # a file name, shown as it is
         if i.modified:
             text.append(" \u25cf modified", style="yellow")
         else:
             text.append(" new file" if i.new else " saved", style="green")
         text.append(f"  {i.words:,} words {i.chars:,} chars")
         text.append("  \u2502  ")
-        text.append(i.model, style="bold")
+        text.append(plain(i.model), style="bold")  # a card's name may hold anything
         if i.device:
             text.append(f" on {i.device.upper()}")
         if i.latency_ms is not None:
