@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -51,6 +52,7 @@ class StreamingGenerator:
         # (tokens fed, state after them, logits for the next token), newest last.
         self._snaps: deque[tuple[int, State, torch.Tensor]] = deque(maxlen=cached_positions)
         self._lock = threading.Lock()
+        self._holder: int | None = None  # the thread whose stream holds the lock
         self._context_len = 0  # how many of _ids were the last context (the rest: generated)
         self.tokens_fed = 0  # total tokens run through the model, for tests and stats
         self.tokens_generated = 0  # total tokens sampled by stream(), for speed figures
@@ -61,10 +63,24 @@ class StreamingGenerator:
         """Generate with ``model`` from now on (after a stream in progress ends). The
         cached states were the old model's: they are recomputed for the same text here,
         in the caller's thread, so the next keystroke still finds them."""
-        with self._lock:
+        with self._locked():
             self.model = model
             if self._ids:  # the last context: a keystroke extends it, not what was generated
                 self._refill(self._ids[:self._context_len], tail=64)  # room to backspace
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One caller at a time. A stream holds the lock until it ends, so another
+        thread waits for it; the same thread, which would wait forever, is told."""
+        if self._holder == threading.get_ident():
+            raise RuntimeError("a stream of this generator is still open in this thread: "
+                               "read it to the end or close() it first")
+        with self._lock:
+            self._holder = threading.get_ident()
+            try:
+                yield
+            finally:
+                self._holder = None
 
     # -- the state cache ---------------------------------------------------------
 
@@ -147,7 +163,7 @@ class StreamingGenerator:
         ``should_stop`` is checked before every token. If ``result`` is given, the
         finished Completion is appended to it.
         """
-        with self._lock:
+        with self._locked():
             if config.beam_width > 1:
                 hyps = self._beam(context, config, should_stop)
                 best = hyps[0]
@@ -229,7 +245,7 @@ class StreamingGenerator:
                 should_stop: StopHook | None = None) -> list[Completion]:
         """``n`` independent samples of the continuation, drawn as one batch."""
         ids, tail = self.healed(context)
-        with self._lock:
+        with self._locked():
             logits = self.prime_ids(ids)
             model, state, history = self.model, self.state, list(self._ids)  # one model's, together
         seed = None if config.seed is None else config.seed + 1

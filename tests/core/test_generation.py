@@ -99,3 +99,21 @@ def test_bits_per_byte(tiny_lm):
     seen = tiny_lm.bits_per_byte(TINY_TEXT)
     noise = tiny_lm.bits_per_byte("zq xj vk " * 40)
     assert 0 < seen < noise
+
+
+def test_an_open_stream_is_an_error_in_its_own_thread_and_a_wait_in_another(tiny_lm):
+    import threading
+
+    stream = tiny_lm.stream("The river", GREEDY)
+    next(stream)
+    with pytest.raises(RuntimeError, match="still open"):  # it would wait for itself forever
+        tiny_lm.complete("The water", GREEDY)
+    finished = threading.Event()
+    other = threading.Thread(target=lambda: (tiny_lm.complete("The water", GREEDY), finished.set()))
+    other.start()
+    other.join(0.2)
+    assert other.is_alive() and not finished.is_set()  # another thread waits for the stream
+    stream.close()
+    other.join(30)
+    assert finished.is_set()
+    assert tiny_lm.complete("The river", GREEDY).text  # and the generator is usable again
