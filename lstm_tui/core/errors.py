@@ -18,6 +18,3 @@ class DeviceError(LstmTuiError):
 class DataError(LstmTuiError):
     """Training or evaluation text could not be used."""
 
-
-class TrainingInterrupted(LstmTuiError):
-    """Training stopped early on request; a checkpoint was saved first."""

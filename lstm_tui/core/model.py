@@ -62,12 +62,6 @@ class LSTMLanguageModel(nn.Module):
         self.weight_drop = c.weight_drop if on else 0.0
         self.embed_drop = c.embed_drop if on else 0.0
 
-    def init_state(self, batch_size: int = 1, device: torch.device | None = None,
-                   dtype: torch.dtype = torch.float32) -> State:
-        shape = (self.config.num_layers, batch_size, self.config.hidden_dim)
-        h = torch.zeros(shape, device=device, dtype=dtype)
-        return h, h.clone()
-
     def features(self, ids: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """Output-layer inputs for ``ids`` [batch, time]: [batch, time, out_dim]."""
         weight = self.embedding.weight

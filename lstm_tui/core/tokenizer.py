@@ -82,9 +82,6 @@ class Tokenizer:
     def decode(self, ids: Iterable[int]) -> str:
         return b"".join(self.piece_bytes[i] for i in ids).decode("utf-8", errors="replace")
 
-    def piece(self, i: int) -> str:
-        return self._sp.id_to_piece(i)
-
     def decoder(self) -> IncrementalDecoder:
         return IncrementalDecoder(self)
 

@@ -16,7 +16,7 @@ import textwrap
 from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
-from textual.document._edit import Edit
+from textual.widgets.text_area import Edit
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
