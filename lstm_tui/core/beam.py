@@ -69,7 +69,7 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
         if cache is not None:  # what the document said after the same words
             logprobs = torch.stack([cache.mix(lp, history + ids) for lp, (ids, _, _) in zip(logprobs, alive)])
         if step == 0:  # the policy reads a healed first piece's chance given the typed letters
-            first_mass = constraint.log_mass(logprobs[0], spell) if spell else 0.0
+            first_mass = float(constraint.log_mass(logprobs[0], spell)) if spell else 0.0
         if config.repetition_penalty != 1.0 and window:
             logprobs = torch.stack([
                 torch.log_softmax(apply_repetition_penalty(lp, (history + ids)[-window:],

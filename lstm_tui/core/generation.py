@@ -193,14 +193,14 @@ class StreamingGenerator:
                 break
             allowed = self.constraint.allowed(spell)
             logits = cache.mix(logits, self._ids)
+            if spell and not count:  # typed letters are given: the policy weighs words given them
+                allowed, given = self._spelling_start(logits, spell, cache)
             token, token_logprob = next_token(logits, config, self._ids, generator, allowed=allowed)
             if token in control:  # the model ends here: so does its last word
                 final = True
                 break
-            if allowed is not None:  # typed letters are given: the policy weighs words given them
-                given = self.constraint.log_mass(logits, spell)
             visible_tokens += self.constraint.shows_past(token, spell)
-            spell = b""
+            spell = self.constraint.rest(token, spell)
             count += 1
             self.tokens_generated += 1
             logprob += token_logprob
@@ -228,6 +228,38 @@ class StreamingGenerator:
                 emitted = approved
         if result is not None:
             result.append(Completion(shown[:emitted], logprob, count, word_probs=tuple(gate.word_probs)))
+
+    @torch.inference_mode()
+    def _spelling_start(self, logits: torch.Tensor, spell: bytes,
+                        cache: DocumentCache) -> tuple[torch.Tensor, float]:
+        """How to begin spelling the typed letters ``spell``: the mask of first pieces
+        allowed, and log P(the letters), which a word's chance is divided by.
+
+        Usually a piece that starts with the letters ("mo" -> "moment"). But the
+        tokenizer may write the intended word with a shorter first piece ("Ra" ->
+        "R", "ag", "hun..."), which no such piece can begin: then that shorter piece,
+        if the model's best word along it is likelier than along the longer pieces.
+        The shorter pieces are weighed one model step ahead, in one batch.
+        """
+        logprobs = torch.log_softmax(logits.float(), dim=-1)
+        whole = self.constraint.mask(spell)
+        best = float(logprobs.masked_fill(~whole, float("-inf")).max())
+        masses = [self.constraint.log_mass(logprobs, spell)]
+        partials = self.constraint.partials(spell)
+        choice = None
+        if partials:
+            ids = [j for j, _ in partials]
+            state = self.state
+            x = torch.tensor(ids, device=self.device).unsqueeze(1)
+            out, _ = self.model(x, (state[0].repeat(1, len(ids), 1), state[1].repeat(1, len(ids), 1)))
+            for k, (j, rest) in enumerate(partials):
+                after = torch.log_softmax(cache.mix(out[k, -1], [*self._ids, j]).float(), dim=-1)
+                masses.append(logprobs[j] + self.constraint.log_mass(after, rest))
+                path = float(logprobs[j] + after.masked_fill(~self.constraint.mask(rest), float("-inf")).max())
+                if path > best:
+                    best, choice = path, j
+        allowed = whole if choice is None else _one_hot(choice, logits.numel(), self.device)
+        return allowed, float(torch.logsumexp(torch.stack([torch.as_tensor(m) for m in masses]), dim=0))
 
     def complete(self, context: str, config: SamplingConfig,
                  should_stop: StopHook | None = None) -> Completion:
@@ -260,6 +292,12 @@ class StreamingGenerator:
                            tail=tail, constraint=self.constraint,
                            line_breaks=line_break_allowed(context, config.line_breaks),
                            cache=DocumentCache(ids, config.document_cache) if config.document_cache else None)
+
+
+def _one_hot(index: int, size: int, device: torch.device) -> torch.Tensor:
+    mask = torch.zeros(size, dtype=torch.bool, device=device)
+    mask[index] = True
+    return mask
 
 
 def common_prefix(a: Sequence, b: Sequence) -> int:

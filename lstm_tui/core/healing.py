@@ -47,6 +47,10 @@ class PrefixConstraint:
         self._ids = [i for _, i in spelt]
         self._pieces = piece_bytes
         self._device = device
+        self._ids_of: dict[bytes, list[int]] = {}  # the ids that spell exactly these bytes
+        for i, b in enumerate(piece_bytes):
+            if b:
+                self._ids_of.setdefault(b, []).append(i)
         self.mask = lru_cache(maxsize=256)(self._mask)
 
     def _span(self, prefix: bytes) -> tuple[int, int]:
@@ -67,16 +71,25 @@ class PrefixConstraint:
         mask[self._ids[start:end]] = True
         return mask.to(self._device)
 
+    def partials(self, prefix: bytes) -> list[tuple[int, bytes]]:
+        """(id, what is left to spell) for each piece that is a shorter start of
+        ``prefix``: the other way to begin spelling it ("Ra" as "R", then "ag...")."""
+        return [(j, prefix[i:]) for i in range(1, len(prefix)) for j in self._ids_of.get(prefix[:i], ())]
+
+    def log_mass(self, logprobs: torch.Tensor, prefix: bytes) -> torch.Tensor:
+        """log P(the next piece starts with ``prefix``), from log-probabilities (the
+        last dimension over pieces)."""
+        return torch.logsumexp(logprobs.masked_fill(~self.mask(prefix), float("-inf")), dim=-1)
+
+    def rest(self, token: int, prefix: bytes) -> bytes:
+        """What is left to spell of ``prefix`` after ``token`` (b"" once it is spelt)."""
+        piece = self._pieces[token]
+        return b"" if piece.startswith(prefix) else prefix[len(piece):]
+
     def shows_past(self, token: int, prefix: bytes) -> bool:
         """Whether ``token``, drawn where it had to start with ``prefix``, shows text
         past it: what counts against a suggestion's max_tokens."""
         return len(self._pieces[token]) > len(prefix)
-
-    def log_mass(self, logits: torch.Tensor, prefix: bytes) -> float:
-        """The log-probability that the next piece starts with ``prefix``: what the
-        model's chance of a word is divided by once its first letters are typed."""
-        logprobs = torch.log_softmax(logits.float(), dim=-1)
-        return float(torch.logsumexp(logprobs.masked_fill(~self.mask(prefix), float("-inf")), dim=-1))
 
     def allowed(self, prefix: bytes) -> torch.Tensor | None:
         """The mask of pieces that start with ``prefix``; None (all) for b""."""

@@ -96,3 +96,15 @@ def test_beam_and_batched_samples_heal_as_sampling_does(tiny_lm, context, max_to
     for other in (one_wide, *batched):
         assert (other.text, other.tokens) == (greedy.text, greedy.tokens)
         assert other.logprob == pytest.approx(greedy.logprob, abs=1e-4)
+
+
+def test_a_word_the_tokenizer_starts_with_a_shorter_piece_can_be_finished(tiny_lm):
+    """The tokenizer writes " walked" as " w", "al", ...: typing " wa", no piece that
+    starts with " wa" leads there, so the shorter piece " w" is weighed too."""
+    tokenizer, constraint = tiny_lm.tokenizer, tiny_lm.generator.constraint
+    assert tokenizer.piece_bytes[tokenizer.encode(" walked")[0]] == b" w"
+    assert constraint.spellable(b" wa")  # so healing alone would start with a " wa..." piece
+    assert (b" w", b"a") in [(tokenizer.piece_bytes[j], rest) for j, rest in constraint.partials(b" wa")]
+    doc = "She walked to the gate. He walked to the river. They walked along the bank. She wa"
+    finished = tiny_lm.complete(doc, GREEDY.replace(repetition_penalty=1.5, document_cache=0.5))
+    assert finished.text.startswith("lked")
