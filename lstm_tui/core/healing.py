@@ -47,10 +47,10 @@ class PrefixConstraint:
         self._ids = [i for _, i in spelt]
         self._pieces = piece_bytes
         self._device = device
-        self._ids_of: dict[bytes, list[int]] = {}  # the ids that spell exactly these bytes
-        for i, b in enumerate(piece_bytes):
-            if b:
-                self._ids_of.setdefault(b, []).append(i)
+        # The piece that spells exactly these bytes; where a byte piece (<0x20>) and a
+        # text piece spell the same, the text piece, which comes later and which the
+        # tokenizer uses.
+        self._id_of: dict[bytes, int] = {b: i for i, b in enumerate(piece_bytes) if b}
         self.mask = lru_cache(maxsize=256)(self._mask)
 
     def _span(self, prefix: bytes) -> tuple[int, int]:
@@ -74,7 +74,7 @@ class PrefixConstraint:
     def partials(self, prefix: bytes) -> list[tuple[int, bytes]]:
         """(id, what is left to spell) for each piece that is a shorter start of
         ``prefix``: the other way to begin spelling it ("Ra" as "R", then "ag...")."""
-        return [(j, prefix[i:]) for i in range(1, len(prefix)) for j in self._ids_of.get(prefix[:i], ())]
+        return [(self._id_of[prefix[:i]], prefix[i:]) for i in range(1, len(prefix)) if prefix[:i] in self._id_of]
 
     def log_mass(self, logprobs: torch.Tensor, prefix: bytes) -> torch.Tensor:
         """log P(the next piece starts with ``prefix``), from log-probabilities (the
