@@ -28,7 +28,8 @@ PASSAGE = (
 
 
 # Every token generated and shown: what throughput figures measure.
-POLICY_OFF = dict(min_confidence=0.0, continue_confidence=0.0, stop_at="none", document_cache=0.0)
+POLICY_OFF = dict(min_confidence=0.0, continue_confidence=0.0, stop_at="none", document_cache=0.0,
+                  line_breaks="any")
 
 
 def typing_text(chars: int) -> str:
