@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import re
 import sys
@@ -49,11 +48,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the checkout's lstm_tui, also when it is not installed
+from lstm_tui.core.generation import common_prefix  # characters right before the first wrong one
+from lstm_tui.tui.widgets.ghost_editor import NEXT_WORD  # what Ctrl+Right takes
+
 DATA = HERE.parents[1] / "shared" / "data"
 VALIDATION = [DATA / "gutenberg" / "sense_and_sensibility.txt",
               DATA / "modern" / "standardebooks__willa-cather_o-pioneers.txt",
               DATA / "modern" / "18f__handbook.txt"]
-NEXT_WORD = re.compile(r"\s*\S+")  # what Ctrl+Right takes
 WORD = re.compile(r"\S+")
 CONTEXT_CHARS = 4000  # the text before the cursor that the editor sends
 THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -62,15 +63,6 @@ Suggest = Callable[[str], str]
 
 
 # -- the writer -------------------------------------------------------------------------
-
-
-def common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def words(text: str, n: int) -> list[str]:
@@ -107,7 +99,7 @@ class Tally:
                 setattr(self, key, getattr(self, key) + value)
 
     def report(self) -> dict:
-        ratio = lambda a, b: round(a / b, 4) if b else None  # noqa: E731
+        ratio = lambda a, b: round(a / b, 4) if b else None
         return {
             "chars": self.chars, "keys": self.keys,
             "keystroke_savings": ratio(self.chars - self.keys, self.chars),
@@ -277,8 +269,6 @@ def trigram_texts(which: str) -> Iterable[str]:
 
 
 def model_writer(lm, config) -> tuple[Suggest, Callable[[str], tuple[str, float]]]:
-    from lstm_tui.core.policy import first_word_confidence
-
     def suggest(context: str) -> str:
         return "".join(lm.stream(context, config))
 
@@ -288,7 +278,7 @@ def model_writer(lm, config) -> tuple[Suggest, Callable[[str], tuple[str, float]
 
     def first_word(context: str) -> tuple[str, float]:
         completion = lm.complete(context, probe)
-        return completion.text, first_word_confidence(completion.word_probs)
+        return completion.text, completion.word_probs[0] if completion.word_probs else 0.0
 
     return suggest, first_word
 

@@ -241,10 +241,14 @@ class StreamingGenerator:
         if the model's best word along it is likelier than along the longer pieces.
         The shorter pieces are weighed one model step ahead, in one batch.
         """
+        def spelt(logprobs: torch.Tensor, prefix: bytes) -> tuple[torch.Tensor, float]:
+            """log P(the next piece starts with ``prefix``), and the best such piece's."""
+            masked = logprobs.masked_fill(~self.constraint.mask(prefix), float("-inf"))
+            return torch.logsumexp(masked, dim=-1), float(masked.max())
+
         logprobs = torch.log_softmax(logits.float(), dim=-1)
-        whole = self.constraint.mask(spell)
-        best = float(logprobs.masked_fill(~whole, float("-inf")).max())
-        masses = [self.constraint.log_mass(logprobs, spell)]
+        mass, best = spelt(logprobs, spell)
+        masses = [mass]
         partials = self.constraint.partials(spell)
         choice = None
         if partials:
@@ -254,12 +258,12 @@ class StreamingGenerator:
             out, _ = self.model(x, (state[0].repeat(1, len(ids), 1), state[1].repeat(1, len(ids), 1)))
             for k, (j, rest) in enumerate(partials):
                 after = torch.log_softmax(cache.mix(out[k, -1], [*self._ids, j]).float(), dim=-1)
-                masses.append(logprobs[j] + self.constraint.log_mass(after, rest))
-                path = float(logprobs[j] + after.masked_fill(~self.constraint.mask(rest), float("-inf")).max())
-                if path > best:
-                    best, choice = path, j
-        allowed = whole if choice is None else _one_hot(choice, logits.numel(), self.device)
-        return allowed, float(torch.logsumexp(torch.stack([torch.as_tensor(m) for m in masses]), dim=0))
+                mass, path = spelt(after, rest)
+                masses.append(logprobs[j] + mass)
+                if float(logprobs[j]) + path > best:
+                    best, choice = float(logprobs[j]) + path, j
+        allowed = self.constraint.mask(spell) if choice is None else _one_hot(choice, logits.numel(), self.device)
+        return allowed, float(torch.logsumexp(torch.stack(masses), dim=0))
 
     def complete(self, context: str, config: SamplingConfig,
                  should_stop: StopHook | None = None) -> Completion:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 
 from .completion import stop_index
 from .data import is_hard_wrapped
@@ -80,11 +79,6 @@ def end_index(text: str, stop_at: str, line_breaks: bool) -> int | None:
     if not line_breaks and (newline := text.find("\n")) >= 0 and (cut is None or newline < cut):
         return newline
     return cut
-
-
-def first_word_confidence(word_probs: Sequence[float]) -> float:
-    """The probability the model gives the first word of a continuation (0 if none)."""
-    return word_probs[0] if word_probs else 0.0
 
 
 def _log(p: float) -> float:

@@ -25,7 +25,7 @@ from textual.widgets import TextArea
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
 MAX_GHOST_ROWS = 8  # screen rows below the document that a long ghost may take
-_NEXT_WORD = re.compile(r"\s*[^\s]+")
+NEXT_WORD = re.compile(r"\s*[^\s]+")  # what Ctrl+Right takes of a ghost
 
 
 class GhostTextEditor(TextArea):
@@ -325,7 +325,7 @@ class GhostTextEditor(TextArea):
         if not ghost:
             self.action_cursor_word_right()
             return
-        match = _NEXT_WORD.match(ghost)
+        match = NEXT_WORD.match(ghost)
         self._insert_ghost(match.group(0) if match else ghost)
 
     def action_cursor_right(self, select: bool = False) -> None:
