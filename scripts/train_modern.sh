@@ -13,12 +13,15 @@
 # (2,600 tokens/s in bf16-output precision); Ctrl+C, or the end of a session, keeps a
 # checkpoint, and --resume goes on from it. LSTM_TUI_THREADS sets torch's threads
 # (default: all cores); LSTM_TUI sets the command (default: lstm-tui);
-# LSTM_TUI_EVENTS=jsonl logs one JSON object per event instead of the progress bar.
+# LSTM_TUI_EVENTS=jsonl logs one JSON object per event instead of the progress bar;
+# LSTM_TUI_BUDGET replaces the budget (say "--minutes 115" for a run that must end
+# within a working session: the learning rate then decays over that time instead).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/modern_split.sh"
 name=modern-w640
 read -r -a lstm <<< "${LSTM_TUI:-lstm-tui}"
+budget=(${LSTM_TUI_BUDGET:---steps 20000})
 threads=(${LSTM_TUI_THREADS:+--threads "$LSTM_TUI_THREADS"} ${LSTM_TUI_EVENTS:+--events "$LSTM_TUI_EVENTS"})
 
 if [[ "${1:-}" == "--resume" ]]; then
@@ -27,7 +30,7 @@ else
     modern_split "${1:-$here/../shared/data}"
     "${lstm[@]}" train "${split[@]}" --name "$name" \
         --vocab-size 8000 --embed-dim 640 --hidden-dim 640 --layers 2 --dropout 0.1 \
-        --batch-size 32 --seq-len 64 --lr 5e-3 --warmup-steps 300 --steps 20000 --ema 0.999 \
+        --batch-size 32 --seq-len 64 --lr 5e-3 --warmup-steps 300 "${budget[@]}" --ema 0.999 \
         --eval-every 2000 --val-max-tokens 600000 "${threads[@]}"
 fi
 "$here/scripts/install_default.sh" "$name"
