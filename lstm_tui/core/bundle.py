@@ -11,6 +11,7 @@ import json
 import math
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from safetensors.torch import load_file, save_file
 from .atomic import fsync_dir
 from .config import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, ModelConfig
 from .errors import BundleError
-from .jsonfile import read_json_object
+from .jsonfile import load_json_object, read_bounded, read_json_object
 from .model import LSTMLanguageModel
 from .tokenizer import Tokenizer
 
@@ -33,6 +34,10 @@ TOKENIZER_FILE = "tokenizer.model"
 CARD_FILE = "card.json"
 PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")  # pickle protocol 2+ and torch.save's zip
 MAX_JSON_BYTES = 4 * 2**20  # config.json and card.json are a few KB: a larger one is not ours
+MAX_HEADER_BYTES = 2**20  # a safetensors header lists a few tensors: some KB
+# The weight types a bundle may hold: what save_bundle writes. Integer or boolean
+# weights would load and generate garbage.
+WEIGHT_DTYPES = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
 # The card fields that screens and listings format, and what each must be; a field of
 # another type is dropped with a warning, so a hand-edited card cannot crash them.
 CARD_TYPES: dict[str, type] = {"name": str, "created": str, "parent": str, "val_bits_per_byte": float,
@@ -118,21 +123,71 @@ def read_card(folder: Path) -> tuple[dict[str, Any], list[str]]:
     return check_card(read_json(path), str(path)) if path.exists() else ({}, [])
 
 
-def load_weights(path: Path) -> dict[str, torch.Tensor]:
+def weights_header(path: Path) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Each tensor's dtype and shape as the safetensors header lists them, read without
+    loading a byte of weights: a file that is not safetensors (a pickle among them) is
+    refused before anything in it is believed."""
     try:
-        with path.open("rb") as f:
-            head = f.read(4)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise BundleError(f"{path}: missing") from None
     except OSError as exc:
         raise BundleError(f"{path}: cannot read ({exc.strerror})") from None
-    if head.startswith(PICKLE_MAGIC):
-        raise BundleError(f"{path}: is a pickle or torch.save file; only safetensors weights are loaded")
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise BundleError(f"{path}: not a regular file")
+        size = info.st_size
+        head = f.read(8)
+        length = int.from_bytes(head, "little") if len(head) == 8 else -1
+        raw = f.read(length) if 0 < length <= min(MAX_HEADER_BYTES, size - 8) else b""
+    # A safetensors file opens with its header's length, then the header, a JSON object.
+    # A pickle's first byte is 0x80, which a header length of 128 modulo 256 shares:
+    # the structure decides, the magic bytes only name what a refused file is.
+    if not raw.startswith(b"{"):
+        if head.startswith(PICKLE_MAGIC):
+            raise BundleError(f"{path}: is a pickle or torch.save file; only safetensors weights are loaded")
+        raise BundleError(f"{path}: corrupt or truncated safetensors file (no valid header)")
+    try:
+        header = load_json_object(raw)
+        tensors = {name: (entry["dtype"], tuple(entry["shape"]))
+                   for name, entry in header.items() if name != "__metadata__"}
+    except (ValueError, TypeError, KeyError) as exc:
+        raise BundleError(f"{path}: corrupt safetensors header ({exc})") from None
+    for name, (dtype, shape) in tensors.items():
+        if dtype not in WEIGHT_DTYPES:
+            raise BundleError(f"{path}: {name} holds {dtype} values; a model's weights are "
+                              f"{', '.join(WEIGHT_DTYPES)}")
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+            raise BundleError(f"{path}: {name} has an invalid shape {list(shape)}")
+    return tensors
+
+
+def load_weights(path: Path) -> dict[str, torch.Tensor]:
+    weights_header(path)
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise BundleError(f"{path}: corrupt or truncated safetensors file ({reason})") from None
+
+
+def _check_shapes(path: Path, config: ModelConfig) -> None:
+    """The header's tensors against the shapes ``config`` implies, before anything is
+    allocated: the model is laid out on the meta device, which holds no memory."""
+    found = {name: shape for name, (_, shape) in weights_header(path).items()}
+    with torch.device("meta"):
+        expected = {k: tuple(v.shape) for k, v in LSTMLanguageModel(config).state_dict().items()}
+    if config.tie_weights and "embedding.weight" in found:
+        found.setdefault("decoder.weight", found["embedding.weight"])  # tied: stored once
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    if missing or unexpected:
+        raise BundleError(f"{path}: does not match {CONFIG_FILE} "
+                          f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+    for key, shape in expected.items():
+        if found[key] != shape:
+            raise BundleError(f"{path}: {key} has shape {found[key]}, {CONFIG_FILE} implies {shape}")
 
 
 def load_bundle(folder: str | Path) -> Bundle:
@@ -150,20 +205,14 @@ def load_bundle(folder: str | Path) -> Bundle:
         raise BundleError(f"{folder / TOKENIZER_FILE}: has {tokenizer.vocab_size} pieces but "
                           f"{CONFIG_FILE} says vocab_size {config.vocab_size}")
     weights_path = folder / WEIGHTS_FILE
+    _check_shapes(weights_path, config)
     state = load_weights(weights_path)
+    for key, tensor in state.items():
+        if not torch.isfinite(tensor).all():
+            raise BundleError(f"{weights_path}: {key} holds NaN or infinite values; the model is broken")
+    if config.tie_weights:
+        state.setdefault("decoder.weight", state["embedding.weight"])
     model = LSTMLanguageModel(config)
-    expected = model.state_dict()
-    if config.tie_weights and "embedding.weight" in state:
-        state.setdefault("decoder.weight", state["embedding.weight"])  # tied: stored once
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    if missing or unexpected:
-        raise BundleError(f"{weights_path}: does not match {CONFIG_FILE} "
-                          f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
-    for key, tensor in expected.items():
-        if tuple(state[key].shape) != tuple(tensor.shape):
-            raise BundleError(f"{weights_path}: {key} has shape {tuple(state[key].shape)}, "
-                              f"{CONFIG_FILE} implies {tuple(tensor.shape)}")
     model.load_state_dict({k: v.float() for k, v in state.items()})
     model.eval()
     return Bundle(model=model, tokenizer=tokenizer, card=read_card(folder)[0], path=folder)

@@ -13,6 +13,11 @@ STOP_RULES = ("none", "newline", "sentence")  # SamplingConfig.stop_at
 LINE_BREAKS = ("document", "any")  # SamplingConfig.line_breaks
 
 
+# Far beyond any model this app trains or runs, and small enough that a hostile
+# config.json cannot make a loader lay out millions of layers.
+SIZE_LIMITS = {"vocab_size": 2**20, "embed_dim": 2**15, "hidden_dim": 2**15, "num_layers": 64}
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     vocab_size: int = 8000  # SentencePiece pieces, including specials and 256 byte pieces
@@ -25,10 +30,10 @@ class ModelConfig:
     embed_drop: float = 0.0  # drops whole words: rows of the embedding matrix (training only)
 
     def __post_init__(self) -> None:
-        for name in ("vocab_size", "embed_dim", "hidden_dim", "num_layers"):
+        for name, limit in SIZE_LIMITS.items():
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, not {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
+                raise ValueError(f"{name} must be an integer from 1 to {limit:,}, not {value!r}")
         for name in RATES:
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:

@@ -1,11 +1,31 @@
-"""JSON objects in the app's own files, read defensively: bounded in size, and any
-encoding, syntax or nesting problem a ValueError with a reason, never a traceback."""
+"""The app's own files, read defensively: only regular files (never a FIFO that would
+hang or a device that never ends), bounded in size, and for JSON objects any encoding,
+syntax or nesting problem a ValueError with a reason, never a traceback."""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
+
+
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """``path``'s bytes if it is a regular file (a link to one is fine) of at most
+    ``max_bytes``; ValueError with the reason otherwise, OSError as open raises it."""
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file, so not read")
+        if info.st_size > max_bytes:
+            raise ValueError(f"larger than {max_bytes:,} bytes, so not read")
+        raw = handle.read(max_bytes + 1)
+    if len(raw) > max_bytes:  # grew while read
+        raise ValueError(f"larger than {max_bytes:,} bytes, so not read")
+    return raw
 
 
 def load_json_object(raw: bytes) -> dict[str, Any]:
@@ -24,8 +44,4 @@ def load_json_object(raw: bytes) -> dict[str, Any]:
 
 def read_json_object(path: Path, max_bytes: int) -> dict[str, Any]:
     """``path``'s JSON object; OSError (FileNotFoundError too) as open raises it."""
-    with path.open("rb") as handle:
-        raw = handle.read(max_bytes + 1)
-    if len(raw) > max_bytes:
-        raise ValueError(f"larger than {max_bytes:,} bytes, so not read")
-    return load_json_object(raw)
+    return load_json_object(read_bounded(path, max_bytes))

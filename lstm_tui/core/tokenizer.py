@@ -11,11 +11,13 @@ from pathlib import Path
 import sentencepiece as spm
 
 from .errors import BundleError, DataError
+from .jsonfile import read_bounded
 
 _META = "\u2581"  # SentencePiece's whitespace symbol
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 # SentencePiece needs the 256 byte pieces, 3 specials and room for a few real pieces.
 MIN_VOCAB = 300
+MAX_TOKENIZER_BYTES = 64 * 2**20  # a 32,000-piece SentencePiece model is under 1 MB
 
 
 class Tokenizer:
@@ -48,9 +50,11 @@ class Tokenizer:
     def load(cls, path: str | Path) -> Tokenizer:
         path = Path(path)
         try:
-            proto = path.read_bytes()
+            proto = read_bounded(path, MAX_TOKENIZER_BYTES)
         except OSError as exc:
             raise BundleError(f"{path}: cannot read tokenizer ({exc.strerror})") from None
+        except ValueError as exc:
+            raise BundleError(f"{path}: {exc}") from None
         return cls(proto, source=str(path))
 
     def save(self, path: str | Path) -> None:

@@ -138,3 +138,76 @@ def test_a_hostile_card_is_one_line_error(tiny_bundle, tmp_path, content):
     (b / "card.json").write_text(content)
     with pytest.raises(BundleError, match="card.json"):
         load_bundle(b)
+
+
+def _resave(folder, state, metadata=None):
+    from safetensors.torch import save_file
+    save_file(state, str(folder / "model.safetensors"), metadata=metadata)
+
+
+def test_a_header_length_that_starts_like_a_pickle_loads(tiny_bundle, tmp_path):
+    # A safetensors header of 128 + 256k bytes starts the file with 0x80, the first
+    # byte of a pickle: the file's structure decides, not that byte.
+    from safetensors.torch import load_file
+    b = copy(tiny_bundle, tmp_path)
+    state = load_file(str(b / "model.safetensors"))
+    for pad in range(512):
+        _resave(b, state, {"format": "lstm-tui", "pad": "x" * pad})
+        if (b / "model.safetensors").read_bytes()[0] == 0x80:
+            break
+    assert (b / "model.safetensors").read_bytes()[0] == 0x80
+    assert load_bundle(b).config.vocab_size > 0
+
+
+@pytest.mark.parametrize("change", ["int8", "bool", "nan"])
+def test_weights_of_the_wrong_type_or_not_finite_are_refused(tiny_bundle, tmp_path, change):
+    from safetensors.torch import load_file
+    b = copy(tiny_bundle, tmp_path)
+    state = load_file(str(b / "model.safetensors"))
+    name = "embedding.weight"
+    if change == "nan":
+        state[name] = state[name].clone()
+        state[name][3, 2] = float("nan")
+    else:
+        state[name] = state[name].to(getattr(torch, change))
+    _resave(b, state)
+    with pytest.raises(BundleError, match="NaN" if change == "nan" else "holds (I8|BOOL) values") as err:
+        load_bundle(b)
+    assert "model.safetensors" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_config_of_a_million_layers_is_refused_before_any_allocation(tiny_bundle, tmp_path):
+    b = copy(tiny_bundle, tmp_path)
+    config = json.loads((b / "config.json").read_text())
+    config["num_layers"] = 10**6
+    (b / "config.json").write_text(json.dumps(config))
+    with pytest.raises(BundleError, match=r"config.json: num_layers must be an integer from 1 to 64"):
+        load_bundle(b)
+
+
+def test_a_config_that_disagrees_with_the_weights_is_refused_before_the_model_is_built(
+        tiny_bundle, tmp_path, monkeypatch):
+    import lstm_tui.core.bundle as bundle
+    b = copy(tiny_bundle, tmp_path)
+    config = json.loads((b / "config.json").read_text())
+    config["num_layers"] = 64
+    (b / "config.json").write_text(json.dumps(config))
+    built = []
+    monkeypatch.setattr(bundle, "load_file", lambda *a: built.append(a))
+    with pytest.raises(BundleError, match="does not match config.json"):
+        load_bundle(b)
+    assert built == []  # no weights were read
+
+
+@pytest.mark.parametrize("name", ["config.json", "tokenizer.model", "card.json", "model.safetensors"])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_bundle_file_that_is_not_a_regular_file_is_refused_without_hanging(tiny_bundle, tmp_path, name, kind):
+    import os
+    b = copy(tiny_bundle, tmp_path)
+    (b / name).unlink()
+    if kind == "fifo":
+        os.mkfifo(b / name)
+    else:
+        (b / name).symlink_to("/dev/zero")
+    with pytest.raises(BundleError, match=f"{name}: .*not a regular file"):
+        load_bundle(b)
