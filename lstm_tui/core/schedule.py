@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from .errors import DeviceError
 from .train_options import TrainOptions
 
 
@@ -31,6 +33,22 @@ def cpu_has_native_bf16() -> bool:
     return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
 
 
+@functools.cache
+def cpu_lstm_runs_in(dtype: torch.dtype) -> bool:
+    """Whether this CPU's LSTM kernels run under ``dtype`` autocast: oneDNN has bf16
+    LSTM kernels only where the CPU has native bfloat16 (AVX512-BF16 or AMX), and fp16
+    ones on hardly any. Tried once on a tiny LSTM, so no instruction-set table can be
+    wrong about a CPU."""
+    lstm = torch.nn.LSTM(4, 4, batch_first=True)
+    try:
+        with torch.autocast("cpu", dtype=dtype):
+            out, _ = lstm(torch.zeros(1, 2, 4))
+        out.float().sum().backward()
+    except RuntimeError:
+        return False
+    return True
+
+
 def training_precision(precision: str, device: torch.device) -> Precision:
     """What ``--precision`` means on ``device``.
 
@@ -42,10 +60,12 @@ def training_precision(precision: str, device: torch.device) -> Precision:
     """
     if precision == "fp32":
         return Precision()
-    if precision == "bf16":
-        return Precision(autocast=torch.bfloat16)
-    if precision == "fp16":
-        return Precision(autocast=torch.float16)
+    if precision in ("bf16", "fp16"):
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+        if device.type == "cpu" and not cpu_lstm_runs_in(dtype):
+            raise DeviceError(f"--precision {precision}: this CPU has no {precision} LSTM kernels; "
+                              f"use --precision auto, fp32 or bf16-output")
+        return Precision(autocast=dtype)
     if precision == "bf16-output":
         return Precision(output=torch.bfloat16)
     if device.type == "cuda":

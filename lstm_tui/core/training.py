@@ -59,6 +59,8 @@ class TrainingRun:
             self.device = torch.device("cuda", self.dist.local_rank)
         self.run_dir = Path(options.run_dir)
         self.checkpoint_path = self.run_dir / CHECKPOINT_FILE
+        # Before any text is read: a precision this device cannot run fails at once.
+        self.precision = training_precision(options.precision, self.device)
 
     def emit(self, event: str, **data: Any) -> None:
         if self.dist.main:
@@ -164,7 +166,6 @@ class TrainingRun:
 
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = DistributedDataParallel(self.model, device_ids=ids)
-        self.precision = training_precision(self.options.precision, self.device)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.precision.autocast == torch.float16)
         o = self.options
         # A few KB of text cannot fill 32 rows of 64 tokens: use fewer rows, and say so.

@@ -16,13 +16,34 @@ def test_auto_on_cpu_uses_a_bf16_output_layer_only_where_the_cpu_has_bf16(monkey
     assert training_precision("auto", CPU) == expected
 
 
-def test_explicit_precisions():
+def test_explicit_precisions(monkeypatch):
+    monkeypatch.setattr(schedule, "cpu_lstm_runs_in", lambda dtype: True)
     for name in ("fp32", "bf16", "bf16-output", "fp16"):
         assert training_precision(name, CPU).label == name
     assert training_precision("fp32", CPU) == Precision()
     assert training_precision("bf16", CPU) == Precision(autocast=torch.bfloat16)
     assert training_precision("bf16-output", CPU) == Precision(output=torch.bfloat16)
     assert training_precision("fp16", CPU) == Precision(autocast=torch.float16)
+
+
+def test_a_precision_the_cpu_cannot_run_is_one_line_naming_the_option(tmp_path):
+    # oneDNN limited to AVX2 stands in for a CPU without native bfloat16 (a laptop,
+    # an AMD EPYC): its LSTM under bf16 autocast raised a 40-line RuntimeError.
+    import os
+    import subprocess
+    import sys
+    text = tmp_path / "t.txt"
+    text.write_text("A short text to train on, with a few words in it.\n" * 200)
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2", "XDG_DATA_HOME": str(tmp_path),
+           "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "lstm_tui", "train", str(text), "--name", "x",
+                           "--precision", "bf16", "--steps", "2", "--vocab-size", "300",
+                           "--hidden-dim", "16", "--layers", "1", "--device", "cpu"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "lstm-tui: error: --precision bf16: this CPU has no bf16 LSTM kernels; "
+        "use --precision auto, fp32 or bf16-output"]
 
 
 def test_bf16_output_loss_and_gradients_track_float32():

@@ -14,6 +14,7 @@ from lstm_tui import load_model
 from lstm_tui.core.bundle import load_bundle
 from lstm_tui.core.config import SamplingConfig
 from lstm_tui.core.errors import DataError
+from lstm_tui.core.schedule import cpu_lstm_runs_in
 from lstm_tui.core.training import TrainingRun, TrainOptions, learning_rate
 
 
@@ -220,6 +221,7 @@ def test_empty_folder_is_an_error(tmp_path):
         TrainingRun(options(tmp_path, empty), lambda e: None, device="cpu").run()
 
 
+@pytest.mark.skipif(not cpu_lstm_runs_in(torch.bfloat16), reason="this CPU has no bf16 LSTM kernels")
 def test_resume_in_another_precision(tmp_path, tiny_corpus):
     from dataclasses import replace
 
