@@ -51,6 +51,9 @@ class LstmTuiApp(App[int]):
         self.device = device
         self.model_loader = model_loader or default_loader(device)
         self.model_spec = model if model is not None else self.settings.model
+        # The model last written with, not one asked for on the command line: if it is
+        # gone or broken, the shipped one takes its place.
+        self._spec_from_settings = model is None and self.settings.model is not None
         self.lm: LanguageModel | None = lm
         self.model_state = "" if lm else "loading model\u2026"  # why there is no model, if none
         self.editor_screen = EditorScreen(id="editor-screen")
@@ -106,6 +109,17 @@ class LstmTuiApp(App[int]):
     def _model_failed(self, event: ModelFailed) -> None:
         name = event.spec or "the default model"
         self._switch = None
+        if self.lm is None and self._spec_from_settings and event.spec == self.settings.model:
+            self._spec_from_settings = False
+            from ..paths import resolve_model
+
+            if not resolve_model(event.spec).exists():  # renamed or deleted: forget it
+                self.update_settings(model=None)
+            self.notify(f"{event.error}\nWriting with the default model instead.",
+                        title=f"Could not load {name}", severity="warning", timeout=10)
+            self.model_spec = None
+            self.load_model(None)
+            return
         if self.lm is None:
             self.model_state = f"no model ({name} did not load)"
             self.editor_screen.show_model(self.model_state)

@@ -105,3 +105,39 @@ def test_the_tui_does_not_import_torch_until_the_model_loads():
     code = "import sys, lstm_tui.tui.app; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+async def test_a_last_model_that_is_gone_gives_way_to_the_default(make_app, settings, tiny_lm):
+    from dataclasses import replace
+
+    from lstm_tui.core.errors import BundleError
+
+    asked = []
+
+    def loader(spec):
+        asked.append(spec)
+        if spec == "renamed-away":
+            raise BundleError("renamed-away: no such model folder")
+        return tiny_lm
+
+    app = make_app(model_loader=loader, settings=replace(settings, model="renamed-away"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert asked == ["renamed-away", None]
+        assert app.lm is tiny_lm and app.settings.model is None  # not tried again next time
+        assert any("default model instead" in str(n.message) for n in app._notifications)
+
+
+async def test_a_model_asked_for_on_the_command_line_is_not_replaced(make_app, tiny_lm):
+    asked = []
+
+    def loader(spec):
+        asked.append(spec)
+        from lstm_tui.core.errors import BundleError
+        raise BundleError(f"{spec}: no such model folder")
+
+    app = make_app(model_loader=loader, model="typo")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert asked == ["typo"] and app.lm is None
+        assert "no model" in app.editor_screen.status.info.model
