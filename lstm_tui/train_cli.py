@@ -24,7 +24,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                    help="fine-tune this model (a name, 'default', or a folder) and keep its tokenizer")
     p.add_argument("--output", metavar="DIR", help="write the bundle here instead of your models folder")
     b = p.add_mutually_exclusive_group()
-    b.add_argument("--minutes", type=float, help="training budget in minutes (default: 10)")
+    b.add_argument("--minutes", type=float, help="training budget in minutes of wall time, validations included (default: 10)")
     b.add_argument("--epochs", type=float, help="training budget in passes over the data")
     b.add_argument("--steps", type=int, help="training budget in optimizer steps")
     a = p.add_argument_group("model (new models only)")

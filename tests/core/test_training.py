@@ -1,4 +1,5 @@
 import json
+import math
 import os
 import shutil
 import signal
@@ -118,6 +119,32 @@ def test_learning_rate_schedule():
     assert learning_rate(o, 9, 0.0) == pytest.approx(1.0)
     assert learning_rate(o, 500, 0.5) == pytest.approx(0.55)
     assert learning_rate(o, 1000, 1.0) == pytest.approx(0.1)
+
+
+def test_a_short_budget_reaches_its_peak_rate():
+    # 100 warmup steps, but the budget ends after 29: warmup may take a tenth of it.
+    o = TrainOptions(paths=(), name="x", output="o", run_dir="r", cache_dir="c", lr=1.0, warmup_steps=100,
+                     min_lr_ratio=0.0)
+    assert learning_rate(o, 2, 0.1) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.1)))
+    assert learning_rate(o, 1, 0.05) == pytest.approx(0.5 * 0.5 * (1 + math.cos(math.pi * 0.05)))
+
+
+def test_a_minutes_budget_is_wall_time_validations_included(tmp_path, tiny_corpus, monkeypatch):
+    import time
+
+    def slow_validate(self, model=None):
+        time.sleep(0.4)
+        return 5.0
+
+    monkeypatch.setattr(TrainingRun, "validate", slow_validate)
+    events = []
+    opts = options(tmp_path, tiny_corpus, steps=None, minutes=0.03, eval_every=2)  # 1.8 s
+    started = time.perf_counter()
+    result = TrainingRun(opts, events.append, device="cpu").run()
+    evals = sum(e["event"] == "eval" for e in events)
+    assert result["seconds"] >= 0.4 * (evals - 1)  # the last one comes after the budget
+    assert time.perf_counter() - started < 1.8 + 0.4 * 3 + 15  # the run, one last validation, set-up
+    assert all(e["eta_seconds"] >= 0 for e in events if e["event"] == "progress")
 
 
 def cli(*args, **kw):
