@@ -178,6 +178,11 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         with reporter:
             result = run.run()
+    except KeyboardInterrupt:  # a second Ctrl+C: stopped at once, after any write in progress
+        if not run.checkpoint_path.exists():
+            print("lstm-tui: interrupted before the first checkpoint; nothing to resume", file=sys.stderr)
+            return 130
+        result = {"stopped": True, "saved": "the last checkpoint kept"}
     except LstmTuiError as exc:
         if args.events:
             reporter({"event": "error", "message": str(exc)})
@@ -189,7 +194,8 @@ def run_train(args: argparse.Namespace) -> int:
     if result["stopped"]:
         command = ["lstm-tui", "train", "--name", options.name, "--resume",
                    *(["--threads", str(args.threads)] if args.threads else [])]
-        message = f"stopped; checkpoint saved. Resume with: {shlex.join(command)}"
+        saved = result.get("saved", "checkpoint saved")
+        message = f"stopped; {saved}. Resume with: {shlex.join(command)}"
         if args.events:
             reporter({"event": "stopped", "message": message, "resume": command})
         else:

@@ -24,6 +24,7 @@ from safetensors.torch import load_file, save_file
 from .atomic import fsync_dir
 from .config import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, ModelConfig
 from .errors import BundleError
+from .interrupts import deferred_interrupts
 from .jsonfile import load_json_object, read_bounded, read_json_object
 from .model import LSTMLanguageModel
 from .tokenizer import Tokenizer
@@ -239,25 +240,35 @@ def save_bundle(model: LSTMLanguageModel, tokenizer: Tokenizer, folder: str | Pa
         raise BundleError(f"{folder}: already exists")
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would hide the bundle from other users
-        config = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION,
-                  "architecture": "lstm", **model.config.to_dict(),
-                  "weights_dtype": str(dtype).removeprefix("torch.")}
-        _write_json(tmp / CONFIG_FILE, config)
-        save_file(weights_for_saving(model, dtype), str(tmp / WEIGHTS_FILE),
-                  metadata={"format": BUNDLE_FORMAT})
-        tokenizer.save(tmp / TOKENIZER_FILE)
-        _write_json(tmp / CARD_FILE, {"name": folder.name, **(card or {})})
-        for path in tmp.iterdir():
-            path.chmod(0o666 & ~umask)  # some writers create files 0600
-            _fsync(path)
-        _replace_dir(tmp, folder)
+        with deferred_interrupts():  # a second Ctrl+C waits for the bundle to be whole
+            _write_bundle_files(model, tokenizer, tmp, folder, card, dtype)
+    except (OSError, SafetensorError) as exc:  # a full disk, say
+        shutil.rmtree(tmp, ignore_errors=True)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise BundleError(f"{folder}: could not write the model ({reason})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
+
+
+def _write_bundle_files(model: LSTMLanguageModel, tokenizer: Tokenizer, tmp: Path, folder: Path,
+                        card: dict[str, Any] | None, dtype: torch.dtype) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would hide the bundle from other users
+    config = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION,
+              "architecture": "lstm", **model.config.to_dict(),
+              "weights_dtype": str(dtype).removeprefix("torch.")}
+    _write_json(tmp / CONFIG_FILE, config)
+    save_file(weights_for_saving(model, dtype), str(tmp / WEIGHTS_FILE),
+              metadata={"format": BUNDLE_FORMAT})
+    tokenizer.save(tmp / TOKENIZER_FILE)
+    _write_json(tmp / CARD_FILE, {"name": folder.name, **(card or {})})
+    for path in tmp.iterdir():
+        path.chmod(0o666 & ~umask)  # some writers create files 0600
+        _fsync(path)
+    _replace_dir(tmp, folder)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

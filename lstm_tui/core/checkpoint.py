@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from .errors import LstmTuiError
+from .interrupts import deferred_interrupts
 
 CHECKPOINT_FILE = "checkpoint.pt"
 REQUIRED = frozenset({"model", "optimizer", "scaler", "progress", "model_config", "rng"})
@@ -23,15 +24,27 @@ def write_checkpoint(path: Path, state: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     try:
-        with tmp.open("wb") as f:
+        with deferred_interrupts(), tmp.open("wb") as f:
             torch.save(state, f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:  # a full disk, say: the last good checkpoint stays
+            os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:
+        # A full disk, say (torch.save reports it as a RuntimeError): the last good
+        # checkpoint stays.
         tmp.unlink(missing_ok=True)
-        raise LstmTuiError(f"{path}: could not write checkpoint "
-                           f"({exc.strerror or exc}); the previous one is intact") from None
+        kept = "; the previous one is intact" if path.exists() else ""
+        raise LstmTuiError(f"{path}: could not write checkpoint ({_reason(exc)}){kept}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def read_checkpoint(path: Path, model_config: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, Writing
 from .tokenizer import Tokenizer
 
 CHUNK = 1 << 22  # bytes read at a time
@@ -334,13 +334,21 @@ def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path
     def write(text: str) -> None:
         nonlocal count
         ids = tokenizer.encode(text)
-        out.write(np.asarray(ids, dtype=dtype).tobytes())
+        with cache_write:
+            out.write(np.asarray(ids, dtype=dtype).tobytes())
         count += len(ids)
 
+    # A full disk is named as the cache's problem; a text file that cannot be read
+    # reports itself (iter_text).
+    cache_write = Writing(bin_path.parent, "the token cache")
     try:
-        with tmp.open("wb") as out:
+        with cache_write:
+            out = tmp.open("wb")
+        with out:
             for file in files:
-                out.write(np.asarray([tokenizer.start_id], dtype=dtype).tobytes())
+                write_start = np.asarray([tokenizer.start_id], dtype=dtype).tobytes()
+                with cache_write:
+                    out.write(write_start)
                 count += 1
                 # With a tail split, the held-out part starts at a paragraph break about
                 # (1 - tail_fraction) of the way through, found while streaming.
@@ -355,13 +363,15 @@ def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path
                         piece = piece[cut:]
                     write(piece)
                     seen += size
-            out.flush()
-            os.fsync(out.fileno())
-        # The ids first, then their meta: a reader trusts a bin only once its meta exists.
-        os.replace(tmp, bin_path)
-        meta_tmp = meta_path.with_suffix(f".tmp{os.getpid()}")
-        meta_tmp.write_text(json.dumps({"tokens": count, "tail_start": tail_start}))
-        os.replace(meta_tmp, meta_path)
+            with cache_write:
+                out.flush()
+                os.fsync(out.fileno())
+        with cache_write:
+            # The ids first, then their meta: a reader trusts a bin only once its meta exists.
+            os.replace(tmp, bin_path)
+            meta_tmp = meta_path.with_suffix(f".tmp{os.getpid()}")
+            meta_tmp.write_text(json.dumps({"tokens": count, "tail_start": tail_start}))
+            os.replace(meta_tmp, meta_path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -18,3 +18,21 @@ class DeviceError(LstmTuiError):
 class DataError(LstmTuiError):
     """Training or evaluation text could not be used."""
 
+
+
+
+class Writing:
+    """``with Writing(path, "the tokenizer"):`` turns a failed write (a full disk, a
+    read-only folder) into one line naming the file. Reusable: one instance can
+    guard each write of a long loop."""
+
+    def __init__(self, path: object, what: str) -> None:
+        self.path, self.what = path, what
+
+    def __enter__(self) -> Writing:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if isinstance(exc, OSError):
+            raise LstmTuiError(f"{self.path}: could not write {self.what} ({exc.strerror or exc})") from None
+        return False

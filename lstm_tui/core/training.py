@@ -30,7 +30,7 @@ from .config import RATES, ModelConfig, SamplingConfig
 from .data import TokenArrays, sample_text, scan, split_files, tokenize_files
 from .device import resolve_device
 from .distributed import Distributed
-from .errors import DataError, LstmTuiError
+from .errors import DataError, Writing
 from .evaluate import total_bits
 from .generation import StreamingGenerator
 from .model import LSTMLanguageModel
@@ -140,10 +140,14 @@ class TrainingRun:
         if self.dist.main:
             self.emit("status", message=f"training a tokenizer (up to {o.vocab_size} pieces)")
             tokenizer = train_tokenizer(sample_text(files, 20_000_000), max(MIN_VOCAB, o.vocab_size))
-            self.run_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
-            tokenizer.save(tmp)
-            os.replace(tmp, path)
+            try:
+                with Writing(path, "the tokenizer"):
+                    self.run_dir.mkdir(parents=True, exist_ok=True)
+                    tokenizer.save(tmp)
+                    os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
         self.dist.barrier()
         return Tokenizer.load(path)
 
@@ -205,8 +209,9 @@ class TrainingRun:
     def write_run_file(self) -> None:
         """run.json: the options of this run, so ``--resume`` repeats them exactly."""
         if self.dist.main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.run_dir / RUN_FILE, json.dumps(asdict(self.options), indent=2))
+            with Writing(self.run_dir / RUN_FILE, "the run's options"):
+                self.run_dir.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(self.run_dir / RUN_FILE, json.dumps(asdict(self.options), indent=2))
 
     def load_checkpoint(self) -> None:
         state = read_checkpoint(self.checkpoint_path, self.model_config.to_dict())
@@ -322,10 +327,7 @@ class TrainingRun:
             | {k: getattr(self.model_config, k) for k in RATES}
             | {"precision": self.precision.label},
         }
-        try:
-            save_bundle(self.model if model is None else model, self.tokenizer, o.output, card)
-        except OSError as exc:
-            raise LstmTuiError(f"{o.output}: could not write the model ({exc.strerror or exc})") from None
+        save_bundle(self.model if model is None else model, self.tokenizer, o.output, card)
 
     def run(self) -> dict[str, Any]:
         o = self.options

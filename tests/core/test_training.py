@@ -5,6 +5,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -184,6 +185,70 @@ def test_ctrl_c_saves_checkpoint_and_prints_resume(tmp_path, tiny_corpus):
     assert last["resume"][-2:] == ["--threads", "1"]  # a resumed run runs as this one did
     run_dir = tmp_path / "d" / "lstm-tui" / "runs" / "cc"
     assert (run_dir / "checkpoint.pt").exists() and not (run_dir / "checkpoint.tmp").exists()
+
+
+def test_ctrl_c_twice_is_one_line_and_leaves_no_half_written_file(tmp_path, tiny_corpus):
+    # The second Ctrl+C used to land inside torch.save: a 25-line traceback and a
+    # checkpoint.tmp left behind. Wherever it lands now, the run ends in one line.
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    proc = subprocess.Popen([sys.executable, "-m", "lstm_tui", "train", str(tiny_corpus), "--name", "cc",
+                             "--steps", "100000", "--vocab-size", "320", "--hidden-dim", "16", "--layers", "1",
+                             "--batch-size", "4", "--seq-len", "16", "--threads", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    run_dir = tmp_path / "d" / "lstm-tui" / "runs" / "cc"
+    for _ in range(600):
+        if (run_dir / "run.json").exists():
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] in (
+        "lstm-tui: interrupted before the first checkpoint; nothing to resume",
+        "stopped; checkpoint saved. Resume with: lstm-tui train --name cc --resume --threads 1",
+        "stopped; the last checkpoint kept. Resume with: lstm-tui train --name cc --resume --threads 1")
+    assert not list(run_dir.glob("*.tmp*"))
+
+
+def test_a_signal_during_a_checkpoint_write_waits_for_it(tmp_path, monkeypatch):
+    from lstm_tui.core import checkpoint
+
+    real_save = torch.save
+
+    def save_then_interrupted(state, f):
+        signal.raise_signal(signal.SIGINT)  # Ctrl+C, halfway through the write
+        real_save(state, f)
+
+    monkeypatch.setattr(torch, "save", save_then_interrupted)
+    path = tmp_path / "checkpoint.pt"
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.write_checkpoint(path, {"model": {"w": torch.ones(3)}})
+    assert torch.equal(torch.load(path, weights_only=True)["model"]["w"], torch.ones(3))
+    assert not (tmp_path / "checkpoint.tmp").exists()
+
+
+@pytest.mark.parametrize(("limit", "culprit"), [(2_000, "runs/x/tokenizer.model: could not write the tokenizer"),
+                                                (10_000, "tokens: could not write the token cache"),
+                                                (50_000, "runs/x/checkpoint.pt: could not write checkpoint")])
+def test_a_full_disk_is_one_line_naming_the_file(tmp_path, limit, culprit):
+    # A file-size limit fails writes past it as a full disk does (EFBIG for ENOSPC).
+    import resource
+
+    def limited():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    text = tmp_path / "t.txt"
+    text.write_text("The quick brown fox jumps over the lazy dog and runs to the river.\n" * 400)
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    done = subprocess.run([sys.executable, "-m", "lstm_tui", "train", str(text), "--name", "x", "--steps", "30",
+                           "--vocab-size", "300", "--hidden-dim", "16", "--layers", "1", "--eval-every", "10"],
+                          capture_output=True, text=True, env=env, preexec_fn=limited, timeout=300)
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("lstm-tui: error: ") and culprit in last and "Traceback" not in done.stderr
+    assert not [p for p in tmp_path.rglob("*") if ".tmp" in p.name]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="torchrun with gloo")
