@@ -15,7 +15,10 @@ class Distributed:
         self.rank = int(os.environ.get("RANK", "0"))
         self.enabled = self.world > 1
         self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        # Where the ranks' collectives run: NCCL takes only CUDA tensors.
+        self.device = device
         if self.enabled and device.type == "cuda":
+            self.device = torch.device("cuda", self.local_rank)
             torch.cuda.set_device(self.local_rank)  # one GPU per process, by local rank
         if self.enabled and not torch.distributed.is_initialized():
             backend = "nccl" if device.type == "cuda" else "gloo"
@@ -30,7 +33,7 @@ class Distributed:
         ranks must agree, or one waits at a barrier forever."""
         if not self.enabled:
             return list(flags)
-        t = torch.tensor([1.0 if f else 0.0 for f in flags])
+        t = torch.tensor([1.0 if f else 0.0 for f in flags], device=self.device)
         torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
         return [bool(v > 0) for v in t.tolist()]
 

@@ -42,6 +42,7 @@ __all__ = ["TrainingRun", "TrainOptions", "Progress", "read_run_options", "learn
 
 Emit = Callable[[dict[str, Any]], None]
 CHECKPOINT_SECONDS = 300.0  # a killed run loses at most this much training time
+RANK_SEED_STRIDE = 1_000_003  # rank r's dropout seed: the run's seed + r times this
 
 
 class TrainingRun:
@@ -156,6 +157,8 @@ class TrainingRun:
         self.model = LSTMLanguageModel(self.model_config)
         if self.parent is not None:
             self.model.load_state_dict(self.parent.model.state_dict())
+        # The same weights on every rank, but each its own dropout masks from here on.
+        torch.manual_seed(self.options.seed + RANK_SEED_STRIDE * self.dist.rank)
         self.model.to(self.device)
         decay = [p for n, p in self.model.named_parameters() if p.dim() >= 2 and "embedding" not in n]
         rest = [p for n, p in self.model.named_parameters() if not (p.dim() >= 2 and "embedding" not in n)]
@@ -229,6 +232,8 @@ class TrainingRun:
         torch.set_rng_state(state["rng"]["torch"])
         if self.device.type == "cuda" and state["rng"].get("cuda"):
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        if self.dist.rank:  # the checkpoint holds rank 0's generator: the others part from it
+            torch.manual_seed(self.options.seed + RANK_SEED_STRIDE * self.dist.rank + self.progress.step)
         self.last_checkpoint_seconds = self.progress.seconds
         self.last_eval_step = self.progress.step
         self.emit("resumed", step=self.progress.step, epoch=self.progress.epoch,
