@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .core.bundle import CONFIG_FILE, WEIGHTS_FILE, read_card, read_json
+from .core.bundle_files import CONFIG_FILE, WEIGHTS_FILE, read_card, read_json
 from .core.errors import BundleError
 
 

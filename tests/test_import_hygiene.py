@@ -28,3 +28,10 @@ def test_help_does_not_import_torch():
 def test_package_import_is_lazy():
     mods = modules_after("import lstm_tui")
     assert "torch" not in mods
+
+
+def test_listing_models_does_not_import_torch(tmp_path):
+    # Listing reads only JSON; importing torch took 9 s on a busy machine.
+    code = (f"import os; os.environ['XDG_DATA_HOME'] = {str(tmp_path)!r}\n"
+            "from lstm_tui.cli import main; main(['models', '--json'])")
+    assert "torch" not in modules_after(code)

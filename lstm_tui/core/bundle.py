@@ -8,7 +8,6 @@ naming the file and the problem. Weights are safetensors: nothing is ever unpick
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import stat
@@ -22,28 +21,41 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .atomic import fsync_dir
+from .bundle_files import (
+    CARD_FILE,
+    CONFIG_FILE,
+    TOKENIZER_FILE,
+    WEIGHTS_FILE,
+    check_card,
+    read_card,
+    read_config,
+    read_json,
+)
 from .config import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, ModelConfig
 from .errors import BundleError
 from .interrupts import deferred_interrupts
-from .jsonfile import load_json_object, read_bounded, read_json_object
+from .jsonfile import load_json_object
 from .model import LSTMLanguageModel
 from .tokenizer import Tokenizer
 
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.safetensors"
-TOKENIZER_FILE = "tokenizer.model"
-CARD_FILE = "card.json"
 PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")  # pickle protocol 2+ and torch.save's zip
-MAX_JSON_BYTES = 4 * 2**20  # config.json and card.json are a few KB: a larger one is not ours
 MAX_HEADER_BYTES = 2**20  # a safetensors header lists a few tensors: some KB
 # The weight types a bundle may hold: what save_bundle writes. Integer or boolean
 # weights would load and generate garbage.
 WEIGHT_DTYPES = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
-# The card fields that screens and listings format, and what each must be; a field of
-# another type is dropped with a warning, so a hand-edited card cannot crash them.
-CARD_TYPES: dict[str, type] = {"name": str, "created": str, "parent": str, "val_bits_per_byte": float,
-                               "parent_val_bits_per_byte": float, "parameters": int, "data": dict}
-CARD_DATA_TYPES: dict[str, type] = {"description": str, "files": int, "bytes": int}
+__all__ = [
+    "CARD_FILE",
+    "CONFIG_FILE",
+    "TOKENIZER_FILE",
+    "WEIGHTS_FILE",
+    "Bundle",
+    "check_card",
+    "load_bundle",
+    "read_card",
+    "read_config",
+    "read_json",
+    "save_bundle",
+]
 
 
 @dataclass
@@ -60,68 +72,6 @@ class Bundle:
     @property
     def name(self) -> str:
         return self.card.get("name") or (self.path.name if self.path else "unsaved")
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        return read_json_object(path, MAX_JSON_BYTES)
-    except FileNotFoundError:
-        raise BundleError(f"{path}: missing") from None
-    except OSError as exc:
-        raise BundleError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except ValueError as exc:
-        raise BundleError(f"{path}: {exc}") from None
-
-
-def _fits(value: Any, kind: type) -> bool:
-    if kind is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-    return isinstance(value, kind)
-
-
-def _checked(fields: dict[str, Any], types: dict[str, type], where: str) -> tuple[dict[str, Any], list[str]]:
-    kept, problems = {}, []
-    for key, value in fields.items():
-        kind = types.get(key)
-        if kind is None or value is None or _fits(value, kind):
-            kept[key] = value
-        else:
-            problems.append(f"{where}: '{key}' is not {'a number' if kind in (int, float) else kind.__name__}; ignored")
-    return kept, problems
-
-
-def check_card(card: dict[str, Any], where: str = CARD_FILE) -> tuple[dict[str, Any], list[str]]:
-    """The card with every field the app formats of the right type, and what was dropped."""
-    kept, problems = _checked(card, CARD_TYPES, where)
-    if isinstance(kept.get("data"), dict):
-        kept["data"], more = _checked(kept["data"], CARD_DATA_TYPES, f"{where} data")
-        problems += more
-    return kept, problems
-
-
-def read_config(folder: Path) -> ModelConfig:
-    path = folder / CONFIG_FILE
-    data = read_json(path)
-    if data.get("format") != BUNDLE_FORMAT:
-        raise BundleError(f"{path}: not an lstm-tui bundle (format is {data.get('format')!r})")
-    version = data.get("format_version")
-    if version != BUNDLE_FORMAT_VERSION:
-        raise BundleError(f"{path}: unknown format version {version!r} "
-                          f"(this lstm-tui reads version {BUNDLE_FORMAT_VERSION})")
-    if data.get("architecture", "lstm") != "lstm":
-        raise BundleError(f"{path}: unknown architecture {data.get('architecture')!r}")
-    try:
-        return ModelConfig.from_dict(data)
-    except (TypeError, ValueError) as exc:
-        raise BundleError(f"{path}: {exc}") from None
-
-
-def read_card(folder: Path) -> tuple[dict[str, Any], list[str]]:
-    """The checked card (empty if there is none), and warnings about fields dropped."""
-    path = folder / CARD_FILE
-    return check_card(read_json(path), str(path)) if path.exists() else ({}, [])
 
 
 def weights_header(path: Path) -> dict[str, tuple[str, tuple[int, ...]]]:

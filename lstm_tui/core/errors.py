@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class LstmTuiError(Exception):
     """Base class: the message is shown to the user as is, without a traceback."""
@@ -29,7 +31,7 @@ class Writing:
     def __init__(self, path: object, what: str) -> None:
         self.path, self.what = path, what
 
-    def __enter__(self) -> Writing:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:

@@ -12,7 +12,6 @@ import torch.nn.functional as F
 from .errors import DeviceError
 from .train_options import TrainOptions
 
-
 WARMUP_SHARE = 0.1  # the most of a budget that warmup may take
 
 
