@@ -99,6 +99,9 @@ def rename_model(name: str, new_name: str) -> Path:
     if dst.exists():
         raise BundleError(f"{dst}: a model of that name exists")
     src.rename(dst)
+    run, new_run = paths.runs_dir() / name, paths.runs_dir() / new_name
+    if run.is_dir() and not new_run.exists():
+        run.rename(new_run)  # an unfinished run follows its model, so --resume still finds it
     return dst
 
 
@@ -109,3 +112,4 @@ def delete_model(name: str) -> None:
     if not (folder / CONFIG_FILE).exists():
         raise BundleError(f"{folder}: no such user model")
     shutil.rmtree(folder)
+    shutil.rmtree(paths.runs_dir() / name, ignore_errors=True)  # its checkpoint decodes to its text

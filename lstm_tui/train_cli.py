@@ -68,6 +68,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
     r.add_argument("--resume", action="store_true", help="continue the interrupted run of --name exactly")
     r.add_argument("--force", action="store_true", help="overwrite an existing model of this name")
+    r.add_argument("--keep-checkpoints", action="store_true",
+                   help="keep the run's folder (checkpoint, tokenizer) after it finishes; by default "
+                        "only an unfinished run keeps one, for --resume")
     r.add_argument("--events", choices=["jsonl"], help="print one JSON object per line instead of a progress display")
 
 
@@ -111,7 +114,7 @@ def options_from_args(args: argparse.Namespace):
 
 
 # What a resumed run may be told: how to run, not what to train.
-RESUMABLE = {"name", "resume", "threads", "device", "events", "command"}
+RESUMABLE = {"name", "resume", "threads", "device", "events", "command", "keep_checkpoints"}
 
 
 def options_changed(args: argparse.Namespace) -> list[str]:
@@ -174,7 +177,8 @@ def run_train(args: argparse.Namespace) -> int:
     stop = StopFlag()
     stop.install()
     reporter = JsonLines() if args.events else RichReport()
-    run = TrainingRun(options, reporter, should_stop=stop, device=args.device, resume=args.resume)
+    run = TrainingRun(options, reporter, should_stop=stop, device=args.device, resume=args.resume,
+                      keep_checkpoint=args.keep_checkpoints)
     try:
         with reporter:
             result = run.run()

@@ -170,3 +170,19 @@ def test_bad_sampling_options_are_one_line_errors(capsys, bad, message):
     assert main(["generate", "--prompt", "x", *bad]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_deleting_a_model_removes_its_run_and_renaming_takes_it_along(tiny_bundle):
+    import shutil
+
+    from lstm_tui import paths
+    from lstm_tui.catalog import delete_model, rename_model
+
+    shutil.copytree(tiny_bundle, paths.user_models_dir() / "mine")
+    run = paths.runs_dir() / "mine"
+    run.mkdir(parents=True)
+    (run / "checkpoint.pt").write_bytes(b"the training text, in effect")
+    rename_model("mine", "ours")
+    assert not run.exists() and (paths.runs_dir() / "ours" / "checkpoint.pt").exists()
+    delete_model("ours")
+    assert not (paths.runs_dir() / "ours").exists() and not (paths.user_models_dir() / "ours").exists()

@@ -31,6 +31,18 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def private_dir(folder: Path) -> Path:
+    """``folder``, created if need be, readable by its owner alone (0700): token caches
+    and checkpoints decode back to the training text."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.stat().st_mode & 0o077:
+        try:
+            folder.chmod(0o700)
+        except OSError:  # not ours: leave it as it is
+            pass
+    return folder
+
+
 def current_umask() -> int:
     try:  # Linux says it without changing it (os.umask would, for every thread)
         for line in Path("/proc/self/status").read_text().splitlines():

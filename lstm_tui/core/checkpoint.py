@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from .atomic import private_dir
 from .errors import LstmTuiError
 from .interrupts import deferred_interrupts
 
@@ -21,10 +22,10 @@ REQUIRED = frozenset({"model", "optimizer", "scaler", "progress", "model_config"
 def write_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """A temporary file, flushed to disk, then renamed over ``path``: a crash or a
     full disk leaves the previous checkpoint whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
     try:
-        with deferred_interrupts(), tmp.open("wb") as f:
+        with deferred_interrupts(), os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
             torch.save(state, f)
             f.flush()
             os.fsync(f.fileno())

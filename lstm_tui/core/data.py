@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import private_dir
 from .errors import DataError, Writing
 from .tokenizer import Tokenizer
 
@@ -305,7 +306,7 @@ def tokenize_files(files: Sequence[TextFile], tokenizer: Tokenizer, cache: Path,
         h.update(f"{f.sha256}{' unwrapped' * f.unwrap}\n".encode())
     h.update(f"tail={tail_fraction}".encode())
     key = h.hexdigest()[:32]
-    cache.mkdir(parents=True, exist_ok=True)
+    private_dir(cache)
     meta_path = cache / f"{key}.json"
     bin_path = cache / f"{key}.bin"
     dtype = dtype_for(tokenizer.vocab_size)
@@ -343,7 +344,7 @@ def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path
     cache_write = Writing(bin_path.parent, "the token cache")
     try:
         with cache_write:
-            out = tmp.open("wb")
+            out = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
         with out:
             for file in files:
                 write_start = np.asarray([tokenizer.start_id], dtype=dtype).tobytes()

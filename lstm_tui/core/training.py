@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .atomic import atomic_write_text
+from .atomic import atomic_write_text, private_dir
 from .averaging import WeightAverage
 from .batches import BatchStream
 from .bundle import Bundle, load_bundle, save_bundle
@@ -49,12 +50,13 @@ class TrainingRun:
     """One training run, from reading the files to the last checkpoint."""
 
     def __init__(self, options: TrainOptions, emit: Emit, should_stop: Callable[[], bool] = lambda: False,
-                 device: str = "auto", resume: bool = False) -> None:
+                 device: str = "auto", resume: bool = False, keep_checkpoint: bool = False) -> None:
         self.options = options
         self.emit_raw = emit
         self.should_stop = should_stop
         self.device = resolve_device(device)
         self.resume = resume
+        self.keep_checkpoint = keep_checkpoint  # else a finished run's folder is removed
         self.dist = Distributed(self.device)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
@@ -144,7 +146,7 @@ class TrainingRun:
             tmp = path.with_suffix(".tmp")
             try:
                 with Writing(path, "the tokenizer"):
-                    self.run_dir.mkdir(parents=True, exist_ok=True)
+                    private_dir(self.run_dir)
                     tokenizer.save(tmp)
                     os.replace(tmp, path)
             finally:
@@ -213,7 +215,7 @@ class TrainingRun:
         """run.json: the options of this run, so ``--resume`` repeats them exactly."""
         if self.dist.main:
             with Writing(self.run_dir / RUN_FILE, "the run's options"):
-                self.run_dir.mkdir(parents=True, exist_ok=True)
+                private_dir(self.run_dir)
                 atomic_write_text(self.run_dir / RUN_FILE, json.dumps(asdict(self.options), indent=2))
 
     def load_checkpoint(self) -> None:
@@ -352,10 +354,15 @@ class TrainingRun:
             stopped = self.loop()
         finally:
             self.dist.close()
+        if not stopped and not self.keep_checkpoint and self.dist.main:
+            # Nothing left to resume: the checkpoint (134 MB at the default size) and
+            # the run's tokenizer go; the model holds what is worth keeping.
+            shutil.rmtree(self.run_dir, ignore_errors=True)
         result = {"output": o.output, "best_bpb": _finite(self.progress.best_bpb),
                   "parent_bpb": self.progress.parent_bpb, "steps": self.progress.step,
                   "tokens": self.progress.tokens, "seconds": round(self.progress.seconds, 1),
-                  "stopped": stopped, "checkpoint": str(self.checkpoint_path)}
+                  "stopped": stopped,
+                  "checkpoint": str(self.checkpoint_path) if self.checkpoint_path.exists() else None}
         self.emit("done", **result)
         return result
 

@@ -77,14 +77,15 @@ def test_validation_keeps_whichever_weights_read_better(tmp_path, tiny_corpus, r
 
 
 def test_the_average_resumes_exactly(tmp_path, tiny_corpus):
-    TrainingRun(options(tmp_path / "a", tiny_corpus, ema=0.8), lambda e: None, device="cpu").run()
+    TrainingRun(options(tmp_path / "a", tiny_corpus, ema=0.8), lambda e: None, device="cpu",
+                keep_checkpoint=True).run()
     opts = options(tmp_path / "b", tiny_corpus, ema=0.8)
     steps = []
     stopped = TrainingRun(opts, steps.append, device="cpu",
                           should_stop=lambda: any(e["event"] == "progress" and e["step"] >= 5
                                                   for e in steps)).run()
     assert stopped["stopped"] and stopped["steps"] < 12
-    TrainingRun(opts, lambda e: None, device="cpu", resume=True).run()
+    TrainingRun(opts, lambda e: None, device="cpu", resume=True, keep_checkpoint=True).run()
     whole = torch.load(tmp_path / "a" / "run" / "checkpoint.pt", weights_only=True)["average"]
     resumed = torch.load(Path(opts.run_dir) / "checkpoint.pt", weights_only=True)["average"]
     assert int(resumed["n_averaged"]) == 12

@@ -30,7 +30,8 @@ def options(tmp_path: Path, corpus: Path, **kw) -> TrainOptions:
 
 def test_train_interrupt_resume_matches_uninterrupted(tmp_path, tiny_corpus):
     events = []
-    full = TrainingRun(options(tmp_path / "a", tiny_corpus), events.append, device="cpu").run()
+    full = TrainingRun(options(tmp_path / "a", tiny_corpus), events.append, device="cpu",
+                       keep_checkpoint=True).run()
     assert not full["stopped"] and full["steps"] == 12
     kinds = {e["event"] for e in events}
     assert {"files", "data", "start", "progress", "eval", "sample", "checkpoint", "done"} <= kinds
@@ -44,7 +45,7 @@ def test_train_interrupt_resume_matches_uninterrupted(tmp_path, tiny_corpus):
     assert stopped["stopped"] and 5 <= stopped["steps"] < 12
     assert (Path(opts.run_dir) / "checkpoint.pt").exists()
     assert (Path(opts.output) / "config.json").exists()  # a usable bundle even when stopped
-    resumed = TrainingRun(opts, lambda e: None, device="cpu", resume=True).run()
+    resumed = TrainingRun(opts, lambda e: None, device="cpu", resume=True, keep_checkpoint=True).run()
     assert resumed["steps"] == 12
     a = load_bundle(tmp_path / "a" / "out").model.state_dict()
     b = torch.load(Path(opts.run_dir) / "checkpoint.pt", weights_only=True)["model"]
@@ -259,7 +260,8 @@ def test_torchrun_two_processes(tmp_path, tiny_corpus):
     command = [torchrun, "--standalone", "--nproc_per_node", "2", "-m", "lstm_tui",
                "train", str(tiny_corpus), "--name", "ddp", "--steps", "4",
                "--vocab-size", "320", "--embed-dim", "16", "--hidden-dim", "16", "--layers", "1",
-               "--batch-size", "2", "--seq-len", "16", "--events", "jsonl", "--device", "cpu"]
+               "--batch-size", "2", "--seq-len", "16", "--events", "jsonl", "--device", "cpu",
+               "--keep-checkpoints"]
     # A session of its own, so a hang kills both ranks rather than leaving them behind.
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)
@@ -306,6 +308,26 @@ def test_full_disk_is_a_clear_error_and_keeps_last_checkpoint(tmp_path, tiny_cor
     assert torch.load(run / "checkpoint.pt", weights_only=True)["progress"]["step"] == 3
 
 
+def test_a_finished_run_leaves_no_checkpoint_and_its_files_are_private(tmp_path, tiny_corpus):
+    opts = options(tmp_path, tiny_corpus, steps=4, eval_every=2)
+    seen = {}
+
+    def look(event):
+        if event["event"] == "checkpoint":
+            run, cache = Path(opts.run_dir), Path(opts.cache_dir)
+            seen["modes"] = {p.name: p.stat().st_mode & 0o777
+                             for p in (run, run / "checkpoint.pt", cache, *cache.glob("*.bin"))}
+
+    done = TrainingRun(opts, look, device="cpu").run()
+    assert not done["stopped"] and done["checkpoint"] is None and len(seen["modes"]) >= 4
+    assert not Path(opts.run_dir).exists()  # its checkpoint decoded back to the training text
+    assert (Path(opts.output) / "model.safetensors").exists()
+    stopped = TrainingRun(options(tmp_path / "b", tiny_corpus, steps=40, eval_every=2), lambda e: None,
+                          device="cpu", should_stop=lambda: True).run()
+    assert stopped["stopped"] and Path(stopped["checkpoint"]).exists()  # kept for --resume
+    assert all(mode & 0o077 == 0 for mode in seen["modes"].values()), seen
+
+
 def test_empty_folder_is_an_error(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -318,8 +340,9 @@ def test_resume_in_another_precision(tmp_path, tiny_corpus):
     from dataclasses import replace
 
     opts = options(tmp_path, tiny_corpus, precision="bf16", steps=8, eval_every=100)
-    events = []
-    TrainingRun(opts, events.append, should_stop=lambda: _step(events) >= 3, device="cpu").run()
+    asked = iter(range(100))  # should_stop is asked once before each step
+    stopped = TrainingRun(opts, lambda e: None, should_stop=lambda: next(asked) >= 3, device="cpu").run()
+    assert stopped["stopped"] and stopped["steps"] == 3
     done = TrainingRun(replace(opts, precision="fp32"), lambda e: None, device="cpu", resume=True).run()
     assert done["steps"] == 8 and not done["stopped"]
 
@@ -342,7 +365,7 @@ def test_chosen_width_is_recorded_for_resume(tmp_path, tiny_corpus):
     opts = options(tmp_path, tiny_corpus, steps=None, minutes=0.02, embed_dim=None, hidden_dim=None,
                    batch_size=None, seq_len=8, eval_every=None)
     events = []
-    TrainingRun(opts, events.append, device="cpu").run()
+    TrainingRun(opts, events.append, device="cpu", keep_checkpoint=True).run()
     assert any("model width 256" in e.get("message", "") for e in events)
     saved = json.loads((Path(opts.run_dir) / "run.json").read_text())
     assert (saved["embed_dim"], saved["hidden_dim"]) == (256, 256)
