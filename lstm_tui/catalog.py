@@ -84,10 +84,13 @@ def list_models() -> list[ModelEntry]:
     if (default / CONFIG_FILE).exists():
         entries.append(entry(default, "shipped"))
     root = paths.user_models_dir()
-    if root.is_dir():
-        for folder in sorted(root.iterdir()):
-            if folder.is_dir() and not folder.name.startswith(".") and (folder / CONFIG_FILE).exists():
-                entries.append(entry(folder, "user"))
+    try:
+        folders = sorted(root.iterdir()) if root.is_dir() else []
+    except OSError as exc:
+        raise BundleError(f"{root}: cannot list your models ({exc.strerror or exc})") from None
+    for folder in folders:
+        if folder.is_dir() and not folder.name.startswith(".") and (folder / CONFIG_FILE).exists():
+            entries.append(entry(folder, "user"))
     return entries
 
 

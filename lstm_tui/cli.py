@@ -149,11 +149,26 @@ def _sampling(args: argparse.Namespace):
         raise LstmTuiError(f"{flag} {rest}") from None
 
 
+def _read_stdin() -> str:
+    """Piped text, which must be UTF-8: binary input is refused in one line (it reached
+    the tokenizer as surrogates, and a traceback)."""
+    from .core.errors import LstmTuiError
+
+    raw = sys.stdin.buffer.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LstmTuiError(f"stdin: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
+    if "\0" in text:
+        raise LstmTuiError(f"stdin: binary data (a NUL byte at offset {text.index(chr(0))})")
+    return text
+
+
 def run_generate(args: argparse.Namespace) -> int:
     config = _sampling(args)
     # The newline that ends piped input (echo, a file's last line) is not part of the
     # text to continue: the model would start a new paragraph after it.
-    prompt = args.prompt if args.prompt is not None else sys.stdin.read().removesuffix("\n")
+    prompt = args.prompt if args.prompt is not None else _read_stdin().removesuffix("\n")
     from .api import load_model
 
     lm = load_model(args.model, device=args.device)

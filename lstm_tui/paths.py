@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .core.errors import BundleError
+
 APP = "lstm-tui"
 DEFAULT_MODEL = "default"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -63,6 +65,8 @@ def resolve_model(spec: str | Path | None) -> Path:
     """A model given as None (the default), a name of a user model, or a folder path."""
     if spec is None or str(spec) == DEFAULT_MODEL:
         return default_bundle()
+    if not str(spec).strip():  # Path("") is the current folder
+        raise BundleError("an empty model name; give a name, a folder, or 'default'")
     path = Path(spec).expanduser()
     if _NAME.match(str(spec)) and not path.exists():
         return user_models_dir() / str(spec)

@@ -186,3 +186,39 @@ def test_deleting_a_model_removes_its_run_and_renaming_takes_it_along(tiny_bundl
     assert not run.exists() and (paths.runs_dir() / "ours" / "checkpoint.pt").exists()
     delete_model("ours")
     assert not (paths.runs_dir() / "ours").exists() and not (paths.user_models_dir() / "ours").exists()
+
+
+@pytest.mark.parametrize(("data", "error"), [
+    (bytes(range(128, 256)) * 8, "stdin: not UTF-8 text (byte 0x80 at offset 0)"),
+    (b"Dear Sir,\0\0", "stdin: binary data (a NUL byte at offset 9)")])
+def test_binary_stdin_is_one_line(tiny_bundle, data, error):
+    done = subprocess.run([sys.executable, "-m", "lstm_tui", "generate", "--model", str(tiny_bundle)],
+                          capture_output=True, input=data)
+    assert done.returncode == 2
+    assert done.stderr.decode().strip().splitlines() == [f"lstm-tui: error: {error}"]
+
+
+def test_an_empty_model_name_is_refused(capsys):
+    assert main(["generate", "--model", "", "--prompt", "x"]) == 2
+    assert capsys.readouterr().err.strip() == ("lstm-tui: error: an empty model name; give a name, "
+                                               "a folder, or 'default'")
+
+
+def test_a_models_folder_that_cannot_be_read_is_one_line(capsys, monkeypatch):
+    from pathlib import Path
+
+    from lstm_tui import paths
+
+    paths.user_models_dir().mkdir(parents=True)
+
+    real = Path.iterdir
+
+    def refused(self):
+        if self == paths.user_models_dir():
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", refused)  # root reads a 0000 folder: stand in for it
+    assert main(["models"]) == 2
+    assert capsys.readouterr().err.strip() == (f"lstm-tui: error: {paths.user_models_dir()}: cannot list "
+                                               "your models (Permission denied)")
