@@ -27,7 +27,7 @@ from .errors import DataError, Writing
 from .tokenizer import Tokenizer
 
 CHUNK = 1 << 22  # bytes read at a time
-CACHE_VERSION = 4  # bump when tokenization or the cache layout changes
+CACHE_VERSION = 5  # bump when tokenization or the cache layout changes
 MAX_PARAGRAPH = 1 << 22  # characters of one paragraph held while joining its lines
 WRAP_SAMPLE = 1 << 20  # characters of a file read to tell whether it is hard-wrapped
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -168,7 +168,9 @@ def normalise(text: str) -> str:
 
 def iter_text(file: TextFile) -> Iterator[str]:
     """The file's text in pieces that end at a line break, normalised (and with its
-    paragraphs joined when ``file.unwrap``)."""
+    paragraphs joined when ``file.unwrap``). A line longer than MAX_PARAGRAPH characters
+    comes in parts cut before a space, so memory stays bounded on a file without line
+    breaks (a 100 MB line took 3.6 GB)."""
     pieces = _iter_lines(file)
     return join_paragraphs(pieces) if file.unwrap else pieces
 
@@ -180,6 +182,8 @@ def _iter_lines(file: TextFile) -> Iterator[str]:
         while block := f.read(CHUNK):
             text = carry + decoder.decode(block)
             cut = text.rfind("\n") + 1
+            if cut == 0 and len(text) > MAX_PARAGRAPH:
+                cut = _long_line_cut(text)
             if cut == 0:
                 carry = text
                 continue
@@ -190,24 +194,50 @@ def _iter_lines(file: TextFile) -> Iterator[str]:
         yield normalise(rest)
 
 
+def _long_line_cut(text: str) -> int:
+    """Where to cut a line too long to hold: before its last space (SentencePiece
+    splits there anyway), else anywhere but inside a CRLF."""
+    cut = text.rfind(" ")
+    if cut > 0:
+        return cut
+    return len(text) - 1 if text.endswith("\r") else len(text)
+
+
 def join_paragraphs(pieces: Iterator[str]) -> Iterator[str]:
     """Each paragraph (lines between blank lines) of normalised text as one line: its
     lines stripped and joined by a space. Blank lines are kept as they are. A
     paragraph longer than MAX_PARAGRAPH characters is let out in parts, so memory stays
-    bounded on a file without blank lines."""
+    bounded on a file without blank lines; a single line that long is let out as it
+    is, to its end."""
     carry = ""
+    mid_line = False  # the last part let out ended inside a line too long to hold
     for piece in pieces:
         text = carry + piece
+        carry = ""
+        if mid_line:
+            end = text.find("\n") + 1
+            if end == 0:
+                if len(text) > MAX_PARAGRAPH:
+                    yield text
+                else:
+                    carry = text
+                continue
+            yield text[:end]
+            text, mid_line = text[end:], False
         cut = text.rfind("\n\n") + 2
         if cut == 1 and len(text) > MAX_PARAGRAPH:
             cut = text.rfind("\n") + 1
+            if cut == 0:  # part of one long line, nothing to join: as it is
+                yield text
+                mid_line = True
+                continue
         if cut <= 1:
             carry = text
             continue
         carry = text[cut:]
         yield _join_lines(text[:cut])
     if carry:
-        yield _join_lines(carry)
+        yield carry if mid_line else _join_lines(carry)
 
 
 def _join_lines(text: str) -> str:

@@ -196,3 +196,21 @@ def test_unwrapped_files_get_their_own_token_cache(wrapped_and_not, tiny_tokeniz
     b, _ = tokenize_files(joined, tiny_tokenizer, tmp_path / "cache")
     newline = tiny_tokenizer.encode("\n")[-1]
     assert np.count_nonzero(np.asarray(a) == newline) > np.count_nonzero(np.asarray(b) == newline)
+
+
+@pytest.mark.parametrize("unwrap", [False, True])
+@pytest.mark.parametrize("text", ["word " * 4000 + "end", "x" * 20_000 + "\r\n" + "tail", "ab" * 9000],
+                         ids=["words", "one-word-then-crlf", "no-space"])
+def test_a_line_without_end_is_read_in_bounded_parts(tmp_path, monkeypatch, unwrap, text):
+    # A 100 MB file without a line break was held whole (3.6 GB); with small limits
+    # here, every part stays near them and the parts add up to the text.
+    from lstm_tui.core import data
+
+    monkeypatch.setattr(data, "CHUNK", 256)
+    monkeypatch.setattr(data, "MAX_PARAGRAPH", 1000)
+    path = tmp_path / "long.txt"
+    path.write_bytes(text.encode())
+    file = data.TextFile(path, path.stat().st_size, "", "utf-8", unwrap=unwrap)
+    parts = list(data.iter_text(file))
+    assert max(len(p) for p in parts) <= 1000 + 2 * 256
+    assert "".join(parts) == data.normalise(text)
