@@ -76,7 +76,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
 
 def options_from_args(args: argparse.Namespace):
     from .core.errors import LstmTuiError
-    from .core.training import read_run_options
+    from .core.train_options import read_run_options
 
     try:
         name = paths.validate_name(args.name)
@@ -130,7 +130,7 @@ def options_changed(args: argparse.Namespace) -> list[str]:
 
 def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Path,
                  from_model: str | None):
-    from .core.training import TrainOptions
+    from .core.train_options import TrainOptions
 
     return TrainOptions(
         paths=tuple(str(Path(p).expanduser().resolve()) for p in args.paths), name=name,

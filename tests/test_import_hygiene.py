@@ -35,3 +35,11 @@ def test_listing_models_does_not_import_torch(tmp_path):
     code = (f"import os; os.environ['XDG_DATA_HOME'] = {str(tmp_path)!r}\n"
             "from lstm_tui.cli import main; main(['models', '--json'])")
     assert "torch" not in modules_after(code)
+
+
+def test_checking_train_options_does_not_import_torch(tmp_path):
+    # A mistyped option is refused before torch loads (seconds on a busy machine).
+    code = (f"import os; os.environ['XDG_DATA_HOME'] = {str(tmp_path)!r}\n"
+            "from lstm_tui.cli import main\n"
+            "try:\n    main(['train', 'x.txt', '--name', 'a', '--lr', '-1'])\nexcept SystemExit:\n    pass")
+    assert "torch" not in modules_after(code)

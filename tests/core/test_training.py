@@ -47,12 +47,10 @@ def test_train_interrupt_resume_matches_uninterrupted(tmp_path, tiny_corpus):
     assert (Path(opts.output) / "config.json").exists()  # a usable bundle even when stopped
     resumed = TrainingRun(opts, lambda e: None, device="cpu", resume=True, keep_checkpoint=True).run()
     assert resumed["steps"] == 12
-    a = load_bundle(tmp_path / "a" / "out").model.state_dict()
     b = torch.load(Path(opts.run_dir) / "checkpoint.pt", weights_only=True)["model"]
     a_ck = torch.load(tmp_path / "a" / "run" / "checkpoint.pt", weights_only=True)["model"]
     for key in a_ck:
         assert torch.equal(a_ck[key], b[key]), key
-    assert a.keys()
 
     lm = load_model(opts.output, device="cpu")
     assert lm.complete("The river", SamplingConfig(max_tokens=5, seed=0)).tokens > 0
