@@ -6,11 +6,14 @@ killed save is recognisably ours, and removed at the next start once PID has end
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 TEMP_TAG = ".lstm-tui-"
 _TEMP = re.compile(r"^\..+\.lstm-tui-(\d+)-[^.]+\.tmp$")
@@ -68,18 +71,21 @@ def _keep_owner_and_mode(tmp: str, old: os.stat_result) -> None:
     os.chmod(tmp, old.st_mode & 0o7777)  # after chown, which may clear set-id bits
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
-    """A temporary file in the same folder, fsync, then a rename over ``path``.
+@contextlib.contextmanager
+def atomic_writer(path: Path, *, private: bool = False) -> Iterator[BinaryIO]:
+    """A file to write ``path`` through: a temporary file in the same folder, flushed to
+    disk and renamed over ``path`` when the block ends, removed if it raises. The one
+    way this app replaces a file.
 
     An existing file's mode, owner and group are kept; a new one gets 0666 less the
-    umask, or 0600 when ``private`` (recovery copies).
+    umask, or 0600 when ``private`` (recovery copies, checkpoints, token caches).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_TAG}{os.getpid()}-", suffix=".tmp",
                                dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         try:
@@ -93,6 +99,11 @@ def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> Non
         Path(tmp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
+    with atomic_writer(path, private=private) as handle:
+        handle.write(data)
 
 
 def atomic_write_text(path: Path, text: str, *, private: bool = False) -> None:

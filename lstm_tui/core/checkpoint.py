@@ -3,7 +3,6 @@ anything but tensors and plain containers, and checked before they are used."""
 
 from __future__ import annotations
 
-import os
 import pickle
 import warnings
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 import torch
 
-from .atomic import private_dir
+from .atomic import atomic_writer, private_dir
 from .errors import LstmTuiError
 from .interrupts import deferred_interrupts
 
@@ -20,25 +19,15 @@ REQUIRED = frozenset({"model", "optimizer", "scaler", "progress", "model_config"
 
 
 def write_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """A temporary file, flushed to disk, then renamed over ``path``: a crash or a
-    full disk leaves the previous checkpoint whole."""
+    """Written atomically (a crash or a full disk leaves the previous checkpoint whole),
+    readable by its owner alone, and whole even if Ctrl+C comes in the middle."""
     private_dir(path.parent)
-    tmp = path.with_suffix(".tmp")
     try:
-        with deferred_interrupts(), os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+        with deferred_interrupts(), atomic_writer(path, private=True) as f:
             torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-            os.replace(tmp, path)
-    except (OSError, RuntimeError) as exc:
-        # A full disk, say (torch.save reports it as a RuntimeError): the last good
-        # checkpoint stays.
-        tmp.unlink(missing_ok=True)
+    except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
         kept = "; the previous one is intact" if path.exists() else ""
         raise LstmTuiError(f"{path}: could not write checkpoint ({_reason(exc)}){kept}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _reason(exc: BaseException) -> str:

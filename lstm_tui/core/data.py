@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import private_dir
+from .atomic import atomic_write_text, atomic_writer, private_dir
 from .errors import DataError, Writing
 from .tokenizer import Tokenizer
 
@@ -178,7 +178,11 @@ def iter_text(file: TextFile) -> Iterator[str]:
 def _iter_lines(file: TextFile) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder(file.encoding)()
     carry = ""
-    with file.path.open("rb") as f:
+    try:
+        f = file.path.open("rb")
+    except OSError as exc:
+        raise DataError(f"{file.path}: cannot be read ({exc.strerror or exc})") from None
+    with f:
         while block := f.read(CHUNK):
             text = carry + decoder.decode(block)
             cut = text.rfind("\n") + 1
@@ -359,28 +363,19 @@ def _read_meta(path: Path) -> dict | None:
 
 def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path, meta_path: Path,
                  dtype: np.dtype, tail_fraction: float) -> None:
-    tmp = bin_path.with_suffix(f".tmp{os.getpid()}")
     count, tail_start = 0, None
+    # A failed write (a full disk) is named as the cache's problem; a text file that
+    # cannot be read says so itself (a DataError from iter_text).
+    with Writing(bin_path.parent, "the token cache"):
+        with atomic_writer(bin_path, private=True) as out:
 
-    def write(text: str) -> None:
-        nonlocal count
-        ids = tokenizer.encode(text)
-        with cache_write:
-            out.write(np.asarray(ids, dtype=dtype).tobytes())
-        count += len(ids)
+            def write(ids: list[int]) -> None:
+                nonlocal count
+                out.write(np.asarray(ids, dtype=dtype).tobytes())
+                count += len(ids)
 
-    # A full disk is named as the cache's problem; a text file that cannot be read
-    # reports itself (iter_text).
-    cache_write = Writing(bin_path.parent, "the token cache")
-    try:
-        with cache_write:
-            out = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
-        with out:
             for file in files:
-                write_start = np.asarray([tokenizer.start_id], dtype=dtype).tobytes()
-                with cache_write:
-                    out.write(write_start)
-                count += 1
+                write([tokenizer.start_id])
                 # With a tail split, the held-out part starts at a paragraph break about
                 # (1 - tail_fraction) of the way through, found while streaming.
                 split_at = (1 - tail_fraction) * _text_bytes(file) if tail_fraction else None
@@ -389,23 +384,13 @@ def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path
                     size = len(piece.encode("utf-8"))
                     if split_at is not None and tail_start is None and seen + size >= split_at:
                         cut = _tail_cut(piece, int(len(piece) * (split_at - seen) / size))
-                        write(piece[:cut])
+                        write(tokenizer.encode(piece[:cut]))
                         tail_start = count
                         piece = piece[cut:]
-                    write(piece)
+                    write(tokenizer.encode(piece))
                     seen += size
-            with cache_write:
-                out.flush()
-                os.fsync(out.fileno())
-        with cache_write:
-            # The ids first, then their meta: a reader trusts a bin only once its meta exists.
-            os.replace(tmp, bin_path)
-            meta_tmp = meta_path.with_suffix(f".tmp{os.getpid()}")
-            meta_tmp.write_text(json.dumps({"tokens": count, "tail_start": tail_start}))
-            os.replace(meta_tmp, meta_path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        # The ids first, then their meta: a reader trusts a bin only once its meta exists.
+        atomic_write_text(meta_path, json.dumps({"tokens": count, "tail_start": tail_start}), private=True)
 
 
 def _text_bytes(file: TextFile) -> int:

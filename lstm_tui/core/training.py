@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .atomic import atomic_write_text, private_dir
+from .atomic import atomic_write_bytes, atomic_write_text, private_dir
 from .averaging import WeightAverage
 from .batches import BatchStream
 from .bundle import Bundle, load_bundle, save_bundle
@@ -143,14 +142,9 @@ class TrainingRun:
         if self.dist.main:
             self.emit("status", message=f"training a tokenizer (up to {o.vocab_size} pieces)")
             tokenizer = train_tokenizer(sample_text(files, 20_000_000), max(MIN_VOCAB, o.vocab_size))
-            tmp = path.with_suffix(".tmp")
-            try:
-                with Writing(path, "the tokenizer"):
-                    private_dir(self.run_dir)
-                    tokenizer.save(tmp)
-                    os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
+            with Writing(path, "the tokenizer"):
+                private_dir(self.run_dir)
+                atomic_write_bytes(path, tokenizer.proto, private=True)
         self.dist.barrier()
         return Tokenizer.load(path)
 
