@@ -32,7 +32,7 @@ def quantization_quality(model: str | None, text_path: Path, max_chars: int) -> 
     from lstm_tui.core.model import quantize_for_cpu
 
     lm = load_model(model, device="cpu")
-    text = read_text(scan([text_path]).files[0])[:max_chars]
+    text = read_text(scan([text_path], unwrap=True).files[0])[:max_chars]  # as a writer types it
     fp32 = evaluate_text(lm.bundle.model, lm.tokenizer, text, torch.device("cpu"))
     int8 = evaluate_text(quantize_for_cpu(lm.bundle.model), lm.tokenizer, text, torch.device("cpu"))
     return {"quality_text": text_path.name, "quality_chars": len(text),

@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "(--from). The best validation weights land in your models "
                                        "folder under --name. Ctrl+C saves a checkpoint; --resume "
                                        "continues it.")
+    from .core.train_options import KEEP_LINE_BREAKS_HELP
     from .train_cli import add_train_args
 
     add_train_args(train)
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     _model_args(ev)
     ev.add_argument("files", nargs="+", metavar="FILE", help="text files or folders")
     ev.add_argument("--json", action="store_true", help="print JSON")
+    ev.add_argument("--keep-line-breaks", action="store_true", help=KEEP_LINE_BREAKS_HELP)
     ev.add_argument("--adapt", action="store_true", help=(
         "let a copy of the model learn from each file as it reads it (dynamic evaluation: every "
         "32 tokens are scored, then trained on): how well it would adapt to a document's "
@@ -192,7 +194,9 @@ def run_eval(args: argparse.Namespace) -> int:
     from .core.data import read_text, scan
     from .core.errors import DataError
 
-    corpus = scan(args.files)
+    # As training reads them, and as a writer types: a hard-wrapped book's paragraphs
+    # joined, so a model is not scored on line breaks a printed page put there.
+    corpus = scan(args.files, unwrap=not args.keep_line_breaks)
     for path, why in corpus.skipped:
         print(f"lstm-tui: skipped {path}: {why}", file=sys.stderr)
     if not corpus.files:
@@ -202,7 +206,7 @@ def run_eval(args: argparse.Namespace) -> int:
     for f in corpus.files:
         r = lm.evaluate(read_text(f), adapt=args.adapt)
         rows.append({"file": str(f.path), "bits_per_byte": r.bits_per_byte, "bytes": r.bytes,
-                     "tokens": r.tokens, "tokens_per_second": r.tokens_per_second})
+                     "tokens": r.tokens, "tokens_per_second": r.tokens_per_second, "unwrapped": f.unwrap})
         total_bits += r.bits_per_byte * r.bytes
         total_bytes, total_tokens, seconds = total_bytes + r.bytes, total_tokens + r.tokens, seconds + r.seconds
     summary = {"model": str(lm.path), "device": lm.device.type, "adapt": args.adapt, "files": rows,

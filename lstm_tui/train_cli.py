@@ -14,7 +14,7 @@ from typing import Any
 from . import paths
 from .core.config import RATES, ModelConfig  # no torch behind either
 from .core.events import eval_line, files_lines
-from .core.train_options import PRECISIONS
+from .core.train_options import KEEP_LINE_BREAKS_HELP, PRECISIONS
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
@@ -54,9 +54,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     o.add_argument("--val-fraction", type=float, default=0.1, help="share of the text held out (default: 0.1)")
     o.add_argument("--val", dest="val_paths", nargs="+", default=[], metavar="PATH",
                    help="validation files (instead of --val-fraction)")
-    o.add_argument("--keep-line-breaks", action="store_true",
-                   help="keep the line breaks of hard-wrapped files (verse, code); by default each "
-                        "paragraph of a file wrapped at a fixed width is joined into one line")
+    o.add_argument("--keep-line-breaks", action="store_true", help=KEEP_LINE_BREAKS_HELP)
     o.add_argument("--val-max-tokens", type=int, default=300_000, help="cap on validation tokens (default: 300000)")
     o.add_argument("--eval-every", type=int, metavar="STEPS", help="steps between validations")
     o.add_argument("--seed", type=int, default=1234)

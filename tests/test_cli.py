@@ -222,3 +222,19 @@ def test_a_models_folder_that_cannot_be_read_is_one_line(capsys, monkeypatch):
     assert main(["models"]) == 2
     assert capsys.readouterr().err.strip() == (f"lstm-tui: error: {paths.user_models_dir()}: cannot list "
                                                "your models (Permission denied)")
+
+
+def test_eval_reads_a_hard_wrapped_book_as_training_does(tiny_bundle, tmp_path):
+    import textwrap
+
+    paragraph = ("The water was high after the rain, and the road to the mill ran under it for a mile "
+                 "or more, so that the carts went round by the church and the old bridge. ") * 3
+    book = tmp_path / "book.txt"
+    book.write_text("\n\n".join(textwrap.fill(paragraph, 70) for _ in range(40)) + "\n")
+    rows = {}
+    for extra in ([], ["--keep-line-breaks"]):
+        done = run("eval", "--model", str(tiny_bundle), str(book), "--json", *extra)
+        assert done.returncode == 0, done.stderr
+        rows[bool(extra)] = json.loads(done.stdout)["files"][0]
+    assert rows[False]["unwrapped"] and not rows[True]["unwrapped"]
+    assert rows[False]["bits_per_byte"] != rows[True]["bits_per_byte"]

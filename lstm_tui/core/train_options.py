@@ -14,6 +14,9 @@ RUN_FILE = "run.json"
 MAX_RUN_FILE_BYTES = 2**20  # a run's options are about 1 KB
 SHORT_CPU_MINUTES = 30  # up to this budget a CPU run is "short": a 256-wide model, 16 rows
 WIDE_LR = 5e-3  # peak learning rate of a new model wider than 256
+# How a file wrapped at a fixed width is read, by training and by evaluation alike.
+KEEP_LINE_BREAKS_HELP = ("keep the line breaks of hard-wrapped files (verse, code); by default each "
+                         "paragraph of a file wrapped at a fixed width is joined into one line")
 PRECISIONS = ("auto", "fp32", "bf16", "bf16-output", "fp16")
 
 
