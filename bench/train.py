@@ -64,7 +64,8 @@ def textbook_model(vocab: int, dim: int = 200, layers: int = 2, dropout: float =
 def throughput(args: argparse.Namespace) -> dict:
     from lstm_tui.core.config import ModelConfig
     from lstm_tui.core.model import LSTMLanguageModel
-    from lstm_tui.core.schedule import Precision, batch_loss, training_precision
+    from lstm_tui.core.precision import Precision, training_precision
+    from lstm_tui.core.schedule import batch_loss
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

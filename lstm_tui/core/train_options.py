@@ -55,7 +55,7 @@ class TrainOptions:
     val_max_tokens: int = 300_000  # cap on validation tokens per evaluation
     keep_line_breaks: bool = False  # read hard-wrapped files as they are (else paragraphs joined)
     eval_every: int | None = None  # steps between validations (default: about 10 to 20 per run)
-    precision: str = "auto"  # see PRECISIONS and schedule.training_precision
+    precision: str = "auto"  # see PRECISIONS and precision.training_precision
     seed: int = 1234
 
     def __post_init__(self) -> None:

@@ -34,7 +34,8 @@ from .errors import DataError, Writing
 from .evaluate import total_bits
 from .generation import StreamingGenerator
 from .model import LSTMLanguageModel
-from .schedule import batch_loss, learning_rate, training_precision
+from .precision import training_precision
+from .schedule import batch_loss, learning_rate
 from .tokenizer import MIN_VOCAB, Tokenizer, train_tokenizer
 from .train_options import RUN_FILE, Progress, TrainOptions, read_run_options
 

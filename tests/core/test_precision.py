@@ -1,23 +1,24 @@
 import pytest
 import torch
 
-from lstm_tui.core import schedule
+from lstm_tui.core import precision
 from lstm_tui.core.config import ModelConfig
 from lstm_tui.core.model import LSTMLanguageModel
-from lstm_tui.core.schedule import Precision, batch_loss, training_precision
+from lstm_tui.core.precision import Precision, training_precision
+from lstm_tui.core.schedule import batch_loss
 
 CPU = torch.device("cpu")
 
 
 @pytest.mark.parametrize("native", [True, False])
 def test_auto_on_cpu_uses_a_bf16_output_layer_only_where_the_cpu_has_bf16(monkeypatch, native):
-    monkeypatch.setattr(schedule, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: native)
     expected = Precision(output=torch.bfloat16) if native else Precision()
     assert training_precision("auto", CPU) == expected
 
 
 def test_explicit_precisions(monkeypatch):
-    monkeypatch.setattr(schedule, "cpu_lstm_runs_in", lambda dtype: True)
+    monkeypatch.setattr(precision, "cpu_lstm_runs_in", lambda dtype: True)
     for name in ("fp32", "bf16", "bf16-output", "fp16"):
         assert training_precision(name, CPU).label == name
     assert training_precision("fp32", CPU) == Precision()
@@ -51,9 +52,9 @@ def test_bf16_output_loss_and_gradients_track_float32():
     model = LSTMLanguageModel(ModelConfig(vocab_size=300, embed_dim=32, hidden_dim=32, num_layers=2, dropout=0.0))
     x, y = torch.randint(0, 300, (4, 24)), torch.randint(0, 300, (4, 24))
     grads = []
-    for precision in (Precision(), Precision(output=torch.bfloat16)):
+    for chosen in (Precision(), Precision(output=torch.bfloat16)):
         model.zero_grad()
-        loss, (h, _) = batch_loss(model, x, y, None, precision)
+        loss, (h, _) = batch_loss(model, x, y, None, chosen)
         loss.backward()
         assert h.dtype == torch.float32
         grads.append((loss.item(), torch.cat([p.grad.flatten() for p in model.parameters()])))

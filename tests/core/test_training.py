@@ -16,7 +16,7 @@ from lstm_tui import load_model
 from lstm_tui.core.bundle import load_bundle
 from lstm_tui.core.config import SamplingConfig
 from lstm_tui.core.errors import DataError
-from lstm_tui.core.schedule import cpu_lstm_runs_in
+from lstm_tui.core.precision import cpu_lstm_runs_in
 from lstm_tui.core.training import TrainingRun, TrainOptions, learning_rate
 
 
