@@ -80,3 +80,21 @@ class ModelFailed(Message):
         super().__init__()
         self.spec = spec
         self.error = error
+
+
+class WordsCounted(Message):
+    """The words of ``document`` as it was loaded have been counted (in a thread)."""
+
+    def __init__(self, document: object, words: int) -> None:
+        super().__init__()
+        self.document = document
+        self.words = words
+
+
+class RecoveryWritten(Message):
+    """A recovery copy write ended after ``seconds``; ``error`` if it failed."""
+
+    def __init__(self, seconds: float, error: str | None) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.error = error

@@ -11,7 +11,7 @@ from lstm_tui.tui.documents import DocumentError, read_document, write_document
 from lstm_tui.tui.recovery import RecoveryStore
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-from .conftest import settle
+from .conftest import autosave, settle
 
 
 def recovery_copies() -> list[Path]:
@@ -121,8 +121,7 @@ async def test_crash_leaves_a_recovery_that_is_offered(make_app, tmp_path: Path)
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
         app.query_one(GhostTextEditor).insert("It was a dark night.")
-        app.editor_screen.autosave()  # the autosave timer's work, without waiting for it
-        await pilot.pause()
+        await autosave(pilot)
     # The app ended without a clean quit (as in a crash): the copy stays.
     assert len(recovery_copies()) == 1
 

@@ -8,7 +8,7 @@ import pytest
 
 from lstm_tui.tui.screens.editor import EditorScreen
 
-from .conftest import settle
+from .conftest import autosave, settle
 
 STORY = "Heathcliff said the moor was wild, and Nelly went up the hill. " * 3
 
@@ -102,8 +102,7 @@ async def test_restoring_a_recovery_copy_learns_it_anew(make_app, settings, tiny
     app = make_app(doc)
     async with app.run_test(size=(100, 30)) as pilot:
         app.query_one(GhostTextEditor).load_text(other)  # unsaved, then a crash
-        app.editor_screen.autosave()
-        await pilot.pause()
+        await autosave(pilot)
     app = make_app(doc, settings=settings.replace(learn=True))
     async with app.run_test(size=(100, 30)) as pilot:
         # The file as it was on disk, while the recovery dialog waits.

@@ -13,7 +13,7 @@ from pathlib import Path
 from lstm_tui import paths
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-from .conftest import settle
+from .conftest import autosave, settle
 
 
 def recovery_copies() -> list[Path]:
@@ -34,8 +34,7 @@ async def crash_after_typing(make_app, target: Path, words: str) -> None:
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
         app.query_one(GhostTextEditor).insert(words)
-        app.editor_screen.autosave()  # the autosave timer's work, without waiting for it
-        await pilot.pause()
+        await autosave(pilot)
 
 
 async def test_an_offered_copy_outlives_autosave_keep_for_later_and_a_second_crash(make_app, tmp_path):
@@ -73,7 +72,7 @@ async def test_two_windows_on_one_file_keep_their_own_copies(make_app, tmp_path)
     app_a, app_b = make_app(target), make_app(target)
     async with app_a.run_test(size=(100, 30)) as pilot_a:
         app_a.query_one(GhostTextEditor).insert("Words from window A.")
-        app_a.editor_screen.autosave()
+        await autosave(pilot_a)
         async with app_b.run_test(size=(100, 30)) as pilot_b:
             await pilot_b.pause()
             assert app_b.screen is app_b.editor_screen  # A's copy is live: not offered in B

@@ -4,14 +4,23 @@ The user's text is sacred: saves are atomic, a file that cannot be decoded is ne
 loaded (so never overwritten), a file changed by another program is not saved over
 without asking, and while there are unsaved changes this instance's own recovery
 copy is written every few seconds and offered back after a crash.
+
+Nothing here walks the whole document per keystroke: the counts come from the
+document's own bookkeeping (widgets/large_text.py), "modified" is a comparison of line
+lists that share their unchanged strings, done after a pause in typing, and the
+recovery copy is encoded and written in a thread, no more often than its last write
+took ten times over.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.document._document import Document
+from textual.timer import Timer
 from textual.widgets import TextArea
 
 from ...core.atomic import remove_stale_temp_files
@@ -26,7 +35,9 @@ from ..documents import (
     write_document,
 )
 from ..line_endings import LineLayout, relayout, split_lines
+from ..messages import RecoveryWritten, WordsCounted
 from ..recovery import Recovery, RecoveryStore
+from ..widgets.large_text import CountingDocument, count_words
 from .dialogs import ChoiceScreen, PathPromptScreen
 
 if TYPE_CHECKING:
@@ -41,8 +52,17 @@ class DocumentMixin:
     file_layout: LineLayout = split_lines("")  # the file as last read or saved
     disk: DiskState | None = None  # the file on disk when last read or saved
     recovery: RecoveryStore
-    _autosaved: str | None = None
+    _saved_lines: list[str] = [""]  # the editor's lines when last loaded or saved
+    _saved_state: tuple[object, int] | None = None  # (document, generation) when they were
+    _autosaved: tuple[object, int] | None = None  # (document, generation) the copy holds
+    _autosave_busy = False  # a recovery copy is being written (in a thread)
+    _next_autosave = 0.0  # time.monotonic() before which no copy is written
     _restored: Recovery | None = None  # a crashed session's copy now in the editor, unsaved
+    _base_words: int | None = None  # words of the document as loaded (None: being counted)
+    _modified_timer: Timer | None = None
+    SYNC_COUNT_LINES = 5000  # a loaded text with fewer lines is counted at once, not in a thread
+    MODIFIED_CHECK_SECONDS = 0.3  # after this pause in typing, "modified" is checked exactly
+    AUTOSAVE_COST = 10  # a recovery copy is written at most once per this many times its last write
 
     if TYPE_CHECKING:
         editor: GhostTextEditor
@@ -51,10 +71,8 @@ class DocumentMixin:
     def mount_document(self) -> None:
         self.recovery = RecoveryStore()
         file = self.app.initial_file
-        if file is not None:
-            self.load_path(file)
-        else:
-            self._update_doc_status()
+        if file is None or not self.load_path(file):
+            self._document_loaded()
         self.set_interval(self.app.autosave_seconds, self.autosave)
         self.check_recovery()
 
@@ -69,7 +87,43 @@ class DocumentMixin:
 
     @property
     def modified(self) -> bool:
-        return self.editor.text != self.saved_text
+        # Unchanged lines are the same string objects: the comparison is by identity
+        # for all but the edited ones.
+        return self.editor.document.lines != self._saved_lines
+
+    def _document_loaded(self, saved_lines: list[str] | None = None) -> None:
+        """The editor holds a new text: count it, and take it (or ``saved_lines``) as saved."""
+        document = self.editor.document
+        self._mark_saved(saved_lines)
+        self._base_words = None
+        lines = list(document.lines)
+        if len(lines) < self.SYNC_COUNT_LINES:
+            self._base_words = count_words(lines)
+        else:
+            self._count_words(document, lines)
+        self._update_doc_status()
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False,
+          description="count the words of the loaded text")  # not the repr of every line
+    def _count_words(self, document: object, lines: list[str]) -> None:
+        self.post_message(WordsCounted(document, count_words(lines)))
+
+    def on_words_counted(self, event: WordsCounted) -> None:
+        if event.document is self.editor.document:
+            self._base_words = event.words
+            self._update_doc_status(exact=False)
+
+    def _mark_saved(self, saved_lines: list[str] | None = None) -> None:
+        """The editor's text is the saved one (or, given ``saved_lines``, that is)."""
+        document = self.editor.document
+        self._saved_lines = list(document.lines) if saved_lines is None else saved_lines
+        generation = getattr(document, "generation", None)
+        self._saved_state = (document, generation) if saved_lines is None and generation is not None else None
+
+    def _looks_modified(self) -> bool:
+        """Edited since the last load or save (an undo back to it still counts)."""
+        document = self.editor.document
+        return (document, getattr(document, "generation", None)) != self._saved_state
 
     def load_path(self, path: Path) -> bool:
         try:
@@ -83,7 +137,7 @@ class DocumentMixin:
         self._take(opened)
         self.editor.load_text(opened.text)
         self.editor.move_cursor(self.editor.document.end)
-        self._update_doc_status()
+        self._document_loaded()
         self.document_replaced()
         return True
 
@@ -94,16 +148,30 @@ class DocumentMixin:
         """The editor now holds another document (opened, or restored from a recovery
         copy); the screen drops what belonged to the last one."""
 
-    def _update_doc_status(self) -> None:
-        text = self.editor.text
+    def _update_doc_status(self, exact: bool = True) -> None:
+        """The status bar's document part. ``exact``: compare with the saved text now
+        (after loading or saving); otherwise any edit shows "modified" until the check
+        that follows a pause in typing (an undo back to the saved text)."""
+        document = self.editor.document
         name = self.doc_path.name if self.doc_path else "untitled"
         new = self.doc_path is None or not self.doc_path.exists()
-        self.status.set(document=name, modified=text != self.saved_text, new=new,
-                        words=len(text.split()), chars=len(text))
+        if isinstance(document, CountingDocument):
+            words = None if self._base_words is None else self._base_words + document.word_delta
+            chars = document.chars
+        else:  # a syntax-aware document keeps no counts
+            words, chars = None, None
+        modified = self.modified if exact else self._looks_modified()
+        self.status.set(document=name, modified=modified, new=new, words=words, chars=chars)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         # A plain name, not @on: the decorator needs a MessagePump class, not a mixin.
-        self._update_doc_status()
+        self._update_doc_status(exact=False)
+        if self._modified_timer is not None:
+            self._modified_timer.stop()
+        if self.MODIFIED_CHECK_SECONDS > 0:
+            self._modified_timer = self.set_timer(self.MODIFIED_CHECK_SECONDS, self._update_doc_status)
+        else:
+            self.call_later(self._update_doc_status)
 
     # -- saving ---------------------------------------------------------------------------
 
@@ -120,6 +188,7 @@ class DocumentMixin:
         if self.doc_path != path:
             self.recovery.discard(self.doc_path)
         self.doc_path, self.file_layout = path, layout
+        self._mark_saved()
         self.recovery.discard(path)
         if self._restored is not None:  # the restored text is in the document now
             self.recovery.discard_copy(self._restored.file)
@@ -182,6 +251,7 @@ class DocumentMixin:
             return
         self._take(opened)
         self.editor.replace(opened.text, (0, 0), self.editor.document.end)
+        self._mark_saved()
         self._update_doc_status()
 
     async def save_as_flow(self) -> bool:
@@ -235,17 +305,33 @@ class DocumentMixin:
     def autosave(self) -> None:
         """Keep this instance's recovery copy while there are unsaved changes (called
         every few seconds). It never touches a copy another instance left."""
-        text = self.editor.text
-        if text == self._autosaved:
+        document = self.editor.document
+        state = (document, getattr(document, "generation", None))
+        if state == self._autosaved or self._autosave_busy or time.monotonic() < self._next_autosave:
             return
+        if not self.modified:
+            self.recovery.discard(self.doc_path)
+        else:
+            self._autosave_busy = True
+            self._write_recovery(self.doc_path, list(document.lines), self.recovery.discards)
+        self._autosaved = state if state[1] is not None else None
+
+    @work(thread=True, group="autosave", exit_on_error=False, description="write the recovery copy")
+    def _write_recovery(self, path: Path | None, lines: list[str], since: int) -> None:
+        started = time.monotonic()
         try:
-            if text == self.saved_text:
-                self.recovery.discard(self.doc_path)
-            else:
-                self.recovery.write(self.doc_path, text)
-            self._autosaved = text
+            self.recovery.write(path, lines, since)
         except OSError as exc:
-            self.notify(f"Could not write the recovery copy: {exc}", severity="warning", timeout=5)
+            self.post_message(RecoveryWritten(time.monotonic() - started, str(exc)))
+        else:
+            self.post_message(RecoveryWritten(time.monotonic() - started, None))
+
+    def on_recovery_written(self, event: RecoveryWritten) -> None:
+        self._autosave_busy = False
+        self._next_autosave = time.monotonic() + self.AUTOSAVE_COST * event.seconds
+        if event.error:
+            self._autosaved = None  # try again at the next tick
+            self.notify(f"Could not write the recovery copy: {event.error}", severity="warning", timeout=5)
 
     def discard_recovery(self) -> None:
         self.recovery.discard(self.doc_path)
@@ -285,8 +371,9 @@ class DocumentMixin:
                 # An older version's copy may hold CRLF: the editor is given "\n" alone.
                 self.editor.load_text(split_lines(copy.text).text)
                 self.editor.move_cursor(self.editor.document.end)
-                self._autosaved = self.editor.text  # the copy holds it; ours starts with the next edit
-                self._update_doc_status()
+                document = self.editor.document  # the copy holds it; ours starts with the next edit
+                self._autosaved = (document, getattr(document, "generation", None))
+                self._document_loaded(saved_lines=Document(self.saved_text).lines)
                 self.document_replaced()
             elif answer == "discard":
                 self.recovery.discard_copy(copy.file)

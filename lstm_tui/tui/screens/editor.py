@@ -69,6 +69,7 @@ class EditorScreen(DocumentMixin, Screen):
         self.status.set(auto=self.app.settings.auto_suggest)
         self.app.show_model_state()
         self._learned: tuple[object, str] | None = None  # (model, text) last learned from
+        self._learn_started: tuple[object, ...] | None = None  # (model, document, generation) of the last pass
         self._learn_busy = False  # a learning worker (a pass or a forget) is running
         self._forget_pending = False  # forget once it ends
         self.mount_document()
@@ -89,7 +90,8 @@ class EditorScreen(DocumentMixin, Screen):
             return
         self.generate(lm, event.request_id, event.context, self.app.settings.sampling)
 
-    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False,
+          description="generate a suggestion")  # a description: no repr of the context per key
     def generate(self, lm: LanguageModel, request_id: int, context: str, config: SamplingConfig) -> None:
         worker = get_current_worker()
         editor = self.editor
@@ -151,13 +153,21 @@ class EditorScreen(DocumentMixin, Screen):
 
     def learn_new_text(self) -> None:
         """Start a learning pass if learning is on and the text changed since the last."""
-        lm, text = self.app.lm, self.editor.text
-        if not self.app.settings.learn or lm is None or self._learn_busy or self._learned == (lm, text):
+        lm = self.app.lm
+        if not self.app.settings.learn or lm is None or self._learn_busy:
             return
+        document = self.editor.document  # unedited since the last pass: no need to join its text
+        state = (lm, document, getattr(document, "generation", None))
+        if state[2] is not None and state == self._learn_started:
+            return
+        text = self.editor.text
+        if self._learned == (lm, text):
+            return
+        self._learn_started = state
         self._learn_busy = True
         self.learn(lm, text)
 
-    @work(thread=True, group="learn", exit_on_error=False)
+    @work(thread=True, group="learn", exit_on_error=False, description="learn from the document")
     def learn(self, lm: LanguageModel, text: str) -> None:
         worker = get_current_worker()
         learn_from_document(lm, text, lambda: worker.is_cancelled or self._forget_pending, self.post_message)
@@ -169,6 +179,7 @@ class EditorScreen(DocumentMixin, Screen):
     def forget_document(self) -> None:
         """Drop what the model learned (learning off, another document)."""
         self._learned = None
+        self._learn_started = None
         if self._learn_busy:
             self._forget_pending = True
         elif self.app.lm is not None:

@@ -21,7 +21,10 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
+from textual.document._document_navigator import DocumentNavigator
 from textual.widgets import TextArea
+
+from .large_text import CountingDocument, QuickWrappedDocument
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
 MAX_GHOST_ROWS = 8  # screen rows below the document that a long ghost may take
@@ -79,6 +82,20 @@ class GhostTextEditor(TextArea):
         self._alternatives: list[str] = []
         self._alt_index = 0
         self._timer: Timer | None = None
+
+    def _set_document(self, text: str, language: str | None) -> None:
+        if language:  # a syntax-aware document: Textual's own
+            super()._set_document(text, language)
+            return
+        # Textual's plain-text branch, with a document and wrapping whose cost per
+        # keystroke does not grow with the text (large_text.py).
+        self._highlight_query = None
+        self.document = CountingDocument(text)
+        self.wrapped_document = QuickWrappedDocument(self.document, tab_width=self.indent_width)
+        self.navigator = DocumentNavigator(self.wrapped_document)
+        self._build_highlight_map()
+        self.move_cursor((0, 0))
+        self._rewrap_and_refresh_virtual_size()
 
     # -- the ghost ---------------------------------------------------------------------
 
@@ -164,7 +181,30 @@ class GhostTextEditor(TextArea):
             ghost = base + self.get_component_rich_style("text-area--suggestion")
             segments = [Segment(" " * self.gutter_width, base), Segment(rows[k], ghost)]
             return Strip(segments).extend_cell_length(self.size.width, base)
-        return super().render_line(y)
+        if self.document.end == (0, 0) and self.placeholder:
+            return super().render_line(y)  # the placeholder, when there is no text
+        return self._render_text_line(y)
+
+    def _render_text_line(self, y: int) -> Strip:
+        # TextArea.render_line less its first test, ``not self.text``, which joins the
+        # whole document for every row drawn (20 MB: 20 ms a row).
+        scroll_x, scroll_y = self.scroll_offset
+        absolute_y = scroll_y + y
+        selection = self.selection
+        _, cursor_y = self._cursor_offset
+        cache_key = (
+            self.size, scroll_x, absolute_y,
+            selection if selection.contains_line(absolute_y) or self.soft_wrap
+            else selection.end[0] == absolute_y,
+            selection.end if self._cursor_visible and self.cursor_blink and absolute_y == cursor_y else None,
+            self.theme, self._matching_bracket_location, self.match_cursor_bracket, self.soft_wrap,
+            self.show_line_numbers, self.read_only, self.show_cursor, self.suggestion,
+        )
+        if (cached := self._line_cache.get(cache_key)) is not None:
+            return cached
+        line = self._render_line(y)
+        self._line_cache[cache_key] = line
+        return line
 
     def on_resize(self) -> None:
         self._render_ghost()  # the rows wrap to the new width

@@ -1,0 +1,210 @@
+"""The editor's document and its soft wrapping, kept cheap for documents of any size.
+
+Typing must not cost more in a 20 MB document than in a page, so nothing done per
+keystroke may walk the whole text:
+
+- ``CountingDocument`` keeps the word and character counts up to date from each edit,
+  looking only at the edited lines around the change (a word never spans a line break,
+  and the counted stretch ends at whitespace on both sides, so the words outside it are
+  the same before and after). The first count of a loaded text runs in a thread.
+- ``QuickWrappedDocument`` answers ``height`` from its row table (Textual sums every
+  line's rows, twice per drawn row), does not wrap again at the width it already has,
+  and wraps plain ASCII lines (the usual prose) by jumping from row to row instead of
+  measuring every word, with the same breaks as Textual's ``compute_wrap_offsets``;
+  an edit re-wraps its lines the same way and shifts the rows below in one pass.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from textual._wrap import compute_wrap_offsets
+from textual.document._document import Document, EditResult, Location
+from textual.document._wrapped_document import WrappedDocument
+from textual.expand_tabs import get_tab_widths
+from textual.geometry import clamp
+
+_NON_SPACE = re.compile(r"[^ ]")
+COUNT_BATCH = 2000  # lines counted between yields of the GIL, when counting a loaded text
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection while the row tables are rebuilt: they are hundreds of
+    thousands of small lists and tuples, and each collection would walk them all
+    (a 20 MB document wraps in a quarter of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def count_words(lines: list[str]) -> int:
+    """Words (``str.split`` runs) in ``lines``, counted in short batches so a thread
+    doing it lets the UI thread in between (one ``split`` of 20 MB holds the GIL ~0.5 s)."""
+    import time
+
+    total = 0
+    for start in range(0, len(lines), COUNT_BATCH):
+        total += sum(len(line.split()) for line in lines[start:start + COUNT_BATCH])
+        time.sleep(0)  # hand the GIL back to the UI thread
+    return total
+
+
+class CountingDocument(Document):
+    """A plain-text Document that counts the words and characters edits add or remove.
+
+    ``word_delta`` is the change in words since the text was loaded (the loaded text is
+    counted apart, in a thread: see ``count_words``); ``chars`` is exact at all times.
+    ``generation`` grows with every edit, for callers that ask "changed since?".
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.chars = len(text) if self.newline == "\n" else len(self.text)
+        self.word_delta = 0
+        self.generation = 0
+
+    def _words_around(self, top: Location, bottom: Location) -> int:
+        """Words in top..bottom widened to whitespace (or a line's end) on both sides."""
+        lines = self._lines
+        (top_row, top_col), (bottom_row, bottom_col) = top, bottom
+        first = lines[top_row] if top_row < len(lines) else ""
+        while top_col > 0 and not first[top_col - 1].isspace():
+            top_col -= 1
+        last = lines[bottom_row] if bottom_row < len(lines) else ""
+        while bottom_col < len(last) and not last[bottom_col].isspace():
+            bottom_col += 1
+        return len(self.get_text_range((top_row, top_col), (bottom_row, bottom_col)).split())
+
+    def replace_range(self, start: Location, end: Location, text: str) -> EditResult:
+        top, bottom = sorted((start, end))
+        before = self._words_around(top, bottom)
+        result = super().replace_range(start, end, text)
+        self.word_delta += self._words_around(top, result.end_location) - before
+        self.chars += len(self.get_text_range(top, result.end_location)) - len(result.replaced_text)
+        self.generation += 1
+        return result
+
+
+def ascii_wrap_offsets(line: str, width: int) -> list[int]:
+    """Where Textual's ``compute_wrap_offsets`` breaks ``line`` (printable ASCII only:
+    every character one cell, the only whitespace a space), found row by row.
+
+    A row takes whole chunks (a word and the spaces after it) while they fit; the chunk
+    that holds the row's last cell goes to the next row, or is cut into ``width``-wide
+    pieces if no row could hold it.
+    """
+    n = len(line)
+    breaks: list[int] = []
+    row = 0  # where the current row starts
+    placed = 0  # the end of the chunks placed so far (a chunk boundary)
+    while row + width < n:
+        last = row + width  # the first cell past the row
+        seg = line[placed:last + 1]
+        head = seg.rstrip(" ") if seg[-1] == " " else seg
+        chunk = placed + (head.rfind(" ") + 1 if head else 0)  # the chunk holding ``last``
+        word_end = line.find(" ", chunk) if line[chunk] != " " else chunk
+        found = _NON_SPACE.search(line, word_end) if word_end >= 0 else None
+        chunk_end = found.start() if found else n
+        if chunk_end - chunk > width:  # longer than a row: folded into pieces
+            pieces = range(chunk, chunk_end, width)
+            breaks.extend(p for p in pieces if p)
+            row = pieces[-1]
+        else:
+            breaks.append(chunk)
+            row = chunk
+        placed = chunk_end
+    return breaks
+
+
+class QuickWrappedDocument(WrappedDocument):
+    """WrappedDocument whose per-keystroke and open-time costs do not grow with the text."""
+
+    _wrapped_at: tuple[int, int] | None = None  # (width, tab width) of the last full wrap
+
+    @property
+    def height(self) -> int:
+        return len(self._offset_to_line_info)  # one entry per wrapped row
+
+    def _wrap_line(self, line: str) -> list[int]:
+        """The line's break offsets at the current width."""
+        width = self._width
+        if not width or len(line) <= width and line.isascii() and line.isprintable():
+            return []
+        if line.isascii() and line.isprintable():  # no tabs, every character one cell
+            return ascii_wrap_offsets(line, width)
+        return compute_wrap_offsets(line, width, tab_size=self._tab_width,
+                                    precomputed_tab_sections=get_tab_widths(line, self._tab_width))
+
+    def get_tab_widths(self, line_index: int) -> list[int]:
+        # Measured when a line is first drawn, not for every line at each wrap.
+        widths = self._tab_width_cache[line_index]
+        if widths is None:
+            line = self.document.lines[line_index]
+            widths = [width for _, width in get_tab_widths(line, self._tab_width)]
+            self._tab_width_cache[line_index] = widths
+        return widths
+
+    def _rows(self, wraps: list[list[int]], first_line: int, first_y: int
+              ) -> tuple[list[tuple[int, int]], list[list[int]]]:
+        """The row table entries of consecutive lines starting at ``first_line``."""
+        if all(not offsets for offsets in wraps):  # one row per line: the usual case
+            lines = range(first_line, first_line + len(wraps))
+            return [(index, 0) for index in lines], [[first_y + k] for k in range(len(wraps))]
+        info: list[tuple[int, int]] = []
+        line_offsets: list[list[int]] = []
+        y = first_y
+        for index, offsets in enumerate(wraps, first_line):
+            rows = len(offsets) + 1
+            info.extend((index, section) for section in range(rows))
+            line_offsets.append(list(range(y, y + rows)))
+            y += rows
+        return info, line_offsets
+
+    def wrap(self, width: int, tab_width: int | None = None) -> None:
+        key = (width, tab_width or self._tab_width)
+        if key == self._wrapped_at:
+            return  # edits keep the rows up to date (wrap_range): nothing to redo
+        self._width, self._tab_width = key
+        lines = self.document.lines
+        with gc_paused():
+            wraps = [self._wrap_line(line) for line in lines] if width else [[] for _ in lines]
+            self._offset_to_line_info, self._line_index_to_offsets = self._rows(wraps, 0, 0)
+        self._wrap_offsets = wraps
+        self._tab_width_cache = [None] * len(lines)  # type: ignore[list-item]
+        self._wrapped_at = key
+
+    def wrap_range(self, start: Location, old_end: Location, new_end: Location) -> None:
+        # Textual's wrap_range, with the lines wrapped by _wrap_line and the rows below
+        # shifted by list comprehensions rather than element by element.
+        old_max, new_max = len(self._line_index_to_offsets) - 1, self.document.line_count - 1
+        start_line = clamp(start[0], 0, min(old_max, new_max))
+        old_end_line = clamp(old_end[0], 0, old_max)
+        new_end_line = clamp(new_end[0], 0, new_max)
+        top, old_bottom = sorted((start_line, old_end_line))
+        new_bottom = max(start_line, new_end_line)
+        top_y = self._line_index_to_offsets[top][0]
+        old_bottom_y = self._line_index_to_offsets[old_bottom][-1]
+        wraps = [self._wrap_line(line) for line in self.document.lines[top:new_bottom + 1]]
+        info, line_offsets = self._rows(wraps, top, top_y)
+        self._offset_to_line_info[top_y:old_bottom_y + 1] = info
+        self._line_index_to_offsets[top:old_bottom + 1] = line_offsets
+        self._tab_width_cache[top:old_bottom + 1] = [None] * len(wraps)  # type: ignore[list-item]
+        self._wrap_offsets[top:old_bottom + 1] = wraps
+        row_shift = len(info) - (old_bottom_y - top_y + 1)
+        line_shift = new_bottom - old_bottom
+        below_y, below_line = top_y + len(info), top + len(wraps)
+        with gc_paused():
+            if line_shift:
+                rows = self._offset_to_line_info
+                rows[below_y:] = [(line + line_shift, section) for line, section in rows[below_y:]]
+            if row_shift:
+                lines = self._line_index_to_offsets
+                lines[below_line:] = [[y + row_shift for y in ys] for ys in lines[below_line:]]
