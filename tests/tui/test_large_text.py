@@ -16,7 +16,7 @@ from lstm_tui.tui.widgets.large_text import CountingDocument, QuickWrappedDocume
 from .conftest import settle
 
 PRINTABLE = st.text(st.sampled_from("ab c.  "), max_size=60)
-TEXT = st.text(st.sampled_from("ab c\n\t\u00e9\u4e16  "), max_size=80)
+TEXT = st.text(st.sampled_from("ab c\n\t\u00e9\u4e16\x07  "), max_size=80)
 
 
 @given(PRINTABLE, st.integers(1, 14))
@@ -53,8 +53,9 @@ def test_counts_and_rows_follow_edits(text: str, changes, width: int):
     assert wrapped._offset_to_line_info == fresh._offset_to_line_info
     assert wrapped._line_index_to_offsets == fresh._line_index_to_offsets
     assert wrapped.height == fresh.height
-    assert [wrapped.get_tab_widths(i) for i in range(document.line_count)] == \
-        [fresh.get_tab_widths(i) for i in range(document.line_count)]
+    for i in range(document.line_count):
+        assert wrapped.get_tab_widths(i) == fresh.get_tab_widths(i)
+        assert wrapped.get_sections(i) == fresh.get_sections(i)
 
 
 async def test_a_large_document_is_counted_in_the_background_and_kept_exact(make_app, tmp_path: Path):
@@ -110,3 +111,27 @@ async def test_the_recovery_copy_is_written_in_a_thread_and_not_after_a_save(mak
         await settle(pilot)
         assert screen.recovery.write(target, editor.text, since) is None
         assert list(paths.recovery_dir().glob("*.json")) == []
+
+
+async def test_rows_are_drawn_as_textual_draws_them(make_app, settings):
+    """render_row against Textual's own _render_line: cursor, selection, bracket match,
+    a suggestion mid-line and at the end, wrapped and unwrapped lines."""
+    from lstm_tui.tui.widgets.large_text import render_row
+
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    text = ("(Short line.)\n\n" + "word " * 40 + "(end)\n" + "x" * 130 + "\nlast (one)")
+    async with app.run_test(size=(60, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.load_text(text)
+        states = [((0, 0), (0, 0), ""), ((0, 12), (0, 12), ""), ((2, 7), (2, 7), " ghost text here"),
+                  ((2, 205), (2, 205), " and the rest of a long ghost"), ((0, 3), (2, 50), ""),
+                  ((2, 60), (0, 1), ""), ((1, 0), (3, 4), ""), ((4, 9), (4, 9), "more"),
+                  ((3, 130), (3, 130), "y" * 70)]
+        for anchor, cursor, suggestion in states:
+            editor.selection = type(editor.selection)(anchor, cursor)
+            editor.suggestion = suggestion
+            await pilot.pause()
+            for y in range(editor.size.height):
+                ours = render_row(editor, y)
+                assert ours is not None
+                assert list(ours) == list(editor._render_line(y)), (anchor, cursor, suggestion, y)

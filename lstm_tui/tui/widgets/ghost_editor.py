@@ -24,7 +24,7 @@ from textual.timer import Timer
 from textual.document._document_navigator import DocumentNavigator
 from textual.widgets import TextArea
 
-from .large_text import CountingDocument, QuickWrappedDocument
+from .large_text import CountingDocument, QuickWrappedDocument, render_row
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
 MAX_GHOST_ROWS = 8  # screen rows below the document that a long ghost may take
@@ -202,7 +202,7 @@ class GhostTextEditor(TextArea):
         )
         if (cached := self._line_cache.get(cache_key)) is not None:
             return cached
-        line = self._render_line(y)
+        line = render_row(self, y) or self._render_line(y)
         self._line_cache[cache_key] = line
         return line
 
