@@ -136,6 +136,7 @@ class LstmTuiApp(App[int]):
 
     def apply_preset(self, name: str) -> None:
         self.editor_screen.query_one(SamplingPanel).show_config(PRESETS[name], name)
+        self.editor_screen.sampling_changed(PRESETS[name])
         self.update_settings(sampling=PRESETS[name], preset=name)
         self.notify(f"Sampling preset: {name}", timeout=2)
 

@@ -24,15 +24,23 @@ def app_commands(app: LstmTuiApp) -> Iterable[SystemCommand]:
 
         return run
 
+    def cycle(step: int):
+        async def run() -> None:
+            if app.screen is not editor:
+                app.switch_to_editor()
+            editor.editor.action_cycle(step)  # not run_action: it says why when there is nothing to cycle
+
+        return run
+
     yield SystemCommand("Accept suggestion", "Insert the whole ghost text (Tab)", on_editor("accept", True))
     yield SystemCommand("Accept next word", "Insert the ghost text's next word (Ctrl+Right)",
                         on_editor("accept_word", True))
     yield SystemCommand("Dismiss suggestion", "Hide the ghost text and stop generating (Esc)",
                         on_editor("dismiss", True))
-    yield SystemCommand("Next alternative", "Show the next suggestion (Alt+] or Ctrl+N)",
-                        on_editor("cycle(1)", True))
-    yield SystemCommand("Previous alternative", "Show the previous suggestion (Alt+[ or Ctrl+B)",
-                        on_editor("cycle(-1)", True))
+    yield SystemCommand("Next alternative", "Show the next suggestion (Ctrl+N)",
+                        cycle(1))
+    yield SystemCommand("Previous alternative", "Show the previous suggestion (Ctrl+B)",
+                        cycle(-1))
     yield SystemCommand("Suggest now", "Ask the model for a continuation at the cursor (Ctrl+G)",
                         on_editor("suggest", True))
     yield SystemCommand("Toggle automatic suggestions", "Suggest while typing, or only on Ctrl+G (Ctrl+T)",

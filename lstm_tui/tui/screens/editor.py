@@ -33,6 +33,12 @@ if TYPE_CHECKING:
     from ..app import LstmTuiApp
 
 
+def offers_alternatives(config: SamplingConfig) -> bool:
+    """Whether a request makes more than one suggestion to cycle through (beam
+    hypotheses or extra samples; see workers.generate_continuation)."""
+    return config.num_alternatives > 1
+
+
 class EditorScreen(DocumentMixin, Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save"),
@@ -50,6 +56,7 @@ class EditorScreen(DocumentMixin, Screen):
         s = self.app.settings
         with Horizontal(id="main"):
             yield GhostTextEditor(id="editor", debounce=s.debounce_ms / 1000, auto_suggest=s.auto_suggest,
+                                  alternatives=offers_alternatives(s.sampling),
                                   placeholder="Start writing. Suggestions appear as you type; Tab "
                                               "takes one. F1 lists the keys.")
             yield SamplingPanel(s.sampling, s.preset, s.debounce_ms, id="sampling", classes="hidden")
@@ -127,7 +134,11 @@ class EditorScreen(DocumentMixin, Screen):
     @on(SamplingPanel.Changed)
     def _sampling_changed(self, event: SamplingPanel.Changed) -> None:
         self.editor.debounce = event.debounce_ms / 1000
+        self.sampling_changed(event.config)
         self.app.update_settings(sampling=event.config, preset=event.preset, debounce_ms=event.debounce_ms)
+
+    def sampling_changed(self, config: SamplingConfig) -> None:
+        self.editor.offers_alternatives = offers_alternatives(config)
 
     def action_toggle_auto(self) -> None:
         auto = not self.editor.auto_suggest

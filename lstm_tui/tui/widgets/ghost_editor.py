@@ -36,8 +36,10 @@ class GhostTextEditor(TextArea):
         Binding("tab", "accept", "Accept", id="accept"),
         Binding("ctrl+right", "accept_word", "Word", id="accept_word"),
         Binding("escape", "dismiss", "Dismiss", id="dismiss", show=False),
-        Binding("alt+right_square_bracket,ctrl+n", "cycle(1)", "Next alt", id="next_alternative"),
-        Binding("alt+left_square_bracket,ctrl+b", "cycle(-1)", "Prev alt", id="previous_alternative",
+        # Ctrl first: the Footer shows a binding's first key, and Alt+] reaches no app in
+        # tmux or screen (ESC ] starts a terminal control string there).
+        Binding("ctrl+n,alt+right_square_bracket", "cycle(1)", "Next alt", id="next_alternative"),
+        Binding("ctrl+b,alt+left_square_bracket", "cycle(-1)", "Prev alt", id="previous_alternative",
                 show=False),
         Binding("ctrl+g", "suggest", "Suggest", id="suggest"),
     ]
@@ -68,13 +70,14 @@ class GhostTextEditor(TextArea):
             self.pending = pending  # a request is running
 
     def __init__(self, text: str = "", *, debounce: float = 0.06, auto_suggest: bool = True,
-                 **kwargs) -> None:
+                 alternatives: bool = False, **kwargs) -> None:
         kwargs.setdefault("soft_wrap", True)
         kwargs.setdefault("tab_behavior", "indent")
         kwargs.setdefault("show_line_numbers", False)
         super().__init__(text, **kwargs)
         self.debounce = debounce  # seconds of quiet typing before a request
         self.auto_suggest = auto_suggest
+        self._offers_alternatives = alternatives  # requests ask for more than one suggestion
         self.request_id = 0  # the newest request; older streams stop when they see it change
         self.pending = False  # a request is running
         self._stream = ""  # the newest request's text so far
@@ -378,9 +381,22 @@ class GhostTextEditor(TextArea):
     def action_dismiss(self) -> None:
         self.dismiss_ghost()
 
+    @property
+    def offers_alternatives(self) -> bool:
+        return self._offers_alternatives
+
+    @offers_alternatives.setter
+    def offers_alternatives(self, value: bool) -> None:
+        if value != self._offers_alternatives:
+            self._offers_alternatives = value
+            self.refresh_bindings()  # the alternative keys show, or go
+
     def action_cycle(self, step: int) -> None:
         options = self._options()
-        if len(options) > 1:
+        if not self._offers_alternatives:  # the palette runs actions the keys cannot
+            self.notify("One suggestion at a time: set Alternatives to 2 or more in the sampling panel "
+                        "(F2), or choose the precise or creative preset.", timeout=4)
+        elif len(options) > 1:
             self._alt_index = (self._alt_index + step) % len(options)
             self._render_ghost()
 
@@ -392,6 +408,6 @@ class GhostTextEditor(TextArea):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("accept", "dismiss"):
             return True if self.ghost else None
-        if action == "cycle":
-            return True if len(self._options()) > 1 else None
+        if action == "cycle":  # hidden when only one suggestion is ever made
+            return True if len(self._options()) > 1 else (None if self._offers_alternatives else False)
         return True
