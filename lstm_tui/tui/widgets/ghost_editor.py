@@ -29,6 +29,7 @@ from .large_text import CountingDocument, QuickWrappedDocument, render_row
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
 MAX_GHOST_ROWS = 8  # screen rows below the document that a long ghost may take
 NEXT_WORD = re.compile(r"\s*[^\s]+")  # what Ctrl+Right takes of a ghost
+MIN_ROOM = 2  # cells a ghost needs on a row it cannot wrap from: a character and "\u2026"
 
 
 class GhostTextEditor(TextArea):
@@ -117,6 +118,10 @@ class GhostTextEditor(TextArea):
     def _render_ghost(self) -> None:
         ghost = self.ghost
         inline, rows = self._layout(ghost)
+        if ghost and not inline and not rows:
+            # Typed into a full row: a ghost that cannot be seen is not there for Tab to take.
+            self.dismiss_ghost()
+            return
         self.suggestion = inline
         if rows != self._ghost_rows:
             self._ghost_rows = rows
@@ -149,14 +154,14 @@ class GhostTextEditor(TextArea):
         first, newline, rest = ghost.partition("\n")
         width = self.wrap_width
         mark = "\u23ce" if newline else ""
-        if not ghost or not self.soft_wrap or width < 8:
+        room = self._room()
+        if not ghost or room is None:
             return first + mark, []
-        row, column = self.cursor_location
-        offsets = [o for o in self.wrapped_document.get_offsets(row) if o <= column]
-        room = width - len(self.document[row][offsets[-1] if offsets else 0:column])
         if self.cursor_location != self.document.end:
             if len(first) + len(mark) <= room:
                 return first + mark, []
+            if room < MIN_ROOM:
+                return "", []  # nothing of it would show
             cut = first.rfind(" ", 0, room)
             return first[:cut if cut > 0 else max(room - 1, 0)] + "\u2026", []
         inline, overflow = first, ""
@@ -169,6 +174,25 @@ class GhostTextEditor(TextArea):
         rows = [row_text for p in paragraphs
                 for row_text in (textwrap.wrap(p, width, break_on_hyphens=False) or [""])]
         return inline, rows[:MAX_GHOST_ROWS]
+
+    def _room(self) -> int | None:
+        """Cells left after the cursor on its screen row; None when a ghost is not cut
+        to the row (no soft wrap, or a window too narrow to bother)."""
+        width = self.wrap_width
+        if not self.soft_wrap or width < 8:
+            return None
+        row, column = self.cursor_location
+        offsets = [o for o in self.wrapped_document.get_offsets(row) if o <= column]
+        return width - len(self.document[row][offsets[-1] if offsets else 0:column])
+
+    def _why_no_suggestion(self) -> str | None:
+        """Why a ghost could not be shown at the cursor, or None if it could."""
+        if not self._at_line_end():
+            return "Suggestions come at the end of a line: move the cursor there first."
+        room = self._room()
+        if self.cursor_location != self.document.end and room is not None and room < MIN_ROOM:
+            return "This row is full, so a suggestion would not show: type on, or press Enter."
+        return None
 
     def _refresh_size(self) -> None:
         super()._refresh_size()
@@ -262,9 +286,10 @@ class GhostTextEditor(TextArea):
         return self.selection.is_empty and not self.document[row][column:].strip()
 
     def request_suggestion(self, auto: bool = False) -> bool:
-        """Ask for a continuation at the cursor now; False if the cursor is mid-line."""
+        """Ask for a continuation at the cursor now; False where none could be shown
+        (mid-line, or a full row)."""
         self._stop_timer()
-        if not self._at_line_end():
+        if self._why_no_suggestion():
             return False
         context = self.context_before_cursor()
         if auto and not context.strip():
@@ -402,8 +427,7 @@ class GhostTextEditor(TextArea):
 
     def action_suggest(self) -> None:
         if not self.request_suggestion(auto=False):
-            self.notify("Suggestions come at the end of a line: move the cursor there first.",
-                        severity="warning", timeout=3)
+            self.notify(self._why_no_suggestion() or "No suggestion here.", severity="warning", timeout=3)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("accept", "dismiss"):
