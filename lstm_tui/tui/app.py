@@ -176,6 +176,7 @@ class LstmTuiApp(App[int]):
         if not await self.editor_screen.settle_changes("Quit"):
             return
         self.editor_screen.discard_recovery()
+        self.editor_screen.remember_cursor()
         self.exit(0)
 
     def on_unmount(self) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
 from ..core.config import PRESETS
+from ..plain import plain
+
+RECENT_IN_PALETTE = 10  # recent documents listed in the palette (Ctrl+R lists them all)
 
 if TYPE_CHECKING:
     from .app import LstmTuiApp
@@ -23,6 +27,11 @@ def app_commands(app: LstmTuiApp) -> Iterable[SystemCommand]:
             await (editor.editor if widget else editor).run_action(action)
 
         return run
+
+    async def open_recent(path: Path) -> None:
+        if app.screen is not editor:
+            app.switch_to_editor()
+        editor.run_worker(editor.open_another(path), group="document", exclusive=True)
 
     def cycle(step: int):
         async def run() -> None:
@@ -56,6 +65,16 @@ def app_commands(app: LstmTuiApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Save", "Save the document (Ctrl+S)", on_editor("save"))
     yield SystemCommand("Save as", "Save the document under a new name (F12)", on_editor("save_as"))
     yield SystemCommand("Open file", "Open a text file (Ctrl+O)", on_editor("open"))
+    yield SystemCommand("New document", "Start an untitled document", on_editor("new"))
+    yield SystemCommand("Recent documents", "Pick a file opened lately (Ctrl+R)", on_editor("recent"))
+    for item in editor.recent.existing()[:RECENT_IN_PALETTE] if hasattr(editor, "recent") else []:
+        yield SystemCommand(f"Open recent: {plain(item.path.name)}", plain(str(item.path)),
+                            lambda path=item.path: open_recent(path))
+    yield SystemCommand("Go to line", "Move the cursor to a line number (Ctrl+L)", on_editor("go_to_line"))
+    yield SystemCommand("Go to the start", "Move the cursor to the start of the document (Ctrl+Home)",
+                        on_editor("cursor_document_start", True))
+    yield SystemCommand("Go to the end", "Move the cursor to the end of the document (Ctrl+End)",
+                        on_editor("cursor_document_end", True))
     yield SystemCommand("Train a model", "Train or fine-tune on your own files (F3)", app.action_train)
     yield SystemCommand("Models", "Switch, rename or delete models (F4)", app.action_models)
     yield SystemCommand("Help", "List the keys (F1)", app.action_help)

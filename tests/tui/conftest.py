@@ -53,3 +53,11 @@ async def autosave(pilot) -> None:
     if writes:
         await app.workers.wait_for_complete(writes)
     await pilot.pause()
+
+
+def append(app, text: str) -> None:
+    """Insert ``text`` at the end of the document (opening a file puts the cursor at its start)."""
+    from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+    editor = app.query_one(GhostTextEditor)
+    editor.insert(text, editor.document.end)

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.content import Content
 from textual.document._document import Document
 from textual.timer import Timer
 from textual.widgets import TextArea
 
 from ...core.atomic import remove_stale_temp_files
+from ...plain import plain
 from ..documents import (
     DiskState,
     DocumentError,
@@ -36,9 +38,10 @@ from ..documents import (
 )
 from ..line_endings import LineLayout, relayout, split_lines
 from ..messages import RecoveryWritten, WordsCounted
+from ..recent import RecentDocuments
 from ..recovery import Recovery, RecoveryStore
 from ..widgets.large_text import CountingDocument, count_words
-from .dialogs import ChoiceScreen, PathPromptScreen
+from .dialogs import ChoiceScreen, PathPromptScreen, RecentScreen
 
 if TYPE_CHECKING:
     from ..widgets.ghost_editor import GhostTextEditor
@@ -52,6 +55,7 @@ class DocumentMixin:
     file_layout: LineLayout = split_lines("")  # the file as last read or saved
     disk: DiskState | None = None  # the file on disk when last read or saved
     recovery: RecoveryStore
+    recent: RecentDocuments
     _saved_lines: list[str] = [""]  # the editor's lines when last loaded or saved
     _saved_state: tuple[object, int] | None = None  # (document, generation) when they were
     _autosaved: tuple[object, int] | None = None  # (document, generation) the copy holds
@@ -70,9 +74,14 @@ class DocumentMixin:
 
     def mount_document(self) -> None:
         self.recovery = RecoveryStore()
+        self.recent = RecentDocuments()
         file = self.app.initial_file
         if file is None or not self.load_path(file):
             self._document_loaded()
+        if file is None and (recent := self.recent.existing()):
+            names = ", ".join([plain(item.path.name) for item in recent[:3]] + ["\u2026"] * (len(recent) > 3))
+            # Content, not a str: a str placeholder is read as markup, and "[b]" may be in a name.
+            self.editor.placeholder = Content(f"{self.editor.placeholder} Ctrl+R reopens a recent file ({names}).")
         self.set_interval(self.app.autosave_seconds, self.autosave)
         self.check_recovery()
 
@@ -80,6 +89,11 @@ class DocumentMixin:
         """The app is ending: copies stay on disk (a clean quit removed its own first)."""
         if hasattr(self, "recovery"):
             self.recovery.close()
+
+    def remember_cursor(self) -> None:
+        """Note where the cursor is in this document, for when it is opened again."""
+        if self.doc_path is not None and hasattr(self, "recent"):
+            self.recent.remember(self.doc_path, self.editor.cursor_location)
 
     @property
     def saved_text(self) -> str:
@@ -136,7 +150,10 @@ class DocumentMixin:
         remove_stale_temp_files(save_target(path).parent)  # a killed save's, not the writer's
         self._take(opened)
         self.editor.load_text(opened.text)
-        self.editor.move_cursor(self.editor.document.end)
+        self.editor.move_cursor((0, 0))
+        row, column = self.recent.cursor_for(path) or (0, 0)  # where it was left last time
+        self.editor.go_to_line(row + 1, column)
+        self.recent.remember(path, self.editor.cursor_location)
         self._document_loaded()
         self.document_replaced()
         return True
@@ -187,6 +204,7 @@ class DocumentMixin:
             return False
         if self.doc_path != path:
             self.recovery.discard(self.doc_path)
+            self.recent.remember(path, self.editor.cursor_location)
         self.doc_path, self.file_layout = path, layout
         self._mark_saved()
         self.recovery.discard(path)
@@ -255,8 +273,9 @@ class DocumentMixin:
         self._update_doc_status()
 
     async def save_as_flow(self) -> bool:
-        start = str(self.doc_path) if self.doc_path else ""
-        path = await self.app.push_screen_wait(PathPromptScreen("Save as", start))
+        start = self.doc_path.name if self.doc_path else ""
+        root = self.doc_path.parent if self.doc_path else None
+        path = await self.app.push_screen_wait(PathPromptScreen("Save as", start, root=root))
         if path is None:
             return False
         if path.is_dir():
@@ -279,10 +298,53 @@ class DocumentMixin:
         root = self.doc_path.parent if self.doc_path else None
         path = await self.app.push_screen_wait(PathPromptScreen("Open", root=root))
         if path is not None:
-            self.recovery.discard(self.doc_path)
-            self._let_go_of_restored()
-            self.load_path(path)
-            self.check_recovery()
+            await self.open_path(path)
+
+    @work(exclusive=True, group="document")
+    async def action_recent(self) -> None:
+        documents = [item.path for item in self.recent.existing()]
+        if not documents:
+            self.notify("No recent documents yet: the files you open are listed here.", timeout=3)
+            return
+        path = await self.app.push_screen_wait(RecentScreen(documents))
+        if path is not None:
+            await self.open_another(path)
+
+    async def open_another(self, path: Path) -> bool:
+        """Open ``path`` after asking about unsaved changes (the palette's recent files)."""
+        if not await self.settle_changes("Open another file"):
+            return False
+        return await self.open_path(path)
+
+    async def open_path(self, path: Path) -> bool:
+        """Open ``path`` in place of the current document (changes already settled);
+        a path that does not exist is a new document only if the writer says so."""
+        if not path.exists():
+            answer = await self.app.push_screen_wait(ChoiceScreen(
+                "No such file", f"{path} does not exist. Start a new document there? "
+                "(The file is created when you save.)",
+                [("new", "New document", "primary"), ("cancel", "Cancel", "default")]))
+            if answer != "new":
+                return False
+        self.remember_cursor()
+        self.recovery.discard(self.doc_path)
+        self._let_go_of_restored()
+        opened = self.load_path(path)
+        self.check_recovery()
+        return opened
+
+    @work(exclusive=True, group="document")
+    async def action_new(self) -> None:
+        if not await self.settle_changes("New document"):
+            return
+        self.remember_cursor()
+        self.recovery.discard(self.doc_path)
+        self._let_go_of_restored()
+        self.doc_path = None
+        self._take(OpenedDocument(split_lines(""), None))
+        self.editor.load_text("")
+        self._document_loaded()
+        self.document_replaced()
 
     async def settle_changes(self, doing: str) -> bool:
         """Ask about unsaved changes; True if it is fine to go on."""

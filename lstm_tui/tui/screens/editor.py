@@ -3,6 +3,7 @@ the status bar. Document files (open, save, recovery) are handled by ``DocumentM
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -25,6 +26,7 @@ from ..widgets.ghost_editor import GhostTextEditor
 from ..widgets.sampling_panel import SamplingPanel
 from ..widgets.status_bar import StatusBar
 from ..workers import forget_document, generate_continuation, learn_from_document
+from .dialogs import TextPromptScreen
 from .document_mixin import DocumentMixin
 
 if TYPE_CHECKING:
@@ -44,6 +46,8 @@ class EditorScreen(DocumentMixin, Screen):
         Binding("ctrl+s", "save", "Save", id="save"),
         Binding("f12,ctrl+shift+s", "save_as", "Save as", id="save_as", show=False),
         Binding("ctrl+o", "open", "Open", id="open"),
+        Binding("ctrl+l", "go_to_line", "Go to line", id="go_to_line", show=False),
+        Binding("ctrl+r", "recent", "Recent", id="recent", show=False),
         Binding("ctrl+t", "toggle_auto", "Auto", id="toggle_auto"),
         Binding("f2", "toggle_sampling", "Sampling", id="toggle_sampling"),
         Binding("f5", "toggle_learning", "Learn", id="toggle_learning"),
@@ -128,6 +132,23 @@ class EditorScreen(DocumentMixin, Screen):
     @on(GhostTextEditor.GhostChanged)
     def _ghost_changed(self, event: GhostTextEditor.GhostChanged) -> None:
         self.status.set(alternative=(event.index, event.count), pending=event.pending)
+
+    # -- navigation ------------------------------------------------------------------------
+
+    @work(exclusive=True, group="document")
+    async def action_go_to_line(self) -> None:
+        lines = self.editor.document.line_count
+        value = await self.app.push_screen_wait(TextPromptScreen(
+            "Go to line", placeholder=f"a line from 1 to {lines:,}, or line:column"))
+        self.editor.focus()
+        if value is None:
+            return
+        match = re.fullmatch(r"(\d+)\s*(?::\s*(\d+))?", value.strip())
+        if match is None:
+            self.notify(f"{value!r} is not a line number: type one such as 12, or 12:5 for a column.",
+                        severity="warning", timeout=4)
+            return
+        self.editor.go_to_line(int(match[1]), int(match[2] or 1) - 1)
 
     # -- settings ---------------------------------------------------------------------------
 

@@ -24,7 +24,10 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     ("Document", [
         ("Ctrl+S", "save (atomically; the file is created on first save)"),
         ("F12 / Ctrl+Shift+S", "save as"),
-        ("Ctrl+O", "open a file"),
+        ("Ctrl+O", "open a file (typed paths start at the folder shown)"),
+        ("Ctrl+R", "recent documents; Ctrl+P, \"New document\" for a new one"),
+        ("Ctrl+Home / Ctrl+End", "start / end of the document (with Shift: select)"),
+        ("Ctrl+L", "go to a line (12, or 12:5 for a column)"),
         ("Ctrl+Z / Ctrl+Y", "undo / redo (an accepted suggestion is one step)"),
         ("", "a recovery copy is autosaved every few seconds and offered after a crash"),
     ]),

@@ -43,6 +43,10 @@ class GhostTextEditor(TextArea):
         Binding("ctrl+b,alt+left_square_bracket", "cycle(-1)", "Prev alt", id="previous_alternative",
                 show=False),
         Binding("ctrl+g", "suggest", "Suggest", id="suggest"),
+        Binding("ctrl+home", "cursor_document_start", "Start", id="document_start", show=False),
+        Binding("ctrl+end", "cursor_document_end", "End", id="document_end", show=False),
+        Binding("ctrl+shift+home", "cursor_document_start(True)", "Select to start", show=False),
+        Binding("ctrl+shift+end", "cursor_document_end(True)", "Select to end", show=False),
     ]
 
     _editing = False  # inside edit(): cursor moves are the edit's own
@@ -402,6 +406,17 @@ class GhostTextEditor(TextArea):
             self.action_accept()
         else:
             super().action_cursor_right(select)
+
+    def action_cursor_document_start(self, select: bool = False) -> None:
+        self.move_cursor((0, 0), select=select)
+
+    def action_cursor_document_end(self, select: bool = False) -> None:
+        self.move_cursor(self.document.end, select=select)
+
+    def go_to_line(self, line: int, column: int = 0) -> None:
+        """Put the cursor on ``line`` (from 1; clamped to the document), mid-screen."""
+        row = max(0, min(line - 1, self.document.line_count - 1))
+        self.move_cursor((row, max(0, min(column, len(self.document[row])))), center=True)
 
     def action_dismiss(self) -> None:
         self.dismiss_ghost()
