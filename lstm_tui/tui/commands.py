@@ -70,6 +70,10 @@ def app_commands(app: LstmTuiApp) -> Iterable[SystemCommand]:
     for item in editor.recent.existing()[:RECENT_IN_PALETTE] if hasattr(editor, "recent") else []:
         yield SystemCommand(f"Open recent: {plain(item.path.name)}", plain(str(item.path)),
                             lambda path=item.path: open_recent(path))
+    yield SystemCommand("Find and replace", "Search the document, replace one or all (Ctrl+F)",
+                        on_editor("find"))
+    yield SystemCommand("Find next", "The next match of the find field (F8)", on_editor("find_next(True)"))
+    yield SystemCommand("Find previous", "The previous match (Shift+F8)", on_editor("find_next(False)"))
     yield SystemCommand("Go to line", "Move the cursor to a line number (Ctrl+L)", on_editor("go_to_line"))
     yield SystemCommand("Go to the start", "Move the cursor to the start of the document (Ctrl+Home)",
                         on_editor("cursor_document_start", True))

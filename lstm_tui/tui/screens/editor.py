@@ -22,6 +22,8 @@ from ..messages import (
     DocumentLearned,
     LearningFailed,
 )
+from ..search import find_next, find_previous, pattern, replace_all
+from ..widgets.find_bar import FindBar
 from ..widgets.ghost_editor import GhostTextEditor
 from ..widgets.sampling_panel import SamplingPanel
 from ..widgets.status_bar import StatusBar
@@ -48,6 +50,9 @@ class EditorScreen(DocumentMixin, Screen):
         Binding("ctrl+o", "open", "Open", id="open"),
         Binding("ctrl+l", "go_to_line", "Go to line", id="go_to_line", show=False),
         Binding("ctrl+r", "recent", "Recent", id="recent", show=False),
+        Binding("ctrl+f", "find", "Find", id="find", show=False),  # the footer is full: F1 lists it
+        Binding("f8", "find_next(True)", "Find next", id="find_next", show=False),
+        Binding("shift+f8", "find_next(False)", "Find previous", id="find_previous", show=False),
         Binding("ctrl+t", "toggle_auto", "Auto", id="toggle_auto"),
         Binding("f2", "toggle_sampling", "Sampling", id="toggle_sampling"),
         Binding("f5", "toggle_learning", "Learn", id="toggle_learning"),
@@ -64,6 +69,7 @@ class EditorScreen(DocumentMixin, Screen):
                                   placeholder="Start writing. Suggestions appear as you type; Tab "
                                               "takes one. F1 lists the keys.")
             yield SamplingPanel(s.sampling, s.preset, s.debounce_ms, id="sampling", classes="hidden")
+        yield FindBar(id="find", classes="hidden")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -149,6 +155,66 @@ class EditorScreen(DocumentMixin, Screen):
                         severity="warning", timeout=4)
             return
         self.editor.go_to_line(int(match[1]), int(match[2] or 1) - 1)
+
+    # -- find and replace --------------------------------------------------------------------
+
+    @property
+    def find_bar(self) -> FindBar:
+        return self.query_one("#find", FindBar)
+
+    def action_find(self) -> None:
+        selected = self.editor.selected_text
+        self.find_bar.open(selected if selected and "\n" not in selected else None)
+
+    def action_find_next(self, forward: bool = True) -> None:
+        bar = self.find_bar
+        if not bar.term:
+            self.action_find()
+        else:
+            self.find(bar.term, bar.match_case, forward)
+
+    @on(FindBar.Find)
+    def _find_asked(self, event: FindBar.Find) -> None:
+        self.find(event.term, event.match_case, event.forward)
+
+    def find(self, term: str, match_case: bool, forward: bool) -> bool:
+        """Select the next (previous) match after (before) the selection, wrapping round."""
+        editor = self.editor
+        start, end = sorted(editor.selection)
+        lines = editor.document.lines
+        found = (find_next(lines, pattern(term, match_case), end) if forward
+                 else find_previous(lines, pattern(term, match_case), start))
+        if found is None:
+            self.notify(f"\u201c{term}\u201d is not in the document.", severity="warning", timeout=3)
+            return False
+        editor.move_cursor(found[0])
+        editor.move_cursor(found[1], select=True, center=True)
+        return True
+
+    @on(FindBar.Replace)
+    def _replace_asked(self, event: FindBar.Replace) -> None:
+        editor, regex = self.editor, pattern(event.term, event.match_case)
+        if event.everywhere:
+            done = replace_all(editor.document.lines, regex, event.replacement)
+            if done is None:
+                self.notify(f"\u201c{event.term}\u201d is not in the document.", severity="warning", timeout=3)
+                return
+            start, end, text, count = done
+            editor.history.checkpoint()  # one undo step, apart from the typing around it
+            editor.replace(text, start, end)
+            editor.history.checkpoint()
+            self.notify(f"Replaced {count:,} \u00d7 \u201c{event.term}\u201d.", timeout=3)
+            return
+        if regex.fullmatch(editor.selected_text):  # the match found last: replace it
+            start, end = sorted(editor.selection)
+            editor.history.checkpoint()
+            editor.replace(event.replacement, start, end)
+            editor.history.checkpoint()
+        self.find(event.term, event.match_case, True)
+
+    @on(FindBar.Closed)
+    def _find_closed(self) -> None:
+        self.editor.focus()
 
     # -- settings ---------------------------------------------------------------------------
 
