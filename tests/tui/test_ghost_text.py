@@ -235,3 +235,18 @@ async def test_tab_takes_only_a_ghost_that_shows(make_app):
         assert len(ghost.partition("\n")[0]) > 3  # longer than the row's room (3)
         await pilot.press(*[{" ": "space"}.get(c, c) for c in ghost[:2]])
         assert editor._room() == 1 and editor.ghost == "" and editor.suggestion == ""
+
+
+async def test_undo_takes_back_a_word_at_a_time(make_app, settings):
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.history.checkpoint_timer = 1e9  # a slow machine's pause is not a step here
+        await pilot.press(*[{" ": "space"}.get(c, c) for c in "The river ran down to the sea"])
+        assert editor.text == "The river ran down to the sea"
+        await pilot.press("ctrl+z")
+        assert editor.text == "The river ran down to the "
+        await pilot.press("ctrl+z", "ctrl+z")
+        assert editor.text == "The river ran down "
+        await pilot.press("ctrl+y")
+        assert editor.text == "The river ran down to "

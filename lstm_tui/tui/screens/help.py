@@ -30,7 +30,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ("Ctrl+L", "go to a line (12, or 12:5 for a column)"),
         ("Ctrl+F", "find and replace: Enter next, Up previous, Esc back"),
         ("F8 / Shift+F8", "next / previous match of the find field"),
-        ("Ctrl+Z / Ctrl+Y", "undo / redo (an accepted suggestion is one step)"),
+        ("Ctrl+Z / Ctrl+Y", "undo / redo a word (an accepted suggestion is one step)"),
         ("", "a recovery copy is autosaved every few seconds and offered after a crash"),
     ]),
     ("Panels", [

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.document._document_navigator import DocumentNavigator
+from textual.document._history import EditHistory
 from textual.widgets import TextArea
 
 from .large_text import CountingDocument, QuickWrappedDocument, render_row
@@ -30,6 +31,21 @@ CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
 MAX_GHOST_ROWS = 8  # screen rows below the document that a long ghost may take
 NEXT_WORD = re.compile(r"\s*[^\s]+")  # what Ctrl+Right takes of a ghost
 MIN_ROOM = 2  # cells a ghost needs on a row it cannot wrap from: a character and "\u2026"
+
+
+class WordHistory(EditHistory):
+    """Undo steps of a word each: typing a word's first character after a space ends
+    the step before it (Textual's own rules still end one at a pause, a line break or
+    a paste), so Ctrl+Z takes back the last word, not the last burst of typing."""
+
+    _after_space = False  # the last edit typed whitespace
+
+    def record(self, edit: Edit) -> None:
+        typed = edit.text
+        if len(typed) == 1 and not typed.isspace() and self._after_space:
+            self.checkpoint()
+        self._after_space = len(typed) == 1 and typed.isspace()
+        super().record(edit)
 
 
 class GhostTextEditor(TextArea):
@@ -80,6 +96,9 @@ class GhostTextEditor(TextArea):
         kwargs.setdefault("tab_behavior", "indent")
         kwargs.setdefault("show_line_numbers", False)
         super().__init__(text, **kwargs)
+        old = self.history  # Textual's limits, kept
+        self.history = WordHistory(max_checkpoints=old.max_checkpoints, checkpoint_timer=old.checkpoint_timer,
+                                   checkpoint_max_characters=old.checkpoint_max_characters)
         self.debounce = debounce  # seconds of quiet typing before a request
         self.auto_suggest = auto_suggest
         self._offers_alternatives = alternatives  # requests ask for more than one suggestion
