@@ -15,7 +15,8 @@
 - echo_<doc>_*: in that document (1 MB and 20 MB of prose hard-wrapped at 72 columns;
   one line of 100,000 characters; ``page``, 2.5 KB, for reference), keystroke to the frame that shows the character,
   typing at the end of the middle line with automatic suggestions on (the default
-  settings: suggestions stream while typing goes on), ten keys a second.
+  settings: suggestions stream while typing goes on), ten keys a second, every tenth
+  key Enter.
 User folders point at a temporary directory: nothing of yours is read or written.
 """
 
@@ -238,13 +239,16 @@ async def document_echo(lm, file: Path, keystrokes: int) -> list[float]:
 
         editor.edit = timed_edit  # type: ignore[method-assign]
         app._display = timed_display  # type: ignore[method-assign]
-        for char in typing_text(keystrokes).replace("\n", " "):
+        for n, char in enumerate(typing_text(keystrokes).replace("\n", " "), 1):
+            if n % 10 == 0:
+                char = "\n"  # a line break now and then: every line below moves down
             edited.clear()
             frames.clear()
             started = time.perf_counter()
             # Straight to the driver, as a terminal's key arrives: Pilot's press would wait
             # for the app to fall idle, so for a streaming suggestion to end.
-            app._driver.send_message(events.Key("space" if char == " " else char, char))
+            key = {" ": "space", "\n": "enter"}.get(char, char)
+            app._driver.send_message(events.Key(key, "\r" if char == "\n" else char))
             while not frames and time.perf_counter() - started < 30:
                 await asyncio.sleep(0.0005)
             if frames:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual._wrap import compute_wrap_offsets
 from textual.document._wrapped_document import WrappedDocument
+from textual.geometry import Offset
 
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 from lstm_tui.tui.widgets.large_text import CountingDocument, QuickWrappedDocument, ascii_wrap_offsets
@@ -50,10 +51,15 @@ def test_counts_and_rows_follow_edits(text: str, changes, width: int):
         assert words + document.word_delta == len(document.text.split())
     fresh = WrappedDocument(CountingDocument(document.text), width)  # Textual's, from scratch
     assert wrapped._wrap_offsets == fresh._wrap_offsets
-    assert wrapped._offset_to_line_info == fresh._offset_to_line_info
-    assert wrapped._line_index_to_offsets == fresh._line_index_to_offsets
+    assert list(wrapped._offset_to_line_info) == fresh._offset_to_line_info
+    assert list(wrapped._line_index_to_offsets) == fresh._line_index_to_offsets
+    assert wrapped._offset_to_line_info[-1] == fresh._offset_to_line_info[-1]
+    for y in range(fresh.height + 2):  # where Textual's code asks, past the end too
+        assert wrapped.offset_to_location(Offset(0, y)) == fresh.offset_to_location(Offset(0, y))
     assert wrapped.height == fresh.height
     for i in range(document.line_count):
+        for column in range(len(document[i]) + 1):
+            assert wrapped.location_to_offset((i, column)) == fresh.location_to_offset((i, column))
         assert wrapped.get_tab_widths(i) == fresh.get_tab_widths(i)
         assert wrapped.get_sections(i) == fresh.get_sections(i)
 

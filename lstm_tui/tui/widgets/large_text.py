@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 from rich.control import strip_control_codes
 from rich.style import Style
 from rich.text import Text
@@ -130,14 +131,59 @@ def ascii_wrap_offsets(line: str, width: int) -> list[int]:
     return breaks
 
 
+class _RowTable:
+    """Row y -> (line, section of the line), read as Textual reads its list of them,
+    from the first row of each line (one array: an edit above shifts it in C)."""
+
+    __slots__ = ("doc",)
+
+    def __init__(self, doc: QuickWrappedDocument) -> None:
+        self.doc = doc
+
+    def __len__(self) -> int:
+        return self.doc.height
+
+    def __getitem__(self, y: int) -> tuple[int, int]:
+        height = self.doc.height
+        y = y + height if y < 0 else y
+        if not 0 <= y < height:
+            raise IndexError(y)
+        first = self.doc._first_row
+        line = int(np.searchsorted(first, y, side="right")) - 1
+        return line, y - int(first[line])
+
+
+class _LineTable:
+    """Line -> the y of each of its rows, read as Textual reads its list of them."""
+
+    __slots__ = ("doc",)
+
+    def __init__(self, doc: QuickWrappedDocument) -> None:
+        self.doc = doc
+
+    def __len__(self) -> int:
+        return len(self.doc._first_row)
+
+    def __getitem__(self, line: int) -> list[int]:
+        first = int(self.doc._first_row[line])  # IndexError past the end, as a list's
+        return list(range(first, first + len(self.doc._wrap_offsets[line]) + 1))
+
+
 class QuickWrappedDocument(WrappedDocument):
-    """WrappedDocument whose per-keystroke and open-time costs do not grow with the text."""
+    """WrappedDocument whose per-keystroke and open-time costs do not grow with the text.
+
+    Textual keeps a Python entry for every row and every line and rebuilds all of them
+    below an edit that adds a line or a row (0.1 s for a line break in mid-20 MB); here
+    the row tables are views of one array of each line's first row.
+    """
 
     _wrapped_at: tuple[int, int] | None = None  # (width, tab width) of the last full wrap
+    _first_row: np.ndarray = np.zeros(0, np.int64)
+    _height = 0
 
     @property
     def height(self) -> int:
-        return len(self._offset_to_line_info)  # one entry per wrapped row
+        return self._height
 
     def _wrap_line(self, line: str) -> list[int]:
         """The line's break offsets at the current width."""
@@ -165,21 +211,16 @@ class QuickWrappedDocument(WrappedDocument):
             self._tab_width_cache[line_index] = widths
         return widths
 
-    def _rows(self, wraps: list[list[int]], first_line: int, first_y: int
-              ) -> tuple[list[tuple[int, int]], list[list[int]]]:
-        """The row table entries of consecutive lines starting at ``first_line``."""
-        if all(not offsets for offsets in wraps):  # one row per line: the usual case
-            lines = range(first_line, first_line + len(wraps))
-            return [(index, 0) for index in lines], [[first_y + k] for k in range(len(wraps))]
-        info: list[tuple[int, int]] = []
-        line_offsets: list[list[int]] = []
-        y = first_y
-        for index, offsets in enumerate(wraps, first_line):
-            rows = len(offsets) + 1
-            info.extend((index, section) for section in range(rows))
-            line_offsets.append(list(range(y, y + rows)))
-            y += rows
-        return info, line_offsets
+    @staticmethod
+    def _first_rows(wraps: list[list[int]], first_y: int) -> np.ndarray:
+        """The first row of each of consecutive lines, the first of them at ``first_y``."""
+        rows = np.fromiter((len(offsets) + 1 for offsets in wraps), np.int64, len(wraps))
+        first = np.empty(len(wraps), np.int64)
+        if len(wraps):
+            first[0] = first_y
+            np.cumsum(rows[:-1], out=first[1:])
+            first[1:] += first_y
+        return first
 
     def wrap(self, width: int, tab_width: int | None = None) -> None:
         key = (width, tab_width or self._tab_width)
@@ -189,38 +230,32 @@ class QuickWrappedDocument(WrappedDocument):
         lines = self.document.lines
         with gc_paused():
             wraps = [self._wrap_line(line) for line in lines] if width else [[] for _ in lines]
-            self._offset_to_line_info, self._line_index_to_offsets = self._rows(wraps, 0, 0)
+        self._first_row = self._first_rows(wraps, 0)
+        self._height = sum(map(len, wraps)) + len(wraps)
         self._wrap_offsets = wraps
         self._tab_width_cache = [None] * len(lines)  # type: ignore[list-item]
+        self._offset_to_line_info = _RowTable(self)  # type: ignore[assignment]
+        self._line_index_to_offsets = _LineTable(self)  # type: ignore[assignment]
         self._wrapped_at = key
 
     def wrap_range(self, start: Location, old_end: Location, new_end: Location) -> None:
-        # Textual's wrap_range, with the lines wrapped by _wrap_line and the rows below
-        # shifted by list comprehensions rather than element by element.
-        old_max, new_max = len(self._line_index_to_offsets) - 1, self.document.line_count - 1
+        # Textual's wrap_range (the same clamping), on the array of first rows.
+        old_max, new_max = len(self._first_row) - 1, self.document.line_count - 1
         start_line = clamp(start[0], 0, min(old_max, new_max))
         old_end_line = clamp(old_end[0], 0, old_max)
         new_end_line = clamp(new_end[0], 0, new_max)
         top, old_bottom = sorted((start_line, old_end_line))
         new_bottom = max(start_line, new_end_line)
-        top_y = self._line_index_to_offsets[top][0]
-        old_bottom_y = self._line_index_to_offsets[old_bottom][-1]
+        top_y = int(self._first_row[top])
+        old_rows = sum(len(offsets) + 1 for offsets in self._wrap_offsets[top:old_bottom + 1])
         wraps = [self._wrap_line(line) for line in self.document.lines[top:new_bottom + 1]]
-        info, line_offsets = self._rows(wraps, top, top_y)
-        self._offset_to_line_info[top_y:old_bottom_y + 1] = info
-        self._line_index_to_offsets[top:old_bottom + 1] = line_offsets
-        self._tab_width_cache[top:old_bottom + 1] = [None] * len(wraps)  # type: ignore[list-item]
+        row_shift = sum(len(offsets) + 1 for offsets in wraps) - old_rows
+        below = self._first_row[old_bottom + 1:]
+        self._first_row = np.concatenate((self._first_row[:top], self._first_rows(wraps, top_y),
+                                          below + row_shift if row_shift else below))
         self._wrap_offsets[top:old_bottom + 1] = wraps
-        row_shift = len(info) - (old_bottom_y - top_y + 1)
-        line_shift = new_bottom - old_bottom
-        below_y, below_line = top_y + len(info), top + len(wraps)
-        with gc_paused():
-            if line_shift:
-                rows = self._offset_to_line_info
-                rows[below_y:] = [(line + line_shift, section) for line, section in rows[below_y:]]
-            if row_shift:
-                lines = self._line_index_to_offsets
-                lines[below_line:] = [[y + row_shift for y in ys] for ys in lines[below_line:]]
+        self._tab_width_cache[top:old_bottom + 1] = [None] * len(wraps)  # type: ignore[list-item]
+        self._height += row_shift
 
 
 _TEXTUAL_ONLY = re.compile(r"[\t\x07\x08\x0b\x0c\r]")  # tabs expand; rich strips the others
