@@ -13,7 +13,8 @@
 - open_<doc>_seconds: a fresh process from before the first lstm_tui import to the
   editor showing the whole document, focused (the model loads meanwhile).
 - echo_<doc>_*: in that document (1 MB and 20 MB of prose hard-wrapped at 72 columns;
-  one line of 100,000 characters; ``page``, 2.5 KB, for reference), keystroke to the frame that shows the character,
+  one line of 100,000 characters; ``page``, 2.5 KB, for reference, and once more with
+  automatic suggestions off), keystroke to the frame that shows the character,
   typing at the end of the middle line with automatic suggestions on (the default
   settings: suggestions stream while typing goes on), ten keys a second, every tenth
   key Enter.
@@ -204,7 +205,7 @@ def document_text(kind: str) -> str:
     return (block * (size // len(block) + 1))[:size]
 
 
-async def document_echo(lm, file: Path, keystrokes: int) -> list[float]:
+async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True) -> list[float]:
     """Keystroke to the frame showing it, in ``file``, typed at a quick typist's pace."""
     from textual import events
 
@@ -213,7 +214,7 @@ async def document_echo(lm, file: Path, keystrokes: int) -> list[float]:
     from lstm_tui.tui.app import LstmTuiApp
     from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-    app = LstmTuiApp(file, lm=lm, settings=Settings(), persist_settings=False)
+    app = LstmTuiApp(file, lm=lm, settings=Settings(auto_suggest=suggest), persist_settings=False)
     echoes: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         editor = app.query_one(GhostTextEditor)
@@ -266,6 +267,9 @@ def documents(lm, kinds: list[str], keystrokes: int, runs: int) -> dict[str, obj
         file.write_text(document_text(kind), encoding="utf-8")
         result[f"open_{kind}_seconds"] = startup(runs, file)["editable_seconds"]
         result.update(_summary(f"echo_{kind}", asyncio.run(document_echo(lm, file, keystrokes))))
+        if kind == "page":  # what the model's work costs the echo
+            result.update(_summary("echo_page_no_suggestions",
+                                   asyncio.run(document_echo(lm, file, keystrokes, suggest=False))))
     return result
 
 
