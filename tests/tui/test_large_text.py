@@ -12,7 +12,11 @@ from textual.document._wrapped_document import WrappedDocument
 from textual.geometry import Offset
 
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
-from lstm_tui.tui.widgets.large_text import CountingDocument, QuickWrappedDocument, ascii_wrap_offsets
+from lstm_tui.tui.widgets.large_text import (
+    CountingDocument,
+    QuickWrappedDocument,
+    ascii_wrap_offsets,
+)
 
 from .conftest import settle
 

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from rich.text import Text
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding

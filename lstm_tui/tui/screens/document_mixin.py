@@ -3,7 +3,7 @@
 The user's text is sacred: saves are atomic, a file that cannot be decoded is never
 loaded (so never overwritten), a file changed by another program is not saved over
 without asking, and while there are unsaved changes this instance's own recovery
-copy is written every few seconds and offered back after a crash.
+copy is written every few seconds and offered back after a crash (recovery_mixin.py).
 
 Nothing here walks the whole document per keystroke: the counts come from the
 document's own bookkeeping (widgets/large_text.py), "modified" is a comparison of line
@@ -14,13 +14,11 @@ took ten times over.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.content import Content
-from textual.document._document import Document
 from textual.timer import Timer
 from textual.widgets import TextArea
 
@@ -37,18 +35,19 @@ from ..documents import (
     write_document,
 )
 from ..line_endings import LineLayout, relayout, split_lines
-from ..messages import RecoveryWritten, WordsCounted
+from ..messages import WordsCounted
 from ..recent import RecentDocuments
-from ..recovery import Recovery, RecoveryStore
+from ..recovery import RecoveryStore
 from ..widgets.large_text import CountingDocument, count_words
 from .dialogs import ChoiceScreen, PathPromptScreen, RecentScreen
+from .recovery_mixin import RecoveryMixin
 
 if TYPE_CHECKING:
     from ..widgets.ghost_editor import GhostTextEditor
     from ..widgets.status_bar import StatusBar
 
 
-class DocumentMixin:
+class DocumentMixin(RecoveryMixin):
     """Mixed into EditorScreen, which provides ``editor``, ``status`` and ``app``."""
 
     doc_path: Path | None = None
@@ -58,15 +57,10 @@ class DocumentMixin:
     recent: RecentDocuments
     _saved_lines: list[str] = [""]  # the editor's lines when last loaded or saved
     _saved_state: tuple[object, int] | None = None  # (document, generation) when they were
-    _autosaved: tuple[object, int] | None = None  # (document, generation) the copy holds
-    _autosave_busy = False  # a recovery copy is being written (in a thread)
-    _next_autosave = 0.0  # time.monotonic() before which no copy is written
-    _restored: Recovery | None = None  # a crashed session's copy now in the editor, unsaved
     _base_words: int | None = None  # words of the document as loaded (None: being counted)
     _modified_timer: Timer | None = None
     SYNC_COUNT_LINES = 5000  # a loaded text with fewer lines is counted at once, not in a thread
     MODIFIED_CHECK_SECONDS = 0.3  # after this pause in typing, "modified" is checked exactly
-    AUTOSAVE_COST = 10  # a recovery copy is written at most once per this many times its last write
 
     if TYPE_CHECKING:
         editor: GhostTextEditor
@@ -361,83 +355,3 @@ class DocumentMixin:
             self._restored = None
             self._autosaved = None  # if the text stays after all (Open cancelled), copy it again
         return answer == "discard"
-
-    # -- recovery --------------------------------------------------------------------------
-
-    def autosave(self) -> None:
-        """Keep this instance's recovery copy while there are unsaved changes (called
-        every few seconds). It never touches a copy another instance left."""
-        document = self.editor.document
-        state = (document, getattr(document, "generation", None))
-        if state == self._autosaved or self._autosave_busy or time.monotonic() < self._next_autosave:
-            return
-        if not self.modified:
-            self.recovery.discard(self.doc_path)
-        else:
-            self._autosave_busy = True
-            self._write_recovery(self.doc_path, list(document.lines), self.recovery.discards)
-        self._autosaved = state if state[1] is not None else None
-
-    @work(thread=True, group="autosave", exit_on_error=False, description="write the recovery copy")
-    def _write_recovery(self, path: Path | None, lines: list[str], since: int) -> None:
-        started = time.monotonic()
-        try:
-            self.recovery.write(path, lines, since)
-        except OSError as exc:
-            self.post_message(RecoveryWritten(time.monotonic() - started, str(exc)))
-        else:
-            self.post_message(RecoveryWritten(time.monotonic() - started, None))
-
-    def on_recovery_written(self, event: RecoveryWritten) -> None:
-        self._autosave_busy = False
-        self._next_autosave = time.monotonic() + self.AUTOSAVE_COST * event.seconds
-        if event.error:
-            self._autosaved = None  # try again at the next tick
-            self.notify(f"Could not write the recovery copy: {event.error}", severity="warning", timeout=5)
-
-    def discard_recovery(self) -> None:
-        self.recovery.discard(self.doc_path)
-
-    def _let_go_of_restored(self) -> None:
-        """Its text leaves the editor unsaved: keep the copy for a later start."""
-        if self._restored is not None:
-            self.recovery.release(self._restored.file)
-            self._restored = None
-
-    def check_recovery(self) -> None:
-        """Say if another window has unsaved changes to this document, and offer the
-        copies crashed sessions left."""
-        path = self.doc_path
-        if path is not None and (others := self.recovery.others_editing(path)):
-            self.notify(f"{path.name} is open with unsaved changes in {others} other lstm-tui "
-                        "window(s).", severity="warning", timeout=10)
-        self.offer_recovery(self.recovery.find(path))
-
-    @work
-    async def offer_recovery(self, found: list[Recovery]) -> None:
-        for warning in self.recovery.warnings:
-            self.notify(warning, severity="warning", timeout=10)
-        self.recovery.warnings.clear()
-        for number, copy in enumerate(found, 1):
-            count = f" ({number} of {len(found)})" if len(found) > 1 else ""
-            answer = await self.app.push_screen_wait(ChoiceScreen(
-                f"Recover unsaved text?{count}",
-                f"lstm-tui did not close cleanly. A recovery copy exists:\n{copy.describe()}\n\n"
-                "Restore puts it in the editor (unsaved); Discard deletes the copy; "
-                "Keep for later offers it again next time.",
-                [("restore", "Restore", "primary"), ("discard", "Discard", "error"),
-                 ("later", "Keep for later", "default")]))
-            if answer == "restore":
-                self._let_go_of_restored()
-                self._restored = copy
-                # An older version's copy may hold CRLF: the editor is given "\n" alone.
-                self.editor.load_text(split_lines(copy.text).text)
-                self.editor.move_cursor(self.editor.document.end)
-                document = self.editor.document  # the copy holds it; ours starts with the next edit
-                self._autosaved = (document, getattr(document, "generation", None))
-                self._document_loaded(saved_lines=Document(self.saved_text).lines)
-                self.document_replaced()
-            elif answer == "discard":
-                self.recovery.discard_copy(copy.file)
-            else:
-                self.recovery.release(copy.file)

@@ -16,16 +16,13 @@ import textwrap
 from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
-from textual.widgets.text_area import Edit
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.document._document_navigator import DocumentNavigator
-from textual.document._history import EditHistory
-from textual.widgets import TextArea
+from textual.widgets.text_area import Edit
 
-from .large_text import CountingDocument, QuickWrappedDocument, render_row
+from .prose_area import ProseArea
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
 MAX_GHOST_ROWS = 8  # screen rows below the document that a long ghost may take
@@ -33,22 +30,7 @@ NEXT_WORD = re.compile(r"\s*[^\s]+")  # what Ctrl+Right takes of a ghost
 MIN_ROOM = 2  # cells a ghost needs on a row it cannot wrap from: a character and "\u2026"
 
 
-class WordHistory(EditHistory):
-    """Undo steps of a word each: typing a word's first character after a space ends
-    the step before it (Textual's own rules still end one at a pause, a line break or
-    a paste), so Ctrl+Z takes back the last word, not the last burst of typing."""
-
-    _after_space = False  # the last edit typed whitespace
-
-    def record(self, edit: Edit) -> None:
-        typed = edit.text
-        if len(typed) == 1 and not typed.isspace() and self._after_space:
-            self.checkpoint()
-        self._after_space = len(typed) == 1 and typed.isspace()
-        super().record(edit)
-
-
-class GhostTextEditor(TextArea):
+class GhostTextEditor(ProseArea):
     BINDINGS = [
         Binding("tab", "accept", "Accept", id="accept"),
         Binding("ctrl+right", "accept_word", "Word", id="accept_word"),
@@ -59,10 +41,6 @@ class GhostTextEditor(TextArea):
         Binding("ctrl+b,alt+left_square_bracket", "cycle(-1)", "Prev alt", id="previous_alternative",
                 show=False),
         Binding("ctrl+g", "suggest", "Suggest", id="suggest"),
-        Binding("ctrl+home", "cursor_document_start", "Start", id="document_start", show=False),
-        Binding("ctrl+end", "cursor_document_end", "End", id="document_end", show=False),
-        Binding("ctrl+shift+home", "cursor_document_start(True)", "Select to start", show=False),
-        Binding("ctrl+shift+end", "cursor_document_end(True)", "Select to end", show=False),
     ]
 
     _editing = False  # inside edit(): cursor moves are the edit's own
@@ -96,9 +74,6 @@ class GhostTextEditor(TextArea):
         kwargs.setdefault("tab_behavior", "indent")
         kwargs.setdefault("show_line_numbers", False)
         super().__init__(text, **kwargs)
-        old = self.history  # Textual's limits, kept
-        self.history = WordHistory(max_checkpoints=old.max_checkpoints, checkpoint_timer=old.checkpoint_timer,
-                                   checkpoint_max_characters=old.checkpoint_max_characters)
         self.debounce = debounce  # seconds of quiet typing before a request
         self.auto_suggest = auto_suggest
         self._offers_alternatives = alternatives  # requests ask for more than one suggestion
@@ -109,20 +84,6 @@ class GhostTextEditor(TextArea):
         self._alternatives: list[str] = []
         self._alt_index = 0
         self._timer: Timer | None = None
-
-    def _set_document(self, text: str, language: str | None) -> None:
-        if language:  # a syntax-aware document: Textual's own
-            super()._set_document(text, language)
-            return
-        # Textual's plain-text branch, with a document and wrapping whose cost per
-        # keystroke does not grow with the text (large_text.py).
-        self._highlight_query = None
-        self.document = CountingDocument(text)
-        self.wrapped_document = QuickWrappedDocument(self.document, tab_width=self.indent_width)
-        self.navigator = DocumentNavigator(self.wrapped_document)
-        self._build_highlight_map()
-        self.move_cursor((0, 0))
-        self._rewrap_and_refresh_virtual_size()
 
     # -- the ghost ---------------------------------------------------------------------
 
@@ -231,30 +192,7 @@ class GhostTextEditor(TextArea):
             ghost = base + self.get_component_rich_style("text-area--suggestion")
             segments = [Segment(" " * self.gutter_width, base), Segment(rows[k], ghost)]
             return Strip(segments).extend_cell_length(self.size.width, base)
-        if self.document.end == (0, 0) and self.placeholder:
-            return super().render_line(y)  # the placeholder, when there is no text
-        return self._render_text_line(y)
-
-    def _render_text_line(self, y: int) -> Strip:
-        # TextArea.render_line less its first test, ``not self.text``, which joins the
-        # whole document for every row drawn (20 MB: 20 ms a row).
-        scroll_x, scroll_y = self.scroll_offset
-        absolute_y = scroll_y + y
-        selection = self.selection
-        _, cursor_y = self._cursor_offset
-        cache_key = (
-            self.size, scroll_x, absolute_y,
-            selection if selection.contains_line(absolute_y) or self.soft_wrap
-            else selection.end[0] == absolute_y,
-            selection.end if self._cursor_visible and self.cursor_blink and absolute_y == cursor_y else None,
-            self.theme, self._matching_bracket_location, self.match_cursor_bracket, self.soft_wrap,
-            self.show_line_numbers, self.read_only, self.show_cursor, self.suggestion,
-        )
-        if (cached := self._line_cache.get(cache_key)) is not None:
-            return cached
-        line = render_row(self, y) or self._render_line(y)
-        self._line_cache[cache_key] = line
-        return line
+        return super().render_line(y)
 
     def on_resize(self) -> None:
         self._render_ghost()  # the rows wrap to the new width
@@ -425,17 +363,6 @@ class GhostTextEditor(TextArea):
             self.action_accept()
         else:
             super().action_cursor_right(select)
-
-    def action_cursor_document_start(self, select: bool = False) -> None:
-        self.move_cursor((0, 0), select=select)
-
-    def action_cursor_document_end(self, select: bool = False) -> None:
-        self.move_cursor(self.document.end, select=select)
-
-    def go_to_line(self, line: int, column: int = 0) -> None:
-        """Put the cursor on ``line`` (from 1; clamped to the document), mid-screen."""
-        row = max(0, min(line - 1, self.document.line_count - 1))
-        self.move_cursor((row, max(0, min(column, len(self.document[row])))), center=True)
 
     def action_dismiss(self) -> None:
         self.dismiss_ghost()
