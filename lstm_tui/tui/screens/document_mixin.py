@@ -38,7 +38,8 @@ from ..line_endings import LineLayout, relayout, split_lines
 from ..messages import WordsCounted
 from ..recent import RecentDocuments
 from ..recovery import RecoveryStore
-from ..widgets.large_text import CountingDocument, count_words
+from ..widgets.large_text import DocumentCounts, count_words
+from ..widgets.prose_area import language_for
 from .dialogs import ChoiceScreen, PathPromptScreen, RecentScreen
 from .recovery_mixin import RecoveryMixin
 
@@ -143,7 +144,7 @@ class DocumentMixin(RecoveryMixin):
         self.doc_path = path
         remove_stale_temp_files(save_target(path).parent)  # a killed save's, not the writer's
         self._take(opened)
-        self.editor.load_text(opened.text)
+        self.editor.load_document(opened.text, language_for(path, len(opened.text)))
         self.editor.move_cursor((0, 0))
         row, column = self.recent.cursor_for(path) or (0, 0)  # where it was left last time
         self.editor.go_to_line(row + 1, column)
@@ -166,7 +167,7 @@ class DocumentMixin(RecoveryMixin):
         document = self.editor.document
         name = self.doc_path.name if self.doc_path else "untitled"
         new = self.doc_path is None or not self.doc_path.exists()
-        if isinstance(document, CountingDocument):
+        if isinstance(document, DocumentCounts):
             words = None if self._base_words is None else self._base_words + document.word_delta
             chars = document.chars
         else:  # a syntax-aware document keeps no counts
@@ -336,7 +337,7 @@ class DocumentMixin(RecoveryMixin):
         self._let_go_of_restored()
         self.doc_path = None
         self._take(OpenedDocument(split_lines(""), None))
-        self.editor.load_text("")
+        self.editor.load_document("", None)
         self._document_loaded()
         self.document_replaced()
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator
+from functools import cache
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -64,16 +65,21 @@ def count_words(lines: list[str]) -> int:
     return total
 
 
-class CountingDocument(Document):
-    """A plain-text Document that counts the words and characters edits add or remove.
+class DocumentCounts:
+    """Counts the words and characters edits add or remove, for a Document class.
 
     ``word_delta`` is the change in words since the text was loaded (the loaded text is
     counted apart, in a thread: see ``count_words``); ``chars`` is exact at all times.
     ``generation`` grows with every edit, for callers that ask "changed since?".
     """
 
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
+    _lines: list[str]
+    newline: str
+    text: str
+    get_text_range: Callable[[Location, Location], str]
+
+    def __init__(self, text: str, *args: object) -> None:
+        super().__init__(text, *args)  # type: ignore[call-arg]
         self.chars = len(text) if self.newline == "\n" else len(self.text)
         self.word_delta = 0
         self.generation = 0
@@ -93,11 +99,30 @@ class CountingDocument(Document):
     def replace_range(self, start: Location, end: Location, text: str) -> EditResult:
         top, bottom = sorted((start, end))
         before = self._words_around(top, bottom)
-        result = super().replace_range(start, end, text)
+        result = super().replace_range(start, end, text)  # type: ignore[misc]
         self.word_delta += self._words_around(top, result.end_location) - before
         self.chars += len(self.get_text_range(top, result.end_location)) - len(result.replaced_text)
         self.generation += 1
         return result
+
+
+class CountingDocument(DocumentCounts, Document):
+    """A plain-text Document that keeps its counts (see DocumentCounts)."""
+
+
+@cache
+def _counting_syntax_document() -> type[Document]:
+    from textual.document._syntax_aware_document import SyntaxAwareDocument  # needs tree-sitter
+
+    class CountingSyntaxDocument(DocumentCounts, SyntaxAwareDocument):
+        """A tree-sitter Document (for highlighting) that keeps its counts."""
+
+    return CountingSyntaxDocument
+
+
+def counting_syntax_document(text: str, language: object) -> Document:
+    """A tree-sitter Document of ``text`` in ``language`` that keeps its counts."""
+    return _counting_syntax_document()(text, language)
 
 
 def ascii_wrap_offsets(line: str, width: int) -> list[int]:

@@ -8,14 +8,30 @@ GhostTextEditor builds the ghost text on it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from textual._tree_sitter import TREE_SITTER, get_language
 from textual.binding import Binding
+from textual.geometry import Offset
 from textual.document._document_navigator import DocumentNavigator
 from textual.document._history import EditHistory
 from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit
 
-from .large_text import CountingDocument, QuickWrappedDocument, render_row
+from .large_text import CountingDocument, QuickWrappedDocument, counting_syntax_document, render_row
+
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
+# Larger files stay plain: tree-sitter's Markdown grammar re-parses about 2 ms per 20 KB
+# at every edit (0.2 s a key in 2 MB).
+HIGHLIGHT_MAX_CHARS = 100_000
+
+
+def language_for(path: Path | None, chars: int) -> str | None:
+    """The language to highlight a file as (Markdown), or None for plain text."""
+    if path is None or not TREE_SITTER or chars > HIGHLIGHT_MAX_CHARS:
+        return None
+    return "markdown" if path.suffix.lower() in MARKDOWN_SUFFIXES else None
 
 
 class WordHistory(EditHistory):
@@ -48,18 +64,67 @@ class ProseArea(TextArea):
                                    checkpoint_max_characters=old.checkpoint_max_characters)
 
     def _set_document(self, text: str, language: str | None) -> None:
-        if language:  # a syntax-aware document: Textual's own
-            super()._set_document(text, language)
-            return
-        # Textual's plain-text branch, with a document and wrapping whose cost per
-        # keystroke does not grow with the text (large_text.py).
-        self._highlight_query = None
-        self.document = CountingDocument(text)
+        # Textual's, for its built-in languages, with a document that keeps its counts
+        # and wrapping whose cost per keystroke does not grow with the text (large_text.py).
+        grammar = get_language(language) if language and TREE_SITTER else None
+        if grammar is not None:
+            self.document = counting_syntax_document(text, grammar)
+            self._highlight_query = self.document.prepare_query(self._get_builtin_highlight_query(language))
+        else:  # plain text (also where tree-sitter is not installed)
+            self._highlight_query = None
+            self.document = CountingDocument(text)
         self.wrapped_document = QuickWrappedDocument(self.document, tab_width=self.indent_width)
         self.navigator = DocumentNavigator(self.wrapped_document)
         self._build_highlight_map()
         self.move_cursor((0, 0))
         self._rewrap_and_refresh_virtual_size()
+
+    _highlighted: tuple[int, int] = (0, -1)  # the lines the highlight map covers
+
+    def _build_highlight_map(self) -> None:
+        # Textual's queries the whole syntax tree at every edit (a third of a second per
+        # key in 200 KB of Markdown); here only the lines around the screen are queried,
+        # a screen's height above and below, and again when scrolling leaves them.
+        if not self._highlight_query:
+            self._highlighted = (0, -1)
+            super()._build_highlight_map()
+            return
+        self._line_cache.clear()
+        highlights = self._highlights
+        highlights.clear()
+        wrapped, height = self.wrapped_document, max(self.size.height, 24)
+        top = self.scroll_offset.y
+        first = wrapped.offset_to_location(Offset(0, max(0, top - height)))[0]
+        last = wrapped.offset_to_location(Offset(0, top + 2 * height))[0]
+        self._highlighted = (first, last)
+        captures = self.document.query_syntax_tree(self._highlight_query, (first, 0), (last + 1, 0))
+        for name, nodes in captures.items():
+            for node in nodes:
+                (start_row, start_column), (end_row, end_column) = node.start_point, node.end_point
+                if start_row == end_row:
+                    highlights[start_row].append((start_column, end_column, name))
+                    continue
+                if start_row >= first:
+                    highlights[start_row].append((start_column, None, name))
+                for row in range(max(start_row + 1, first), min(end_row, last + 1)):
+                    highlights[row].append((0, None, name))
+                if end_row <= last:
+                    highlights[end_row].append((0, end_column, name))
+
+    def watch_scroll_y(self) -> None:
+        if self._highlight_query:
+            first, last = self._highlighted
+            top = self.scroll_offset.y
+            rows = self.wrapped_document
+            if not (first <= rows.offset_to_location(Offset(0, top))[0]
+                    and rows.offset_to_location(Offset(0, top + self.size.height))[0] <= last):
+                self._build_highlight_map()
+                self.refresh()
+
+    def load_document(self, text: str, language: str | None) -> None:
+        """Load ``text``, highlighted as ``language`` (None: plain text), in one build."""
+        self.set_reactive(ProseArea.language, language)  # no watcher: load_text builds it
+        self.load_text(text)
 
     def render_line(self, y: int) -> Strip:
         if self.document.end == (0, 0) and self.placeholder:
