@@ -45,3 +45,18 @@ async def test_large_markdown_stays_plain(make_app, tmp_path: Path, monkeypatch:
     app = make_app(notes)
     async with app.run_test(size=(100, 30)):
         assert app.query_one(GhostTextEditor).language is None
+
+
+async def test_highlighting_follows_the_screen(make_app, tmp_path: Path):
+    notes = tmp_path / "long.md"
+    notes.write_text("".join(f"## Part {n}\n\nText of part {n}.\n\n" for n in range(1, 201)), encoding="utf-8")
+    app = make_app(notes)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        last_heading = editor.document.line_count - 5  # "## Part 200"
+        assert editor.document[last_heading] == "## Part 200"
+        assert not editor._highlights.get(last_heading)  # far below the screen: not queried
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert editor._highlights.get(last_heading)
+        assert not editor._highlights.get(0)  # and the top, far above, is let go
