@@ -256,6 +256,7 @@ async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True) -
                 echoes.append(frames[0] - started)
             await asyncio.sleep(0.1)  # a quick typist's pace: suggestions stream between keys
         await app.workers.wait_for_complete()
+        app.editor_screen.discard_recovery()  # not a crash: the next run is not offered it
     return echoes
 
 
