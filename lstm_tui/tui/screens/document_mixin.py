@@ -165,15 +165,17 @@ class DocumentMixin(RecoveryMixin):
         (after loading or saving); otherwise any edit shows "modified" until the check
         that follows a pause in typing (an undo back to the saved text)."""
         document = self.editor.document
-        name = self.doc_path.name if self.doc_path else "untitled"
-        new = self.doc_path is None or not self.doc_path.exists()
         if isinstance(document, DocumentCounts):
             words = None if self._base_words is None else self._base_words + document.word_delta
             chars = document.chars
-        else:  # a syntax-aware document keeps no counts
+        else:  # a document of another kind keeps no counts
             words, chars = None, None
-        modified = self.modified if exact else self._looks_modified()
-        self.status.set(document=name, modified=modified, new=new, words=words, chars=chars)
+        if not exact:  # typing: nothing that touches the disk or the whole text
+            self.status.set(modified=self._looks_modified(), words=words, chars=chars)
+            return
+        name = self.doc_path.name if self.doc_path else "untitled"
+        new = self.doc_path is None or not self.doc_path.exists()
+        self.status.set(document=name, modified=self.modified, new=new, words=words, chars=chars)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         # A plain name, not @on: the decorator needs a MessagePump class, not a mixin.
