@@ -147,10 +147,16 @@ class RecoveryStore:
         """Copies of ``path`` (or untitled ones) left by instances that ended, oldest first,
         each now held by this instance until it is released, discarded or saved."""
         key = self.key(path)
-        try:
-            disk = read_document(path).text if path is not None else None
-        except DocumentError:
-            disk = None
+        disk: list[str | None] = []  # the document's text, read once a copy needs it
+
+        def on_disk() -> str | None:
+            if not disk:
+                try:
+                    disk.append(read_document(path).text if path is not None else None)
+                except DocumentError:
+                    disk.append(None)
+            return disk[0]
+
         found = []
         for file, instance in self._copies(key):
             if file in self._claimed or not self._claim(file, instance):
@@ -158,7 +164,7 @@ class RecoveryStore:
             copy = self._read(file, instance)
             if copy is None or (path is not None and copy.path != path.resolve()):
                 self.release(file)
-            elif copy.text == disk or (path is None and not copy.text.strip()):
+            elif (path is None and not copy.text.strip()) or copy.text == on_disk():
                 self.discard_copy(file)  # its text is in the document already, or it is empty
             else:
                 found.append(copy)
