@@ -254,7 +254,9 @@ class QuickWrappedDocument(WrappedDocument):
         self._width, self._tab_width = key
         lines = self.document.lines
         with gc_paused():
-            wraps = [self._wrap_line(line) for line in lines] if width else [[] for _ in lines]
+            # The test for a line that fits is inlined: a call per line is a third of the time.
+            wraps = [[] if len(line) <= width and line.isascii() and line.isprintable()
+                     else self._wrap_line(line) for line in lines] if width else [[] for _ in lines]
         self._first_row = self._first_rows(wraps, 0)
         self._height = sum(map(len, wraps)) + len(wraps)
         self._wrap_offsets = wraps
