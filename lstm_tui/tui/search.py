@@ -18,16 +18,25 @@ def pattern(term: str, match_case: bool) -> re.Pattern[str]:
     return re.compile(re.escape(term), 0 if match_case else re.IGNORECASE)
 
 
-def _locate(text: str, offset: int, first_row: int) -> Location:
-    """(row, column) of ``offset`` in lines joined from ``first_row``."""
-    return first_row + text.count("\n", 0, offset), offset - (text.rfind("\n", 0, offset) + 1)
-
-
 def _matches(lines: Sequence[str], regex: re.Pattern[str], first: int, last: int
              ) -> list[tuple[Location, Location]]:
     """Every match in lines ``first``..``last`` (exclusive), in order."""
     text = "\n".join(lines[first:last])
-    return [(_locate(text, m.start(), first), _locate(text, m.end(), first)) for m in regex.finditer(text)]
+    found: list[tuple[Location, Location]] = []
+    row, line_start, counted = first, 0, 0  # line breaks are counted up to ``counted``
+
+    def locate(offset: int) -> Location:
+        nonlocal row, line_start, counted
+        breaks = text.count("\n", counted, offset)  # only since the last match: linear
+        if breaks:
+            row += breaks
+            line_start = text.rfind("\n", counted, offset) + 1
+        counted = offset
+        return row, offset - line_start
+
+    for match in regex.finditer(text):
+        found.append((locate(match.start()), locate(match.end())))
+    return found
 
 
 def find_next(lines: Sequence[str], regex: re.Pattern[str], start: Location) -> tuple[Location, Location] | None:
@@ -63,10 +72,8 @@ def replace_all(lines: Sequence[str], regex: re.Pattern[str], replacement: str
                 ) -> tuple[Location, Location, str, int] | None:
     """The stretch of lines from the first match's line to the last's as it reads with
     every match replaced: (start, end, new text, count); None when nothing matches."""
-    rows: list[int] = []
-    for first in range(0, len(lines), BATCH):
-        text = "\n".join(lines[first:first + BATCH])
-        rows += [first + text.count("\n", 0, m.start()) for m in regex.finditer(text)]
+    rows = [start[0] for first in range(0, len(lines), BATCH)
+            for start, _ in _matches(lines, regex, first, first + BATCH)]
     if not rows:
         return None
     old = "\n".join(lines[rows[0]:rows[-1] + 1])
