@@ -98,3 +98,14 @@ class RecoveryWritten(Message):
         super().__init__()
         self.seconds = seconds
         self.error = error
+
+
+class SearchDone(Message):
+    """A search of the document as it was at ``state`` (document, generation) ended:
+    ``found`` is a match's (start, end), replace_all's answer, or None."""
+
+    def __init__(self, state: tuple[object, int | None], term: str, found: tuple | None) -> None:
+        super().__init__()
+        self.state = state
+        self.term = term
+        self.found = found

@@ -22,7 +22,6 @@ from ..messages import (
     DocumentLearned,
     LearningFailed,
 )
-from ..search import find_next, find_previous, pattern, replace_all
 from ..widgets.find_bar import FindBar
 from ..widgets.ghost_editor import GhostTextEditor
 from ..widgets.sampling_panel import SamplingPanel
@@ -30,6 +29,7 @@ from ..widgets.status_bar import StatusBar
 from ..workers import forget_document, generate_continuation, learn_from_document
 from .dialogs import TextPromptScreen
 from .document_mixin import DocumentMixin
+from .find_mixin import FindMixin
 
 if TYPE_CHECKING:
     from ...api import LanguageModel
@@ -43,7 +43,7 @@ def offers_alternatives(config: SamplingConfig) -> bool:
     return config.num_alternatives > 1
 
 
-class EditorScreen(DocumentMixin, Screen):
+class EditorScreen(DocumentMixin, FindMixin, Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save"),
         Binding("f12,ctrl+shift+s", "save_as", "Save as", id="save_as", show=False),
@@ -155,66 +155,6 @@ class EditorScreen(DocumentMixin, Screen):
                         severity="warning", timeout=4)
             return
         self.editor.go_to_line(int(match[1]), int(match[2] or 1) - 1)
-
-    # -- find and replace --------------------------------------------------------------------
-
-    @property
-    def find_bar(self) -> FindBar:
-        return self.query_one("#find", FindBar)
-
-    def action_find(self) -> None:
-        selected = self.editor.selected_text
-        self.find_bar.open(selected if selected and "\n" not in selected else None)
-
-    def action_find_next(self, forward: bool = True) -> None:
-        bar = self.find_bar
-        if not bar.term:
-            self.action_find()
-        else:
-            self.find(bar.term, bar.match_case, forward)
-
-    @on(FindBar.Find)
-    def _find_asked(self, event: FindBar.Find) -> None:
-        self.find(event.term, event.match_case, event.forward)
-
-    def find(self, term: str, match_case: bool, forward: bool) -> bool:
-        """Select the next (previous) match after (before) the selection, wrapping round."""
-        editor = self.editor
-        start, end = sorted(editor.selection)
-        lines = editor.document.lines
-        found = (find_next(lines, pattern(term, match_case), end) if forward
-                 else find_previous(lines, pattern(term, match_case), start))
-        if found is None:
-            self.notify(f"\u201c{term}\u201d is not in the document.", severity="warning", timeout=3)
-            return False
-        editor.move_cursor(found[0])
-        editor.move_cursor(found[1], select=True, center=True)
-        return True
-
-    @on(FindBar.Replace)
-    def _replace_asked(self, event: FindBar.Replace) -> None:
-        editor, regex = self.editor, pattern(event.term, event.match_case)
-        if event.everywhere:
-            done = replace_all(editor.document.lines, regex, event.replacement)
-            if done is None:
-                self.notify(f"\u201c{event.term}\u201d is not in the document.", severity="warning", timeout=3)
-                return
-            start, end, text, count = done
-            editor.history.checkpoint()  # one undo step, apart from the typing around it
-            editor.replace(text, start, end)
-            editor.history.checkpoint()
-            self.notify(f"Replaced {count:,} \u00d7 \u201c{event.term}\u201d.", timeout=3)
-            return
-        if regex.fullmatch(editor.selected_text):  # the match found last: replace it
-            start, end = sorted(editor.selection)
-            editor.history.checkpoint()
-            editor.replace(event.replacement, start, end)
-            editor.history.checkpoint()
-        self.find(event.term, event.match_case, True)
-
-    @on(FindBar.Closed)
-    def _find_closed(self) -> None:
-        self.editor.focus()
 
     # -- settings ---------------------------------------------------------------------------
 
