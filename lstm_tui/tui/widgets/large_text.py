@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import gc
 import re
-from functools import cache
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 
 import numpy as np
 from rich.control import strip_control_codes
