@@ -1,6 +1,6 @@
 """TUI speed, driven by Textual's Pilot; prints one JSON object.
 
-    python bench/tui.py [--keystrokes 40] [--no-training]
+    python bench/tui.py [--keystrokes 40] [--no-training] [--documents page,1mb,20mb,longline]
 
 - editable_seconds / model_ready_seconds: a fresh process from before the first
   lstm_tui import to the editor mounted and focused, and to the model loaded
@@ -10,6 +10,14 @@
   default debounce if that is not 0.
 - keystroke_*: keystroke to the character in the document, idle and while a
   training child process runs.
+- open_<doc>_seconds: a fresh process from before the first lstm_tui import to the
+  editor showing the whole document, focused (the model loads meanwhile).
+- echo_<doc>_*: in that document (1 MB and 20 MB of prose hard-wrapped at 72 columns;
+  one line of 100,000 characters; ``page``, 2.5 KB, for reference, and once more with
+  automatic suggestions off), keystroke to the frame that shows the character,
+  typing at the end of the middle line with automatic suggestions on (the default
+  settings: suggestions stream while typing goes on), ten keys a second, every tenth
+  key Enter.
 User folders point at a temporary directory: nothing of yours is read or written.
 """
 
@@ -33,10 +41,19 @@ import asyncio
 from lstm_tui.tui.app import LstmTuiApp
 
 async def main():
-    app = LstmTuiApp(persist_settings=False)
+    file = sys.argv[1] if len(sys.argv) > 1 else None
+    end = tuple(map(int, sys.argv[2:4])) if file else None  # the document's end, once loaded
+    app = LstmTuiApp(file, persist_settings=False)
     async with app.run_test(size=(120, 40)) as pilot:
         from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
-        while not (app.screen.query(GhostTextEditor) and app.query_one(GhostTextEditor).has_focus):
+
+        def editable():
+            if not (app.screen.query(GhostTextEditor) and app.query_one(GhostTextEditor).has_focus):
+                return False
+            editor = app.query_one(GhostTextEditor)
+            return end is None or (not editor.read_only and tuple(editor.document.end) == end)
+
+        while not editable():
             await pilot.pause(0.002)
         editable = time.perf_counter() - t0
         while app.lm is None and not app.model_state.startswith("no model"):
@@ -59,10 +76,15 @@ def _summary(prefix: str, seconds: list[float]) -> dict[str, float]:
             f"{prefix}_max_ms": round(max(ms), 2), f"{prefix}_n": len(ms)}
 
 
-def startup(runs: int) -> dict[str, object]:
+def startup(runs: int, file: Path | None = None) -> dict[str, object]:
     editable, ready, model = [], [], ""
+    args = []
+    if file is not None:
+        text = file.read_text(encoding="utf-8")
+        args = [str(file), str(text.count("\n")), str(len(text) - text.rfind("\n") - 1)]
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", STARTUP_CHILD], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", STARTUP_CHILD, *args], capture_output=True, text=True,
+                             check=True)
         e, r, model = out.stdout.split(maxsplit=2)
         editable.append(float(e))
         ready.append(float(r))
@@ -167,20 +189,115 @@ async def keystroke_latency(lm, keystrokes: int, training: bool) -> tuple[list[f
     return times, note
 
 
+def document_text(kind: str) -> str:
+    """The bench's documents: prose as a long text file has it, or one long line."""
+    import textwrap
+
+    from lstm_tui.benchmark import PASSAGE
+
+    if kind == "page":  # for reference: what the size costs, over a page's echo
+        return PASSAGE * 3
+    if kind == "longline":
+        return (PASSAGE.replace("\n", " ") * (100_000 // len(PASSAGE) + 1))[:100_000]
+    size = {"1mb": 2**20, "20mb": 20 * 2**20}[kind]
+    paragraphs = [textwrap.fill(p, 72) for p in PASSAGE.split("\n\n") if p.strip()]
+    block = "\n\n".join(paragraphs) + "\n\n"
+    return (block * (size // len(block) + 1))[:size]
+
+
+async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True) -> list[float]:
+    """Keystroke to the frame showing it, in ``file``, typed at a quick typist's pace."""
+    from textual import events
+
+    from lstm_tui.benchmark import typing_text
+    from lstm_tui.settings import Settings
+    from lstm_tui.tui.app import LstmTuiApp
+    from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+    app = LstmTuiApp(file, lm=lm, settings=Settings(auto_suggest=suggest), persist_settings=False)
+    echoes: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        while tuple(editor.document.end) == (0, 0) or editor.read_only:
+            await pilot.pause(0.01)
+        await app.workers.wait_for_complete()
+        row = editor.document.line_count // 2
+        editor.move_cursor((row, len(editor.document[row])))
+        await pilot.pause()
+        edited: list[float] = []
+        frames: list[float] = []
+        edit, display = editor.edit, app._display
+
+        def timed_edit(change):
+            result = edit(change)
+            edited.append(time.perf_counter())
+            return result
+
+        def timed_display(screen, renderable):  # a frame is composed (headless: not written)
+            display(screen, renderable)
+            if edited and renderable is not None:
+                frames.append(time.perf_counter())
+
+        editor.edit = timed_edit  # type: ignore[method-assign]
+        app._display = timed_display  # type: ignore[method-assign]
+        for n, char in enumerate(typing_text(keystrokes).replace("\n", " "), 1):
+            if n % 10 == 0:
+                char = "\n"  # a line break now and then: every line below moves down
+            edited.clear()
+            frames.clear()
+            started = time.perf_counter()
+            # Straight to the driver, as a terminal's key arrives: Pilot's press would wait
+            # for the app to fall idle, so for a streaming suggestion to end.
+            key = {" ": "space", "\n": "enter"}.get(char, char)
+            app._driver.send_message(events.Key(key, "\r" if char == "\n" else char))
+            while not frames and time.perf_counter() - started < 30:
+                await asyncio.sleep(0.0005)
+            if frames:
+                echoes.append(frames[0] - started)
+            await asyncio.sleep(0.1)  # a quick typist's pace: suggestions stream between keys
+        await app.workers.wait_for_complete()
+        app.editor_screen.discard_recovery()  # not a crash: the next run is not offered it
+    return echoes
+
+
+def documents(lm, kinds: list[str], keystrokes: int, runs: int) -> dict[str, object]:
+    folder = Path(tempfile.mkdtemp(prefix="lstm-tui-bench-docs-"))
+    result: dict[str, object] = {}
+    for kind in kinds:
+        file = folder / f"{kind}.txt"
+        file.write_text(document_text(kind), encoding="utf-8")
+        result[f"open_{kind}_seconds"] = startup(runs, file)["editable_seconds"]
+        result.update(_summary(f"echo_{kind}", asyncio.run(document_echo(lm, file, keystrokes))))
+        if kind == "page":  # what the model's work costs the echo
+            result.update(_summary("echo_page_no_suggestions",
+                                   asyncio.run(document_echo(lm, file, keystrokes, suggest=False))))
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keystrokes", type=int, default=40)
     parser.add_argument("--startup-runs", type=int, default=3)
     parser.add_argument("--no-training", action="store_true", help="skip the run with a training child")
+    parser.add_argument("--documents", default="page,1mb,20mb,longline",
+                        help="documents to open and type in (comma-separated; 'none' for none)")
+    parser.add_argument("--only-documents", action="store_true", help="skip the other measures")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="lstm-tui-bench-")
     for kind in ("DATA", "CONFIG", "CACHE"):
         os.environ[f"XDG_{kind}_HOME"] = os.path.join(home, kind.lower())
     result: dict[str, object] = {"cpu_count": os.cpu_count(), "load_average": os.getloadavg()[0]}
-    result.update(startup(args.startup_runs))
+    if not args.only_documents:
+        result.update(startup(args.startup_runs))
     lm = load_lm()
     result.update({"model": lm.name, "device": lm.device.type,
                    "parameters": lm.bundle.model.num_parameters()})
+    kinds = [k for k in args.documents.split(",") if k and k != "none"]
+    if kinds:
+        result.update(documents(lm, kinds, args.keystrokes, args.startup_runs))
+    if args.only_documents:
+        print(json.dumps(result, indent=2))
+        return 0
     from lstm_tui.settings import Settings
 
     result.update(_summary("ghost_debounce0", asyncio.run(ghost_latency(lm, args.keystrokes, 0))))

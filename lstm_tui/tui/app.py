@@ -150,6 +150,7 @@ class LstmTuiApp(App[int]):
 
     def apply_preset(self, name: str) -> None:
         self.editor_screen.query_one(SamplingPanel).show_config(PRESETS[name], name)
+        self.editor_screen.sampling_changed(PRESETS[name])
         self.update_settings(sampling=PRESETS[name], preset=name)
         self.notify(f"Sampling preset: {name}", timeout=2)
 
@@ -189,6 +190,7 @@ class LstmTuiApp(App[int]):
         if not await self.editor_screen.settle_changes("Quit"):
             return
         self.editor_screen.discard_recovery()
+        self.editor_screen.remember_cursor()
         self.exit(0)
 
     def on_unmount(self) -> None:

@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 
 LINE_ENDINGS = ("\r\n", "\n", "\r")  # the ones a new line may get
 SEPARATORS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # what str.splitlines splits at
+OTHER_SEPARATORS = tuple(sorted(SEPARATORS - {"\n"}))
 DIFF_LIMIT = 5_000  # lines; a longer changed stretch is paired line by line, not diffed
 
 
@@ -40,6 +41,15 @@ class LineLayout:
 
 def split_lines(content: str) -> LineLayout:
     """The layout of a file's text."""
+    if not any(separator in content for separator in OTHER_SEPARATORS):
+        # "\n" alone, the usual case, split at C speed (a 20 MB file: 0.05 s, not 0.7).
+        plain_lines = content.split("\n")
+        return LineLayout(tuple(plain_lines), ("\n",) * (len(plain_lines) - 1) + ("",), "\n")
+    return _split_any(content)
+
+
+def _split_any(content: str) -> LineLayout:
+    """split_lines for text with any separators."""
     lines, ends = [], []
     for piece in content.splitlines(keepends=True):
         end = "\r\n" if piece.endswith("\r\n") else piece[-1] if piece[-1] in SEPARATORS else ""

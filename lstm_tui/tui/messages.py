@@ -80,3 +80,32 @@ class ModelFailed(Message):
         super().__init__()
         self.spec = spec
         self.error = error
+
+
+class WordsCounted(Message):
+    """The words of ``document`` as it was loaded have been counted (in a thread)."""
+
+    def __init__(self, document: object, words: int) -> None:
+        super().__init__()
+        self.document = document
+        self.words = words
+
+
+class RecoveryWritten(Message):
+    """A recovery copy write ended after ``seconds``; ``error`` if it failed."""
+
+    def __init__(self, seconds: float, error: str | None) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.error = error
+
+
+class SearchDone(Message):
+    """A search of the document as it was at ``state`` (document, generation) ended:
+    ``found`` is a match's (start, end), replace_all's answer, or None."""
+
+    def __init__(self, state: tuple[object, int | None], term: str, found: tuple | None) -> None:
+        super().__init__()
+        self.state = state
+        self.term = term
+        self.found = found

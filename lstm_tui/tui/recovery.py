@@ -16,12 +16,13 @@ import math
 import os
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..core.atomic import atomic_write_text, remove_stale_temp_files
+from ..core.atomic import atomic_write_bytes, remove_stale_temp_files
 from ..core.jsonfile import load_json_object
 from .documents import DocumentError, read_document
 
@@ -35,6 +36,23 @@ LATEST_TIME = 1e10  # seconds since the epoch (year 2286): later is a corrupt co
 _COPY = re.compile(r"^(?P<key>.+)\.(?P<instance>\d+-[0-9a-f]{8})\.json$")
 _LOCK = re.compile(r"^(?P<instance>\d+-[0-9a-f]{8})\.lock$")
 SWEEP_AFTER = 60.0  # seconds: a younger lock file may belong to an instance still starting
+ENCODE_BATCH = 2000  # lines JSON-encoded between yields of the GIL (a copy is written in a thread)
+
+
+def encode_copy(path: Path | None, lines: list[str]) -> bytes:
+    """The recovery file's JSON for a document of ``lines``, encoded a batch of lines at
+    a time so the thread writing it lets the UI thread run (one ``json.dumps`` of 20 MB
+    would hold the GIL for a tenth of a second)."""
+    head = {"path": str(path.resolve()) if path else None, "saved_at": time.time(), "pid": os.getpid()}
+    parts = [json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8"), b', "text": "']
+    for start in range(0, len(lines), ENCODE_BATCH):
+        chunk = "\n".join(lines[start:start + ENCODE_BATCH])
+        if start + ENCODE_BATCH < len(lines):
+            chunk += "\n"
+        parts.append(json.dumps(chunk, ensure_ascii=False)[1:-1].encode("utf-8"))
+        time.sleep(0)  # hand the GIL back to the UI thread
+    parts.append(b'"}')
+    return b"".join(parts)
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,8 @@ class RecoveryStore:
         self.warnings: list[str] = []  # bad copies skipped, for the user
         self._locks: dict[str, int] = {}  # instance -> fd of the lock this process holds
         self._claimed: dict[Path, str] = {}  # offered or restored copies -> their instance
+        self._write_lock = threading.Lock()  # a copy written in a thread vs. a discard
+        self.discards = 0  # grows with each discard: a write begun before one is dropped
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             remove_stale_temp_files(self.folder)
@@ -96,16 +116,23 @@ class RecoveryStore:
     def file_for(self, path: Path | None) -> Path:
         return self.folder / f"{self.key(path)}.{self.instance}.json"
 
-    def write(self, path: Path | None, text: str) -> Path:
+    def write(self, path: Path | None, text: str | list[str], since: int | None = None) -> Path | None:
+        """Write this instance's copy of ``path`` (its text, or its lines); safe in a thread.
+        With ``since`` (``discards`` when the text was taken), nothing is written if the
+        copy was discarded meanwhile (the text was saved, or the writer discarded it)."""
         target = self.file_for(path)
-        record = {"path": str(path.resolve()) if path else None, "text": text,
-                  "saved_at": time.time(), "pid": os.getpid()}
-        atomic_write_text(target, json.dumps(record, ensure_ascii=False), private=True)
+        data = encode_copy(path, [text] if isinstance(text, str) else text)
+        with self._write_lock:
+            if since is not None and since != self.discards:
+                return None
+            atomic_write_bytes(target, data, private=True)
         return target
 
     def discard(self, path: Path | None) -> None:
         """Remove this instance's own copy of ``path`` (its text is saved, or unchanged)."""
-        self.file_for(path).unlink(missing_ok=True)
+        with self._write_lock:
+            self.discards += 1
+            self.file_for(path).unlink(missing_ok=True)
 
     def close(self) -> None:
         """Let go of every lock (copies stay on disk); the lock file goes if nothing
@@ -120,10 +147,16 @@ class RecoveryStore:
         """Copies of ``path`` (or untitled ones) left by instances that ended, oldest first,
         each now held by this instance until it is released, discarded or saved."""
         key = self.key(path)
-        try:
-            disk = read_document(path).text if path is not None else None
-        except DocumentError:
-            disk = None
+        disk: list[str | None] = []  # the document's text, read once a copy needs it
+
+        def on_disk() -> str | None:
+            if not disk:
+                try:
+                    disk.append(read_document(path).text if path is not None else None)
+                except DocumentError:
+                    disk.append(None)
+            return disk[0]
+
         found = []
         for file, instance in self._copies(key):
             if file in self._claimed or not self._claim(file, instance):
@@ -131,7 +164,7 @@ class RecoveryStore:
             copy = self._read(file, instance)
             if copy is None or (path is not None and copy.path != path.resolve()):
                 self.release(file)
-            elif copy.text == disk or (path is None and not copy.text.strip()):
+            elif (path is None and not copy.text.strip()) or copy.text == on_disk():
                 self.discard_copy(file)  # its text is in the document already, or it is empty
             else:
                 found.append(copy)

@@ -43,3 +43,21 @@ async def settle(pilot) -> None:
         if workers:  # an empty list would mean "all of them"
             await pilot.app.workers.wait_for_complete(workers)
         await pilot.pause()
+
+
+async def autosave(pilot) -> None:
+    """The autosave timer's work, now, and its recovery copy written (in a thread)."""
+    app = pilot.app
+    app.editor_screen.autosave()
+    writes = [w for w in app.workers if w.group == "autosave"]
+    if writes:
+        await app.workers.wait_for_complete(writes)
+    await pilot.pause()
+
+
+def append(app, text: str) -> None:
+    """Insert ``text`` at the end of the document (opening a file puts the cursor at its start)."""
+    from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+    editor = app.query_one(GhostTextEditor)
+    editor.insert(text, editor.document.end)

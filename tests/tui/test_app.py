@@ -141,3 +141,32 @@ async def test_a_model_asked_for_on_the_command_line_is_not_replaced(make_app, t
         await settle(pilot)
         assert asked == ["typo"] and app.lm is None
         assert "no model" in app.editor_screen.status.info.model
+
+
+async def test_alternative_keys_show_only_when_there_are_alternatives(make_app, settings):
+    from textual.widgets._footer import FooterKey
+
+    from lstm_tui.core.config import PRESETS
+
+    def footer_keys(app) -> dict[str, str]:
+        return {key.action: key.key for key in app.screen.query(FooterKey)}
+
+    app = make_app()  # one suggestion per request (the default)
+    async with app.run_test(size=(140, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("The mornin")
+        await pilot.press("g")
+        await settle(pilot)
+        assert editor.ghost and "cycle(1)" not in footer_keys(app)
+        assert editor.check_action("cycle", (1,)) is False
+        await pilot.press("ctrl+n")  # nothing, silently: the key is not bound now
+        [command] = [c for c in app.get_system_commands(app.screen) if c.title == "Next alternative"]
+        await command.callback()
+        await pilot.pause()
+        assert any("Alternatives to 2 or more" in str(n.message) for n in app._notifications)
+        app.apply_preset("creative")
+        assert PRESETS["creative"].num_alternatives > 1
+        await pilot.pause()
+        # Shown with its Ctrl key, which works in tmux (Alt+] does not reach the app there).
+        assert editor.check_action("cycle", (1,)) is None
+        assert footer_keys(app).get("cycle(1)") == "ctrl+n"

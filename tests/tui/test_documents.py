@@ -11,7 +11,7 @@ from lstm_tui.tui.documents import DocumentError, read_document, write_document
 from lstm_tui.tui.recovery import RecoveryStore
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-from .conftest import settle
+from .conftest import append, autosave, settle
 
 
 def recovery_copies() -> list[Path]:
@@ -92,7 +92,7 @@ async def test_ctrl_s_saves_the_file(make_app, tmp_path: Path):
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
         editor = app.query_one(GhostTextEditor)
-        editor.insert("Once upon a time")
+        editor.insert("Once upon a time", editor.document.end)
         await pilot.press("escape")
         assert app.editor_screen.modified
         info = app.editor_screen.status.info
@@ -120,9 +120,8 @@ async def test_crash_leaves_a_recovery_that_is_offered(make_app, tmp_path: Path)
     target.write_text("Chapter one.\n", encoding="utf-8")
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.query_one(GhostTextEditor).insert("It was a dark night.")
-        app.editor_screen.autosave()  # the autosave timer's work, without waiting for it
-        await pilot.pause()
+        append(app, "It was a dark night.")
+        await autosave(pilot)
     # The app ended without a clean quit (as in a crash): the copy stays.
     assert len(recovery_copies()) == 1
 
@@ -141,7 +140,7 @@ async def test_crash_leaves_a_recovery_that_is_offered(make_app, tmp_path: Path)
 async def test_quit_with_unsaved_changes_asks(make_app, tmp_path: Path):
     app = make_app(tmp_path / "x.txt")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.query_one(GhostTextEditor).insert("unsaved words")
+        append(app, "unsaved words")
         await pilot.press("escape")
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -182,7 +181,7 @@ async def test_only_the_edited_line_changes(make_app, tmp_path: Path):
         editor.move_cursor((2, 5))
         editor.insert("!")
         editor.move_cursor(editor.document.end)
-        editor.insert("five")
+        editor.insert("five", editor.document.end)
         await pilot.press("escape", "ctrl+s")
         await settle(pilot)
     assert target.read_bytes() == b"one\ntwo\r\nthree!\nfour\nfive"
@@ -229,7 +228,7 @@ async def test_a_read_only_file_asks_before_it_is_replaced(make_app, tmp_path: P
     target.chmod(0o444)
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.query_one(GhostTextEditor).insert("new ")
+        append(app, "new ")
         await pilot.press("escape", "ctrl+s")
         await pilot.pause()
         assert "read-only" in str(app.screen.query_one(".dialog-message").render())
@@ -249,7 +248,7 @@ async def test_editing_through_a_symlink_keeps_the_link_and_no_copy(make_app, tm
     link.symlink_to(real)
     app = make_app(link)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.query_one(GhostTextEditor).insert("new ")
+        append(app, "new ")
         app.editor_screen.autosave()
         await pilot.press("escape", "ctrl+s")
         await settle(pilot)

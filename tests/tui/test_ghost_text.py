@@ -200,3 +200,53 @@ async def test_a_held_back_suggestion_leaves_a_quiet_hint(make_app, settings):
     async with app.run_test(size=(100, 30)) as pilot:
         editor = await suggest(pilot)
         assert editor.ghost and not app.editor_screen.status.info.unsure
+
+
+async def test_tab_takes_only_a_ghost_that_shows(make_app):
+    """On a row it cannot wrap from, a ghost either shows (some of it, then "…") and Tab
+    takes it, or it is not there and Tab indents as usual: never an invisible ghost."""
+    from lstm_tui.tui.widgets.ghost_editor import MIN_ROOM
+
+    app = make_app()
+    async with app.run_test(size=(40, 12)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        width = editor.wrap_width
+        for room in (0, 1, 2, 3, 8):
+            word = "x" * (2 * width - room - 1)  # folded: its second row ends ``room`` short
+            editor.load_text(word + "\nThe next line.")
+            editor.move_cursor((0, len(word)))
+            await pilot.press("x")
+            await settle(pilot)
+            assert editor._room() == room
+            if room < MIN_ROOM:  # not even asked for
+                assert editor.ghost == "" and editor._anchor is None
+                continue
+            ghost = editor.ghost
+            assert ghost and editor.suggestion.rstrip("\u2026\u23ce")  # some of it is drawn
+            await pilot.press("tab")
+            assert editor.document[0] == word + "x" + ghost.partition("\n")[0]
+        # Typing what a ghost predicts until the row is full: it goes, rather than hide.
+        word = "x" * (2 * width - 4)
+        editor.load_text(word + "\nThe next line.")
+        editor.move_cursor((0, len(word)))
+        await pilot.press("x")
+        await settle(pilot)
+        ghost = editor.ghost
+        assert len(ghost.partition("\n")[0]) > 3  # longer than the row's room (3)
+        await pilot.press(*[{" ": "space"}.get(c, c) for c in ghost[:2]])
+        assert editor._room() == 1 and editor.ghost == "" and editor.suggestion == ""
+
+
+async def test_undo_takes_back_a_word_at_a_time(make_app, settings):
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.history.checkpoint_timer = 1e9  # a slow machine's pause is not a step here
+        await pilot.press(*[{" ": "space"}.get(c, c) for c in "The river ran down to the sea"])
+        assert editor.text == "The river ran down to the sea"
+        await pilot.press("ctrl+z")
+        assert editor.text == "The river ran down to the "
+        await pilot.press("ctrl+z", "ctrl+z")
+        assert editor.text == "The river ran down "
+        await pilot.press("ctrl+y")
+        assert editor.text == "The river ran down to "

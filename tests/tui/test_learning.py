@@ -8,7 +8,7 @@ import pytest
 
 from lstm_tui.tui.screens.editor import EditorScreen
 
-from .conftest import settle
+from .conftest import append, autosave, settle
 
 STORY = "Heathcliff said the moor was wild, and Nelly went up the hill. " * 3
 
@@ -40,7 +40,7 @@ async def test_learning_adapts_the_model_and_f5_forgets(make_app, settings, tiny
         assert tiny_lm.learner.tokens_learned == expected
         assert tiny_lm.generator.model is not base
         # A few letters of a new word are not enough for another pass.
-        await pilot.press("T", "h", "e")
+        await pilot.press("ctrl+end", "T", "h", "e")
         await until(pilot, lambda: app.editor_screen._learned[1].endswith("The"))
         assert tiny_lm.learner.tokens_learned == expected
         await pilot.press("f5")
@@ -88,7 +88,7 @@ async def test_a_failed_pass_turns_learning_off_and_forgets(make_app, settings, 
 
         monkeypatch.setattr(tiny_lm.learner, "learn", broken)
         await pilot.press("end", "space", "W", "e", "l", "l", ",", "space")
-        app.editor_screen.editor.insert("then the rain came down on the hill all night. ")
+        append(app, "then the rain came down on the hill all night. ")
         await until(pilot, lambda: app.settings.learn is False and tiny_lm.generator.model is base)
         assert any("out of memory" in str(n.message) for n in app._notifications)
 
@@ -102,8 +102,7 @@ async def test_restoring_a_recovery_copy_learns_it_anew(make_app, settings, tiny
     app = make_app(doc)
     async with app.run_test(size=(100, 30)) as pilot:
         app.query_one(GhostTextEditor).load_text(other)  # unsaved, then a crash
-        app.editor_screen.autosave()
-        await pilot.pause()
+        await autosave(pilot)
     app = make_app(doc, settings=settings.replace(learn=True))
     async with app.run_test(size=(100, 30)) as pilot:
         # The file as it was on disk, while the recovery dialog waits.

@@ -79,3 +79,11 @@ def test_form_feeds_and_odd_separators_survive_an_edit_elsewhere():
 def test_editor_text_with_other_breaks_still_keeps_the_file():
     layout = split_lines("a\r\nb\r\n")
     assert relayout(layout, "a\r\nb\r\nc").content == "a\r\nb\r\nc"
+
+
+@given(st.text(st.sampled_from("ab\n\u00e9 "), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_newline_only_text_splits_as_any_text_does(text: str):
+    from lstm_tui.tui.line_endings import _split_any
+
+    assert split_lines(text) == _split_any(text)

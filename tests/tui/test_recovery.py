@@ -13,7 +13,7 @@ from pathlib import Path
 from lstm_tui import paths
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-from .conftest import settle
+from .conftest import append, autosave, settle
 
 
 def recovery_copies() -> list[Path]:
@@ -33,9 +33,8 @@ async def choose(pilot, choice: str) -> None:
 async def crash_after_typing(make_app, target: Path, words: str) -> None:
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.query_one(GhostTextEditor).insert(words)
-        app.editor_screen.autosave()  # the autosave timer's work, without waiting for it
-        await pilot.pause()
+        append(app, words)
+        await autosave(pilot)
 
 
 async def test_an_offered_copy_outlives_autosave_keep_for_later_and_a_second_crash(make_app, tmp_path):
@@ -72,13 +71,13 @@ async def test_two_windows_on_one_file_keep_their_own_copies(make_app, tmp_path)
     target.write_text("Start.\n", encoding="utf-8")
     app_a, app_b = make_app(target), make_app(target)
     async with app_a.run_test(size=(100, 30)) as pilot_a:
-        app_a.query_one(GhostTextEditor).insert("Words from window A.")
-        app_a.editor_screen.autosave()
+        append(app_a, "Words from window A.")
+        await autosave(pilot_a)
         async with app_b.run_test(size=(100, 30)) as pilot_b:
             await pilot_b.pause()
             assert app_b.screen is app_b.editor_screen  # A's copy is live: not offered in B
             assert any("open with unsaved changes in 1 other" in str(n.message) for n in app_b._notifications)
-            app_b.query_one(GhostTextEditor).insert("b")
+            append(app_b, "b")
             await pilot_b.press("ctrl+s")
             await settle(pilot_b)
             assert target.read_text() == "Start.\nb"
@@ -139,7 +138,7 @@ async def test_a_file_changed_by_another_program_is_not_overwritten(make_app, tm
     async with app.run_test(size=(100, 30)) as pilot:
         editor = app.query_one(GhostTextEditor)
         target.write_text("Another program wrote this.\n", encoding="utf-8")
-        editor.insert("More of mine.")
+        editor.insert("More of mine.", editor.document.end)
         await pilot.press("escape")
         await pilot.press("ctrl+s")
         await pilot.pause()  # not settle: the save waits on the question
@@ -159,7 +158,7 @@ async def test_a_file_changed_by_another_program_is_not_overwritten(make_app, tm
         await settle(pilot)
         assert target.read_text() == "Mine.\nMore of mine."
         target.write_text("Changed again.\n", encoding="utf-8")
-        editor.insert("!")
+        editor.insert("!", editor.document.end)
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.click("#choice-overwrite")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from rich.text import Text
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DirectoryTree, Input, Label, Static
+from textual.widgets import Button, DirectoryTree, Input, Label, OptionList, Static
 
 from ...plain import plain
 
@@ -88,7 +88,8 @@ class PlainDirectoryTree(DirectoryTree):
 
 
 class PathPromptScreen(ModalScreen[Path | None]):
-    """Choose a file: type a path, or browse and pick one in the tree."""
+    """Choose a file: type a path, or browse and pick one in the tree. A relative path
+    is taken from the folder the tree shows (and the dialog says which)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
 
@@ -96,12 +97,13 @@ class PathPromptScreen(ModalScreen[Path | None]):
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.value = value
-        self.root = root or Path.cwd()
+        self.root = Path(os.path.abspath(root or Path.cwd()))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-tall"):
             yield Static(Text(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder="path/to/file.txt", id="path-input")
+            yield Static(Text(f"Relative to {plain(str(self.root))}"), classes="hint", id="path-root")
             yield PlainDirectoryTree(self.root, id="path-tree")
             yield Label("Enter to accept, Esc to cancel; pick a file in the tree to fill the path",
                         classes="hint")
@@ -118,7 +120,43 @@ class PathPromptScreen(ModalScreen[Path | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
-            self.dismiss(Path(event.value.strip()).expanduser())
+            self.dismiss(self.resolve(event.value.strip()))
+
+    def resolve(self, value: str) -> Path:
+        """``value`` as an absolute path, from the tree's folder if it is relative
+        (".." is taken lexically, as a shell's cd does)."""
+        path = Path(value).expanduser()
+        return Path(os.path.abspath(path if path.is_absolute() else self.root / path))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RecentScreen(ModalScreen[Path | None]):
+    """Pick one of the recent documents (newest first); Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+
+    def __init__(self, documents: list[Path]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.documents = documents
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-tall"):
+            yield Static(Text("Recent documents"), classes="dialog-title")
+            # File names as plain text: "[draft]" in a name is not markup.
+            yield OptionList(*(Text(plain(f"{path.name}   {path.parent}")) for path in self.documents),
+                             id="recent-list")
+            yield Label("Enter opens, Esc cancels", classes="hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 0 if self.documents else None
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.documents[event.option_index])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -3,6 +3,7 @@ the status bar. Document files (open, save, recovery) are handled by ``DocumentM
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -21,11 +22,14 @@ from ..messages import (
     DocumentLearned,
     LearningFailed,
 )
+from ..widgets.find_bar import FindBar
 from ..widgets.ghost_editor import GhostTextEditor
 from ..widgets.sampling_panel import SamplingPanel
 from ..widgets.status_bar import StatusBar
 from ..workers import forget_document, generate_continuation, learn_from_document
+from .dialogs import TextPromptScreen
 from .document_mixin import DocumentMixin
+from .find_mixin import FindMixin
 
 if TYPE_CHECKING:
     from ...api import LanguageModel
@@ -33,11 +37,22 @@ if TYPE_CHECKING:
     from ..app import LstmTuiApp
 
 
-class EditorScreen(DocumentMixin, Screen):
+def offers_alternatives(config: SamplingConfig) -> bool:
+    """Whether a request makes more than one suggestion to cycle through (beam
+    hypotheses or extra samples; see workers.generate_continuation)."""
+    return config.num_alternatives > 1
+
+
+class EditorScreen(DocumentMixin, FindMixin, Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save"),
         Binding("f12,ctrl+shift+s", "save_as", "Save as", id="save_as", show=False),
         Binding("ctrl+o", "open", "Open", id="open"),
+        Binding("ctrl+l", "go_to_line", "Go to line", id="go_to_line", show=False),
+        Binding("ctrl+r", "recent", "Recent", id="recent", show=False),
+        Binding("ctrl+f", "find", "Find", id="find", show=False),  # the footer is full: F1 lists it
+        Binding("f8", "find_next(True)", "Find next", id="find_next", show=False),
+        Binding("shift+f8", "find_next(False)", "Find previous", id="find_previous", show=False),
         Binding("ctrl+t", "toggle_auto", "Auto", id="toggle_auto"),
         Binding("f2", "toggle_sampling", "Sampling", id="toggle_sampling"),
         Binding("f5", "toggle_learning", "Learn", id="toggle_learning"),
@@ -50,9 +65,11 @@ class EditorScreen(DocumentMixin, Screen):
         s = self.app.settings
         with Horizontal(id="main"):
             yield GhostTextEditor(id="editor", debounce=s.debounce_ms / 1000, auto_suggest=s.auto_suggest,
+                                  alternatives=offers_alternatives(s.sampling),
                                   placeholder="Start writing. Suggestions appear as you type; Tab "
                                               "takes one. F1 lists the keys.")
             yield SamplingPanel(s.sampling, s.preset, s.debounce_ms, id="sampling", classes="hidden")
+        yield FindBar(id="find", classes="hidden")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -69,6 +86,7 @@ class EditorScreen(DocumentMixin, Screen):
         self.status.set(auto=self.app.settings.auto_suggest)
         self.app.show_model_state()
         self._learned: tuple[object, str] | None = None  # (model, text) last learned from
+        self._learn_started: tuple[object, ...] | None = None  # (model, document, generation) of the last pass
         self._learn_busy = False  # a learning worker (a pass or a forget) is running
         self._forget_pending = False  # forget once it ends
         self.mount_document()
@@ -89,7 +107,8 @@ class EditorScreen(DocumentMixin, Screen):
             return
         self.generate(lm, event.request_id, event.context, self.app.settings.sampling)
 
-    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False,
+          description="generate a suggestion")  # a description: no repr of the context per key
     def generate(self, lm: LanguageModel, request_id: int, context: str, config: SamplingConfig) -> None:
         worker = get_current_worker()
         editor = self.editor
@@ -120,12 +139,33 @@ class EditorScreen(DocumentMixin, Screen):
     def _ghost_changed(self, event: GhostTextEditor.GhostChanged) -> None:
         self.status.set(alternative=(event.index, event.count), pending=event.pending)
 
+    # -- navigation ------------------------------------------------------------------------
+
+    @work(exclusive=True, group="document")
+    async def action_go_to_line(self) -> None:
+        lines = self.editor.document.line_count
+        value = await self.app.push_screen_wait(TextPromptScreen(
+            "Go to line", placeholder=f"a line from 1 to {lines:,}, or line:column"))
+        self.editor.focus()
+        if value is None:
+            return
+        match = re.fullmatch(r"(\d+)\s*(?::\s*(\d+))?", value.strip())
+        if match is None:
+            self.notify(f"{value!r} is not a line number: type one such as 12, or 12:5 for a column.",
+                        severity="warning", timeout=4)
+            return
+        self.editor.go_to_line(int(match[1]), int(match[2] or 1) - 1)
+
     # -- settings ---------------------------------------------------------------------------
 
     @on(SamplingPanel.Changed)
     def _sampling_changed(self, event: SamplingPanel.Changed) -> None:
         self.editor.debounce = event.debounce_ms / 1000
+        self.sampling_changed(event.config)
         self.app.update_settings(sampling=event.config, preset=event.preset, debounce_ms=event.debounce_ms)
+
+    def sampling_changed(self, config: SamplingConfig) -> None:
+        self.editor.offers_alternatives = offers_alternatives(config)
 
     def action_toggle_auto(self) -> None:
         auto = not self.editor.auto_suggest
@@ -151,13 +191,21 @@ class EditorScreen(DocumentMixin, Screen):
 
     def learn_new_text(self) -> None:
         """Start a learning pass if learning is on and the text changed since the last."""
-        lm, text = self.app.lm, self.editor.text
-        if not self.app.settings.learn or lm is None or self._learn_busy or self._learned == (lm, text):
+        lm = self.app.lm
+        if not self.app.settings.learn or lm is None or self._learn_busy:
             return
+        document = self.editor.document  # unedited since the last pass: no need to join its text
+        state = (lm, document, getattr(document, "generation", None))
+        if state[2] is not None and state == self._learn_started:
+            return
+        text = self.editor.text
+        if self._learned == (lm, text):
+            return
+        self._learn_started = state
         self._learn_busy = True
         self.learn(lm, text)
 
-    @work(thread=True, group="learn", exit_on_error=False)
+    @work(thread=True, group="learn", exit_on_error=False, description="learn from the document")
     def learn(self, lm: LanguageModel, text: str) -> None:
         worker = get_current_worker()
         learn_from_document(lm, text, lambda: worker.is_cancelled or self._forget_pending, self.post_message)
@@ -169,6 +217,7 @@ class EditorScreen(DocumentMixin, Screen):
     def forget_document(self) -> None:
         """Drop what the model learned (learning off, another document)."""
         self._learned = None
+        self._learn_started = None
         if self._learn_busy:
             self._forget_pending = True
         elif self.app.lm is not None:

@@ -16,25 +16,29 @@ import textwrap
 from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
-from textual.widgets.text_area import Edit
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import TextArea
+from textual.widgets.text_area import Edit
+
+from .prose_area import ProseArea
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
 MAX_GHOST_ROWS = 8  # screen rows below the document that a long ghost may take
 NEXT_WORD = re.compile(r"\s*[^\s]+")  # what Ctrl+Right takes of a ghost
+MIN_ROOM = 2  # cells a ghost needs on a row it cannot wrap from: a character and "\u2026"
 
 
-class GhostTextEditor(TextArea):
+class GhostTextEditor(ProseArea):
     BINDINGS = [
         Binding("tab", "accept", "Accept", id="accept"),
         Binding("ctrl+right", "accept_word", "Word", id="accept_word"),
         Binding("escape", "dismiss", "Dismiss", id="dismiss", show=False),
-        Binding("alt+right_square_bracket,ctrl+n", "cycle(1)", "Next alt", id="next_alternative"),
-        Binding("alt+left_square_bracket,ctrl+b", "cycle(-1)", "Prev alt", id="previous_alternative",
+        # Ctrl first: the Footer shows a binding's first key, and Alt+] reaches no app in
+        # tmux or screen (ESC ] starts a terminal control string there).
+        Binding("ctrl+n,alt+right_square_bracket", "cycle(1)", "Next alt", id="next_alternative"),
+        Binding("ctrl+b,alt+left_square_bracket", "cycle(-1)", "Prev alt", id="previous_alternative",
                 show=False),
         Binding("ctrl+g", "suggest", "Suggest", id="suggest"),
     ]
@@ -65,13 +69,14 @@ class GhostTextEditor(TextArea):
             self.pending = pending  # a request is running
 
     def __init__(self, text: str = "", *, debounce: float = 0.06, auto_suggest: bool = True,
-                 **kwargs) -> None:
+                 alternatives: bool = False, **kwargs) -> None:
         kwargs.setdefault("soft_wrap", True)
         kwargs.setdefault("tab_behavior", "indent")
         kwargs.setdefault("show_line_numbers", False)
         super().__init__(text, **kwargs)
         self.debounce = debounce  # seconds of quiet typing before a request
         self.auto_suggest = auto_suggest
+        self._offers_alternatives = alternatives  # requests ask for more than one suggestion
         self.request_id = 0  # the newest request; older streams stop when they see it change
         self.pending = False  # a request is running
         self._stream = ""  # the newest request's text so far
@@ -97,6 +102,10 @@ class GhostTextEditor(TextArea):
     def _render_ghost(self) -> None:
         ghost = self.ghost
         inline, rows = self._layout(ghost)
+        if ghost and not inline and not rows:
+            # Typed into a full row: a ghost that cannot be seen is not there for Tab to take.
+            self.dismiss_ghost()
+            return
         self.suggestion = inline
         if rows != self._ghost_rows:
             self._ghost_rows = rows
@@ -129,14 +138,14 @@ class GhostTextEditor(TextArea):
         first, newline, rest = ghost.partition("\n")
         width = self.wrap_width
         mark = "\u23ce" if newline else ""
-        if not ghost or not self.soft_wrap or width < 8:
+        room = self._room()
+        if not ghost or room is None:
             return first + mark, []
-        row, column = self.cursor_location
-        offsets = [o for o in self.wrapped_document.get_offsets(row) if o <= column]
-        room = width - len(self.document[row][offsets[-1] if offsets else 0:column])
         if self.cursor_location != self.document.end:
             if len(first) + len(mark) <= room:
                 return first + mark, []
+            if room < MIN_ROOM:
+                return "", []  # nothing of it would show
             cut = first.rfind(" ", 0, room)
             return first[:cut if cut > 0 else max(room - 1, 0)] + "\u2026", []
         inline, overflow = first, ""
@@ -149,6 +158,25 @@ class GhostTextEditor(TextArea):
         rows = [row_text for p in paragraphs
                 for row_text in (textwrap.wrap(p, width, break_on_hyphens=False) or [""])]
         return inline, rows[:MAX_GHOST_ROWS]
+
+    def _room(self) -> int | None:
+        """Cells left after the cursor on its screen row; None when a ghost is not cut
+        to the row (no soft wrap, or a window too narrow to bother)."""
+        width = self.wrap_width
+        if not self.soft_wrap or width < 8:
+            return None
+        row, column = self.cursor_location
+        offsets = [o for o in self.wrapped_document.get_offsets(row) if o <= column]
+        return width - len(self.document[row][offsets[-1] if offsets else 0:column])
+
+    def _why_no_suggestion(self) -> str | None:
+        """Why a ghost could not be shown at the cursor, or None if it could."""
+        if not self._at_line_end():
+            return "Suggestions come at the end of a line: move the cursor there first."
+        room = self._room()
+        if self.cursor_location != self.document.end and room is not None and room < MIN_ROOM:
+            return "This row is full, so a suggestion would not show: type on, or press Enter."
+        return None
 
     def _refresh_size(self) -> None:
         super()._refresh_size()
@@ -219,9 +247,10 @@ class GhostTextEditor(TextArea):
         return self.selection.is_empty and not self.document[row][column:].strip()
 
     def request_suggestion(self, auto: bool = False) -> bool:
-        """Ask for a continuation at the cursor now; False if the cursor is mid-line."""
+        """Ask for a continuation at the cursor now; False where none could be shown
+        (mid-line, or a full row)."""
         self._stop_timer()
-        if not self._at_line_end():
+        if self._why_no_suggestion():
             return False
         context = self.context_before_cursor()
         if auto and not context.strip():
@@ -338,20 +367,32 @@ class GhostTextEditor(TextArea):
     def action_dismiss(self) -> None:
         self.dismiss_ghost()
 
+    @property
+    def offers_alternatives(self) -> bool:
+        return self._offers_alternatives
+
+    @offers_alternatives.setter
+    def offers_alternatives(self, value: bool) -> None:
+        if value != self._offers_alternatives:
+            self._offers_alternatives = value
+            self.refresh_bindings()  # the alternative keys show, or go
+
     def action_cycle(self, step: int) -> None:
         options = self._options()
-        if len(options) > 1:
+        if not self._offers_alternatives:  # the palette runs actions the keys cannot
+            self.notify("One suggestion at a time: set Alternatives to 2 or more in the sampling panel "
+                        "(F2), or choose the precise or creative preset.", timeout=4)
+        elif len(options) > 1:
             self._alt_index = (self._alt_index + step) % len(options)
             self._render_ghost()
 
     def action_suggest(self) -> None:
         if not self.request_suggestion(auto=False):
-            self.notify("Suggestions come at the end of a line: move the cursor there first.",
-                        severity="warning", timeout=3)
+            self.notify(self._why_no_suggestion() or "No suggestion here.", severity="warning", timeout=3)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("accept", "dismiss"):
             return True if self.ghost else None
-        if action == "cycle":
-            return True if len(self._options()) > 1 else None
+        if action == "cycle":  # hidden when only one suggestion is ever made
+            return True if len(self._options()) > 1 else (None if self._offers_alternatives else False)
         return True

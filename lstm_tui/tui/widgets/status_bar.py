@@ -15,8 +15,8 @@ class StatusInfo:
     document: str = "untitled"  # file name shown
     modified: bool = False
     new: bool = False  # the file does not exist yet (created on first save)
-    words: int = 0
-    chars: int = 0
+    words: int | None = 0  # None: not counted (yet)
+    chars: int | None = 0
     model: str = "loading model\u2026"  # name, or what is happening to it
     device: str = ""  # cpu, cuda, mps
     latency_ms: float | None = None  # last suggestion: request to first character
@@ -55,7 +55,12 @@ class StatusBar(Static):
             text.append(" \u25cf modified", style="yellow")
         else:
             text.append(" new file" if i.new else " saved", style="green")
-        text.append(f"  {i.words:,} words {i.chars:,} chars")
+        if i.words is not None:
+            text.append(f"  {i.words:,} words")
+        elif i.chars is not None:
+            text.append("  counting words\u2026")
+        if i.chars is not None:
+            text.append(f" {i.chars:,} chars")
         text.append("  \u2502  ")
         text.append(plain(i.model), style="bold")  # a card's name may hold anything
         if i.device:

@@ -1,0 +1,373 @@
+"""The editor's document and its soft wrapping, kept cheap for documents of any size.
+
+Typing must not cost more in a 20 MB document than in a page, so nothing done per
+keystroke may walk the whole text:
+
+- ``CountingDocument`` keeps the word and character counts up to date from each edit,
+  looking only at the edited lines around the change (a word never spans a line break,
+  and the counted stretch ends at whitespace on both sides, so the words outside it are
+  the same before and after). The first count of a loaded text runs in a thread.
+- ``QuickWrappedDocument`` answers ``height`` from its row table (Textual sums every
+  line's rows, twice per drawn row), does not wrap again at the width it already has,
+  and wraps plain ASCII lines (the usual prose) by jumping from row to row instead of
+  measuring every word, with the same breaks as Textual's ``compute_wrap_offsets``;
+  an edit re-wraps its lines the same way and shifts the rows below in one pass.
+- ``render_row`` draws a row from its own part of the line, not the whole line.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+
+import numpy as np
+from rich.control import strip_control_codes
+from rich.style import Style
+from rich.text import Text
+from textual._wrap import compute_wrap_offsets
+from textual.document._document import Document, EditResult, Location
+from textual.document._wrapped_document import WrappedDocument
+from textual.expand_tabs import get_tab_widths
+from textual.geometry import clamp
+from textual.strip import Strip
+from textual.widgets import TextArea
+
+_NON_SPACE = re.compile(r"[^ ]")
+COUNT_BATCH = 2000  # lines counted between yields of the GIL, when counting a loaded text
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection while the row tables are rebuilt: they are hundreds of
+    thousands of small lists and tuples, and each collection would walk them all
+    (a 20 MB document wraps in a quarter of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def count_words(lines: list[str]) -> int:
+    """Words (``str.split`` runs) in ``lines``, counted in short batches so a thread
+    doing it lets the UI thread in between (one ``split`` of 20 MB holds the GIL ~0.5 s)."""
+    import time
+
+    total = 0
+    for start in range(0, len(lines), COUNT_BATCH):
+        total += sum(len(line.split()) for line in lines[start:start + COUNT_BATCH])
+        time.sleep(0)  # hand the GIL back to the UI thread
+    return total
+
+
+class DocumentCounts:
+    """Counts the words and characters edits add or remove, for a Document class.
+
+    ``word_delta`` is the change in words since the text was loaded (the loaded text is
+    counted apart, in a thread: see ``count_words``); ``chars`` is exact at all times.
+    ``generation`` grows with every edit, for callers that ask "changed since?".
+    """
+
+    _lines: list[str]
+    newline: str
+    text: str
+    get_text_range: Callable[[Location, Location], str]
+
+    def __init__(self, text: str, *args: object) -> None:
+        super().__init__(text, *args)  # type: ignore[call-arg]
+        self.chars = len(text) if self.newline == "\n" else len(self.text)
+        self.word_delta = 0
+        self.generation = 0
+
+    def _words_around(self, top: Location, bottom: Location) -> int:
+        """Words in top..bottom widened to whitespace (or a line's end) on both sides."""
+        lines = self._lines
+        (top_row, top_col), (bottom_row, bottom_col) = top, bottom
+        first = lines[top_row] if top_row < len(lines) else ""
+        while top_col > 0 and not first[top_col - 1].isspace():
+            top_col -= 1
+        last = lines[bottom_row] if bottom_row < len(lines) else ""
+        while bottom_col < len(last) and not last[bottom_col].isspace():
+            bottom_col += 1
+        return len(self.get_text_range((top_row, top_col), (bottom_row, bottom_col)).split())
+
+    def replace_range(self, start: Location, end: Location, text: str) -> EditResult:
+        top, bottom = sorted((start, end))
+        before = self._words_around(top, bottom)
+        result = super().replace_range(start, end, text)  # type: ignore[misc]
+        self.word_delta += self._words_around(top, result.end_location) - before
+        self.chars += len(self.get_text_range(top, result.end_location)) - len(result.replaced_text)
+        self.generation += 1
+        return result
+
+
+class CountingDocument(DocumentCounts, Document):
+    """A plain-text Document that keeps its counts (see DocumentCounts)."""
+
+
+@cache
+def _counting_syntax_document() -> type[Document]:
+    from textual.document._syntax_aware_document import SyntaxAwareDocument  # needs tree-sitter
+
+    class CountingSyntaxDocument(DocumentCounts, SyntaxAwareDocument):
+        """A tree-sitter Document (for highlighting) that keeps its counts."""
+
+    return CountingSyntaxDocument
+
+
+def counting_syntax_document(text: str, language: object) -> Document:
+    """A tree-sitter Document of ``text`` in ``language`` that keeps its counts."""
+    return _counting_syntax_document()(text, language)
+
+
+def ascii_wrap_offsets(line: str, width: int) -> list[int]:
+    """Where Textual's ``compute_wrap_offsets`` breaks ``line`` (printable ASCII only:
+    every character one cell, the only whitespace a space), found row by row.
+
+    A row takes whole chunks (a word and the spaces after it) while they fit; the chunk
+    that holds the row's last cell goes to the next row, or is cut into ``width``-wide
+    pieces if no row could hold it.
+    """
+    n = len(line)
+    breaks: list[int] = []
+    row = 0  # where the current row starts
+    placed = 0  # the end of the chunks placed so far (a chunk boundary)
+    while row + width < n:
+        last = row + width  # the first cell past the row
+        seg = line[placed:last + 1]
+        head = seg.rstrip(" ") if seg[-1] == " " else seg
+        chunk = placed + (head.rfind(" ") + 1 if head else 0)  # the chunk holding ``last``
+        word_end = line.find(" ", chunk) if line[chunk] != " " else chunk
+        found = _NON_SPACE.search(line, word_end) if word_end >= 0 else None
+        chunk_end = found.start() if found else n
+        if chunk_end - chunk > width:  # longer than a row: folded into pieces
+            pieces = range(chunk, chunk_end, width)
+            breaks.extend(p for p in pieces if p)
+            row = pieces[-1]
+        else:
+            breaks.append(chunk)
+            row = chunk
+        placed = chunk_end
+    return breaks
+
+
+class _RowTable:
+    """Row y -> (line, section of the line), read as Textual reads its list of them,
+    from the first row of each line (one array: an edit above shifts it in C)."""
+
+    __slots__ = ("doc",)
+
+    def __init__(self, doc: QuickWrappedDocument) -> None:
+        self.doc = doc
+
+    def __len__(self) -> int:
+        return self.doc.height
+
+    def __getitem__(self, y: int) -> tuple[int, int]:
+        height = self.doc.height
+        y = y + height if y < 0 else y
+        if not 0 <= y < height:
+            raise IndexError(y)
+        first = self.doc._first_row
+        line = int(np.searchsorted(first, y, side="right")) - 1
+        return line, y - int(first[line])
+
+
+class _LineTable:
+    """Line -> the y of each of its rows, read as Textual reads its list of them."""
+
+    __slots__ = ("doc",)
+
+    def __init__(self, doc: QuickWrappedDocument) -> None:
+        self.doc = doc
+
+    def __len__(self) -> int:
+        return len(self.doc._first_row)
+
+    def __getitem__(self, line: int) -> list[int]:
+        first = int(self.doc._first_row[line])  # IndexError past the end, as a list's
+        return list(range(first, first + len(self.doc._wrap_offsets[line]) + 1))
+
+
+class QuickWrappedDocument(WrappedDocument):
+    """WrappedDocument whose per-keystroke and open-time costs do not grow with the text.
+
+    Textual keeps a Python entry for every row and every line and rebuilds all of them
+    below an edit that adds a line or a row (0.1 s for a line break in mid-20 MB); here
+    the row tables are views of one array of each line's first row.
+    """
+
+    _wrapped_at: tuple[int, int] | None = None  # (width, tab width) of the last full wrap
+    _first_row: np.ndarray = np.zeros(0, np.int64)
+    _height = 0
+
+    @property
+    def height(self) -> int:
+        return self._height
+
+    def _wrap_line(self, line: str) -> list[int]:
+        """The line's break offsets at the current width."""
+        width = self._width
+        if not width or len(line) <= width and line.isascii() and line.isprintable():
+            return []
+        if line.isascii() and line.isprintable():  # no tabs, every character one cell
+            return ascii_wrap_offsets(line, width)
+        return compute_wrap_offsets(line, width, tab_size=self._tab_width,
+                                    precomputed_tab_sections=get_tab_widths(line, self._tab_width))
+
+    def get_sections(self, line_index: int) -> list[str]:
+        # Textual's divides a rich Text of the line (8 ms for 100,000 characters, at each
+        # cursor move); slicing the string gives the same sections.
+        line = strip_control_codes(self.document[line_index])
+        cuts = [0, *self._wrap_offsets[line_index], len(line)]
+        return [line[a:b] for a, b in zip(cuts, cuts[1:])]
+
+    def get_tab_widths(self, line_index: int) -> list[int]:
+        # Measured when a line is first drawn, not for every line at each wrap.
+        widths = self._tab_width_cache[line_index]
+        if widths is None:
+            line = self.document.lines[line_index]
+            widths = [width for _, width in get_tab_widths(line, self._tab_width)]
+            self._tab_width_cache[line_index] = widths
+        return widths
+
+    @staticmethod
+    def _first_rows(wraps: list[list[int]], first_y: int) -> np.ndarray:
+        """The first row of each of consecutive lines, the first of them at ``first_y``."""
+        rows = np.fromiter((len(offsets) + 1 for offsets in wraps), np.int64, len(wraps))
+        first = np.empty(len(wraps), np.int64)
+        if len(wraps):
+            first[0] = first_y
+            np.cumsum(rows[:-1], out=first[1:])
+            first[1:] += first_y
+        return first
+
+    def wrap(self, width: int, tab_width: int | None = None) -> None:
+        key = (width, tab_width or self._tab_width)
+        if key == self._wrapped_at:
+            return  # edits keep the rows up to date (wrap_range): nothing to redo
+        self._width, self._tab_width = key
+        lines = self.document.lines
+        with gc_paused():
+            # The test for a line that fits is inlined: a call per line is a third of the time.
+            wraps = [[] if len(line) <= width and line.isascii() and line.isprintable()
+                     else self._wrap_line(line) for line in lines] if width else [[] for _ in lines]
+        self._first_row = self._first_rows(wraps, 0)
+        self._height = sum(map(len, wraps)) + len(wraps)
+        self._wrap_offsets = wraps
+        self._tab_width_cache = [None] * len(lines)  # type: ignore[list-item]
+        self._offset_to_line_info = _RowTable(self)  # type: ignore[assignment]
+        self._line_index_to_offsets = _LineTable(self)  # type: ignore[assignment]
+        self._wrapped_at = key
+
+    def wrap_range(self, start: Location, old_end: Location, new_end: Location) -> None:
+        # Textual's wrap_range (the same clamping), on the array of first rows.
+        old_max, new_max = len(self._first_row) - 1, self.document.line_count - 1
+        start_line = clamp(start[0], 0, min(old_max, new_max))
+        old_end_line = clamp(old_end[0], 0, old_max)
+        new_end_line = clamp(new_end[0], 0, new_max)
+        top, old_bottom = sorted((start_line, old_end_line))
+        new_bottom = max(start_line, new_end_line)
+        top_y = int(self._first_row[top])
+        old_rows = sum(len(offsets) + 1 for offsets in self._wrap_offsets[top:old_bottom + 1])
+        wraps = [self._wrap_line(line) for line in self.document.lines[top:new_bottom + 1]]
+        row_shift = sum(len(offsets) + 1 for offsets in wraps) - old_rows
+        below = self._first_row[old_bottom + 1:]
+        self._first_row = np.concatenate((self._first_row[:top], self._first_rows(wraps, top_y),
+                                          below + row_shift if row_shift else below))
+        self._wrap_offsets[top:old_bottom + 1] = wraps
+        self._tab_width_cache[top:old_bottom + 1] = [None] * len(wraps)  # type: ignore[list-item]
+        self._height += row_shift
+
+
+_TEXTUAL_ONLY = re.compile(r"[\t\x07\x08\x0b\x0c\r]")  # tabs expand; rich strips the others
+
+
+def render_row(area: TextArea, y: int) -> Strip | None:
+    """TextArea._render_line for a row of plain text, built from the row's own part of
+    its line; None where Textual's own is needed (line numbers, syntax highlighting,
+    no soft wrap, tabs or characters rich strips).
+
+    Textual makes a rich Text of the whole line and divides it at every wrap offset for
+    each row it draws: a row of a 100,000-character line cost about 8 ms, forty rows a
+    frame. The spans are the same as Textual's, in the same order, clipped to the row.
+    """
+    if area.show_line_numbers or area._highlights or not area.soft_wrap:
+        return None
+    theme = area._theme
+    base_style = theme.base_style if theme and theme.base_style is not None else area.rich_style
+    wrapped = area.wrapped_document
+    y_offset = y + area.scroll_offset.y
+    if y_offset >= wrapped.height:
+        return Strip.blank(area.size.width, base_style)
+    line_index, section = wrapped._offset_to_line_info[y_offset]
+    text = area.document[line_index]
+    checked = getattr(area, "_row_line_checked", None)  # a line's rows share its string
+    if checked is None or checked[0] is not text:
+        checked = area._row_line_checked = (text, not _TEXTUAL_ONLY.search(text))
+    if not checked[1]:
+        return None
+    offsets = wrapped.get_offsets(line_index)
+    start, end = area.selection
+    cursor_row, cursor_column = end
+    has_cursor = area._has_cursor
+    highlight_cursor_line = area.highlight_cursor_line and has_cursor
+    cursor_line_style = theme.cursor_line_style if theme and highlight_cursor_line else None
+    on_cursor_row = cursor_row == line_index
+    suggestion = area.suggestion if on_cursor_row and area.suggestion and (
+        area.has_focus or not area.hide_suggestion_on_blur) else ""
+    shift = len(suggestion)
+    line = text + " "  # a cell for the cursor at the end of the line
+    spans: list[tuple[Style, int, int]] = []  # in the line's columns before the suggestion
+
+    if has_cursor and cursor_line_style and on_cursor_row:
+        spans.append((cursor_line_style, 0, len(line)))
+    if start != end:
+        (top_row, top_col), (bottom_row, bottom_col) = sorted((start, end))
+        selection_style = theme.selection_style if theme else None
+        if selection_style and top_row <= line_index <= bottom_row:
+            if not text and line_index != cursor_row:
+                line = "\u258c"  # an empty line in the selection
+                spans.append((Style(color=selection_style.bgcolor), 0, 1))
+            else:
+                lo = top_col if line_index == top_row else 0
+                hi = bottom_col if line_index == bottom_row else len(text)
+                spans.append((selection_style, lo, hi))
+    matching = area._matching_bracket_location
+    draw_brackets = has_cursor and area.match_cursor_bracket and matching is not None and start == end
+    bracket_style = theme.bracket_matching_style if theme else None
+    if on_cursor_row and draw_brackets and bracket_style:
+        spans.append((bracket_style, cursor_column, cursor_column + 1))
+    if suggestion:  # spans after the cursor move right of the suggestion
+        line = line[:cursor_column] + suggestion + line[cursor_column:]
+        moved = []
+        for style, lo, hi in spans:
+            if lo < cursor_column:
+                moved.append((style, lo, min(hi, cursor_column)))
+            if hi > cursor_column:
+                moved.append((style, max(lo, cursor_column) + shift, hi + shift))
+        spans = moved
+        spans.append((area.get_component_rich_style("text-area--suggestion"), cursor_column,
+                      cursor_column + shift))
+    if on_cursor_row and area._draw_cursor and theme and theme.cursor_style:
+        spans.append((theme.cursor_style, cursor_column, cursor_column + 1))
+    if draw_brackets and bracket_style and matching[0] == line_index:
+        spans.append((bracket_style, matching[1], matching[1] + 1))
+
+    lo = offsets[section - 1] if section else 0
+    hi = offsets[section] if section < len(offsets) else len(line)
+    row = Text(line[lo:hi], end="", no_wrap=True)
+    for style, a, b in spans:
+        a, b = max(a, lo), min(b, hi)
+        if a < b:
+            row.stylize(style, a - lo, b - lo)
+    target_width = area.scrollable_content_region.size.width - area.gutter_width
+    line_style = cursor_line_style if on_cursor_row and area.highlight_cursor_line else (
+        theme.base_style if theme else None)
+    strip = Strip(row.render(area.app.console), cell_length=row.cell_len)
+    return strip.extend_cell_length(target_width, line_style).apply_style(base_style)

@@ -1,0 +1,147 @@
+"""Large documents: the editor's counts and wrapping follow edits without walking the
+whole text, and give what a full recount or Textual's own wrapping would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from textual._wrap import compute_wrap_offsets
+from textual.document._wrapped_document import WrappedDocument
+from textual.geometry import Offset
+
+from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+from lstm_tui.tui.widgets.large_text import (
+    CountingDocument,
+    QuickWrappedDocument,
+    ascii_wrap_offsets,
+)
+
+from .conftest import settle
+
+PRINTABLE = st.text(st.sampled_from("ab c.  "), max_size=60)
+TEXT = st.text(st.sampled_from("ab c\n\t\u00e9\u4e16\x07  "), max_size=80)
+
+
+@given(PRINTABLE, st.integers(1, 14))
+@settings(max_examples=400, deadline=None)
+def test_ascii_wrap_breaks_where_textual_does(line: str, width: int):
+    expected = compute_wrap_offsets(line, width, 4) if len(line) > width else []
+    assert (ascii_wrap_offsets(line, width) if len(line) > width else []) == expected
+
+
+def edits(draw_text=TEXT):
+    location = st.tuples(st.integers(0, 6), st.integers(0, 30))
+    return st.lists(st.tuples(location, location, draw_text), max_size=8)
+
+
+def clamp(document: CountingDocument, location: tuple[int, int]) -> tuple[int, int]:
+    row = min(location[0], document.line_count - 1)
+    return row, min(location[1], len(document[row]))
+
+
+@given(TEXT, edits(), st.integers(0, 12))
+@settings(max_examples=300, deadline=None)
+def test_counts_and_rows_follow_edits(text: str, changes, width: int):
+    document = CountingDocument(text)
+    words = len(document.text.split())
+    wrapped = QuickWrappedDocument(document, width)
+    for start, end, insert in changes:
+        start, end = clamp(document, start), clamp(document, end)
+        result = document.replace_range(start, end, insert)
+        wrapped.wrap_range(min(start, end), max(start, end), result.end_location)
+        assert document.chars == len(document.text)
+        assert words + document.word_delta == len(document.text.split())
+    fresh = WrappedDocument(CountingDocument(document.text), width)  # Textual's, from scratch
+    assert wrapped._wrap_offsets == fresh._wrap_offsets
+    assert list(wrapped._offset_to_line_info) == fresh._offset_to_line_info
+    assert list(wrapped._line_index_to_offsets) == fresh._line_index_to_offsets
+    assert wrapped._offset_to_line_info[-1] == fresh._offset_to_line_info[-1]
+    for y in range(fresh.height + 2):  # where Textual's code asks, past the end too
+        assert wrapped.offset_to_location(Offset(0, y)) == fresh.offset_to_location(Offset(0, y))
+    assert wrapped.height == fresh.height
+    for i in range(document.line_count):
+        for column in range(len(document[i]) + 1):
+            assert wrapped.location_to_offset((i, column)) == fresh.location_to_offset((i, column))
+        assert wrapped.get_tab_widths(i) == fresh.get_tab_widths(i)
+        assert wrapped.get_sections(i) == fresh.get_sections(i)
+
+
+async def test_a_large_document_is_counted_in_the_background_and_kept_exact(make_app, tmp_path: Path):
+    target = tmp_path / "long.txt"
+    target.write_text("One two three.\n\nFour five.\n" * 3000, encoding="utf-8")  # 9,001 lines
+    app = make_app(target)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.editor_screen
+        screen.MODIFIED_CHECK_SECONDS = 0  # the check after a pause in typing, at once
+        editor = app.query_one(GhostTextEditor)
+        assert isinstance(editor.document, CountingDocument)
+        await settle(pilot)
+        info = screen.status.info
+        assert (info.words, info.chars, info.modified) == (15000, len(editor.text), False)
+        editor.move_cursor((4500, 0))
+        await pilot.press("N", "e", "w", "space")
+        await pilot.press("ctrl+z")
+        await pilot.press("w", "o", "r", "d", "s", "space", "enter")
+        await settle(pilot)
+        info = screen.status.info
+        assert (info.words, info.chars) == (len(editor.text.split()), len(editor.text))
+        assert info.modified and screen.modified
+        while editor.history.undo_stack:
+            await pilot.press("ctrl+z")
+        await settle(pilot)  # undone back to the saved text: not modified
+        assert editor.text == target.read_text() and not screen.status.info.modified
+
+
+async def test_the_recovery_copy_is_written_in_a_thread_and_not_after_a_save(make_app, tmp_path: Path):
+    from lstm_tui import paths
+    from lstm_tui.tui.recovery import parse_copy
+
+    target = tmp_path / "story.txt"
+    target.write_text("Saved.\n" * 6000, encoding="utf-8")
+    app = make_app(target)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("Unsaved. ")
+        screen = app.editor_screen
+        screen.autosave()
+        [write] = [w for w in app.workers if w.group == "autosave"]
+        assert write._thread_worker  # encoded and written off the UI thread
+        await app.workers.wait_for_complete([write])
+        await pilot.pause()
+        [copy] = paths.recovery_dir().glob("*.json")
+        assert parse_copy(copy, "x", copy.read_bytes()).text == editor.text
+        screen.autosave()  # nothing changed since: nothing written
+        assert [w for w in app.workers if w.group == "autosave"] == []
+        # A write taken before a save does not bring the copy back after it.
+        editor.insert("More. ")
+        since = screen.recovery.discards
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.recovery.write(target, editor.text, since) is None
+        assert list(paths.recovery_dir().glob("*.json")) == []
+
+
+async def test_rows_are_drawn_as_textual_draws_them(make_app, settings):
+    """render_row against Textual's own _render_line: cursor, selection, bracket match,
+    a suggestion mid-line and at the end, wrapped and unwrapped lines."""
+    from lstm_tui.tui.widgets.large_text import render_row
+
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    text = ("(Short line.)\n\n" + "word " * 40 + "(end)\n" + "x" * 130 + "\nlast (one)")
+    async with app.run_test(size=(60, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.load_text(text)
+        states = [((0, 0), (0, 0), ""), ((0, 12), (0, 12), ""), ((2, 7), (2, 7), " ghost text here"),
+                  ((2, 205), (2, 205), " and the rest of a long ghost"), ((0, 3), (2, 50), ""),
+                  ((2, 60), (0, 1), ""), ((1, 0), (3, 4), ""), ((4, 9), (4, 9), "more"),
+                  ((3, 130), (3, 130), "y" * 70)]
+        for anchor, cursor, suggestion in states:
+            editor.selection = type(editor.selection)(anchor, cursor)
+            editor.suggestion = suggestion
+            await pilot.pause()
+            for y in range(editor.size.height):
+                ours = render_row(editor, y)
+                assert ours is not None
+                assert list(ours) == list(editor._render_line(y)), (anchor, cursor, suggestion, y)
