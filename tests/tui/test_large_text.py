@@ -54,7 +54,7 @@ def test_counts_and_rows_follow_edits(text: str, changes, width: int):
         assert document.chars == len(document.text)
         assert words + document.word_delta == len(document.text.split())
     fresh = WrappedDocument(CountingDocument(document.text), width)  # Textual's, from scratch
-    assert wrapped._wrap_offsets == fresh._wrap_offsets
+    assert [list(offsets) for offsets in wrapped._wrap_offsets] == fresh._wrap_offsets
     assert list(wrapped._offset_to_line_info) == fresh._offset_to_line_info
     assert list(wrapped._line_index_to_offsets) == fresh._line_index_to_offsets
     assert wrapped._offset_to_line_info[-1] == fresh._offset_to_line_info[-1]
