@@ -126,7 +126,7 @@ async def test_the_recovery_copy_is_written_in_a_thread_and_not_after_a_save(mak
 async def test_rows_are_drawn_as_textual_draws_them(make_app, settings):
     """render_row against Textual's own _render_line: cursor, selection, bracket match,
     a suggestion mid-line and at the end, wrapped and unwrapped lines."""
-    from lstm_tui.tui.widgets.large_text import render_row
+    from lstm_tui.tui.widgets.rows import render_row
 
     app = make_app(settings=settings.replace(auto_suggest=False))
     text = ("(Short line.)\n\n" + "word " * 40 + "(end)\n" + "x" * 130 + "\nlast (one)")
