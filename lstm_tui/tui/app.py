@@ -4,6 +4,7 @@ thread, so the editor is on screen and typeable while the model loads."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from .messages import ModelFailed, ModelLoaded
 from .screens.editor import EditorScreen
 from .screens.help import HelpScreen
 from .widgets.sampling_panel import SamplingPanel
+from .widgets.large_text import settle_heap
 from .workers import ModelLoader, default_loader, load_model_in_thread
 
 if TYPE_CHECKING:
@@ -99,6 +101,7 @@ class LstmTuiApp(App[int]):
         self.lm = event.lm
         self.model_state = ""
         self._show_model(event.lm)
+        settle_heap()
         if self._switch is not None:
             spec = self._switch[0]
             self._switch = None
@@ -194,6 +197,7 @@ class LstmTuiApp(App[int]):
         self.exit(0)
 
     def on_unmount(self) -> None:
+        gc.unfreeze()  # what settle_heap set aside is collectable again
         self.editor_screen.unmount_document()
         if self.is_screen_installed("train"):
             self.get_screen("train").stop_child()

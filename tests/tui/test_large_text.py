@@ -54,7 +54,7 @@ def test_counts_and_rows_follow_edits(text: str, changes, width: int):
         assert document.chars == len(document.text)
         assert words + document.word_delta == len(document.text.split())
     fresh = WrappedDocument(CountingDocument(document.text), width)  # Textual's, from scratch
-    assert wrapped._wrap_offsets == fresh._wrap_offsets
+    assert [list(offsets) for offsets in wrapped._wrap_offsets] == fresh._wrap_offsets
     assert list(wrapped._offset_to_line_info) == fresh._offset_to_line_info
     assert list(wrapped._line_index_to_offsets) == fresh._line_index_to_offsets
     assert wrapped._offset_to_line_info[-1] == fresh._offset_to_line_info[-1]
@@ -126,7 +126,7 @@ async def test_the_recovery_copy_is_written_in_a_thread_and_not_after_a_save(mak
 async def test_rows_are_drawn_as_textual_draws_them(make_app, settings):
     """render_row against Textual's own _render_line: cursor, selection, bracket match,
     a suggestion mid-line and at the end, wrapped and unwrapped lines."""
-    from lstm_tui.tui.widgets.large_text import render_row
+    from lstm_tui.tui.widgets.rows import render_row
 
     app = make_app(settings=settings.replace(auto_suggest=False))
     text = ("(Short line.)\n\n" + "word " * 40 + "(end)\n" + "x" * 130 + "\nlast (one)")

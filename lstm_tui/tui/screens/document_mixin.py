@@ -38,7 +38,7 @@ from ..line_endings import LineLayout, relayout, split_lines
 from ..messages import WordsCounted
 from ..recent import RecentDocuments
 from ..recovery import RecoveryStore
-from ..widgets.large_text import DocumentCounts, count_words
+from ..widgets.large_text import DocumentCounts, count_words, settle_heap
 from ..widgets.prose_area import language_for
 from .dialogs import ChoiceScreen, PathPromptScreen, RecentScreen
 from .recovery_mixin import RecoveryMixin
@@ -111,6 +111,7 @@ class DocumentMixin(RecoveryMixin):
         else:
             self._count_words(document, lines)
         self._update_doc_status()
+        settle_heap()
 
     @work(thread=True, exclusive=True, group="count", exit_on_error=False,
           description="count the words of the loaded text")  # not the repr of every line

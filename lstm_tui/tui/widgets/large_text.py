@@ -12,28 +12,24 @@ keystroke may walk the whole text:
   and wraps plain ASCII lines (the usual prose) by jumping from row to row instead of
   measuring every word, with the same breaks as Textual's ``compute_wrap_offsets``;
   an edit re-wraps its lines the same way and shifts the rows below in one pass.
-- ``render_row`` draws a row from its own part of the line, not the whole line.
+- rows.py draws a row from its own part of the line, not the whole line.
 """
 
 from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 
 import numpy as np
 from rich.control import strip_control_codes
-from rich.style import Style
-from rich.text import Text
 from textual._wrap import compute_wrap_offsets
 from textual.document._document import Document, EditResult, Location
 from textual.document._wrapped_document import WrappedDocument
 from textual.expand_tabs import get_tab_widths
 from textual.geometry import clamp
-from textual.strip import Strip
-from textual.widgets import TextArea
 
 _NON_SPACE = re.compile(r"[^ ]")
 COUNT_BATCH = 2000  # lines counted between yields of the GIL, when counting a loaded text
@@ -51,6 +47,15 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def settle_heap() -> None:
+    """Collect garbage now, then set what is left aside from later collections (until
+    ``gc.unfreeze()``): the model, the widgets and the document live as long as the app,
+    and a full collection that walked them all paused typing for 0.2 s every few seconds
+    (1 MB open, model loaded); it now walks what typing creates. Called after loading."""
+    gc.collect()
+    gc.freeze()
 
 
 def count_words(lines: list[str]) -> int:
@@ -194,6 +199,11 @@ class _LineTable:
         return list(range(first, first + len(self.doc._wrap_offsets[line]) + 1))
 
 
+# A line that fits on one row: one shared empty tuple, not a list per line, which the
+# garbage collector would walk at every full collection (a 20 MB file: 340,000 of them).
+NO_BREAKS: Sequence[int] = ()
+
+
 class QuickWrappedDocument(WrappedDocument):
     """WrappedDocument whose per-keystroke and open-time costs do not grow with the text.
 
@@ -210,11 +220,11 @@ class QuickWrappedDocument(WrappedDocument):
     def height(self) -> int:
         return self._height
 
-    def _wrap_line(self, line: str) -> list[int]:
+    def _wrap_line(self, line: str) -> Sequence[int]:
         """The line's break offsets at the current width."""
         width = self._width
         if not width or len(line) <= width and line.isascii() and line.isprintable():
-            return []
+            return NO_BREAKS
         if line.isascii() and line.isprintable():  # no tabs, every character one cell
             return ascii_wrap_offsets(line, width)
         return compute_wrap_offsets(line, width, tab_size=self._tab_width,
@@ -255,8 +265,8 @@ class QuickWrappedDocument(WrappedDocument):
         lines = self.document.lines
         with gc_paused():
             # The test for a line that fits is inlined: a call per line is a third of the time.
-            wraps = [[] if len(line) <= width and line.isascii() and line.isprintable()
-                     else self._wrap_line(line) for line in lines] if width else [[] for _ in lines]
+            wraps = [NO_BREAKS if len(line) <= width and line.isascii() and line.isprintable()
+                     else self._wrap_line(line) for line in lines] if width else [NO_BREAKS] * len(lines)
         self._first_row = self._first_rows(wraps, 0)
         self._height = sum(map(len, wraps)) + len(wraps)
         self._wrap_offsets = wraps
@@ -283,91 +293,3 @@ class QuickWrappedDocument(WrappedDocument):
         self._wrap_offsets[top:old_bottom + 1] = wraps
         self._tab_width_cache[top:old_bottom + 1] = [None] * len(wraps)  # type: ignore[list-item]
         self._height += row_shift
-
-
-_TEXTUAL_ONLY = re.compile(r"[\t\x07\x08\x0b\x0c\r]")  # tabs expand; rich strips the others
-
-
-def render_row(area: TextArea, y: int) -> Strip | None:
-    """TextArea._render_line for a row of plain text, built from the row's own part of
-    its line; None where Textual's own is needed (line numbers, syntax highlighting,
-    no soft wrap, tabs or characters rich strips).
-
-    Textual makes a rich Text of the whole line and divides it at every wrap offset for
-    each row it draws: a row of a 100,000-character line cost about 8 ms, forty rows a
-    frame. The spans are the same as Textual's, in the same order, clipped to the row.
-    """
-    if area.show_line_numbers or area._highlights or not area.soft_wrap:
-        return None
-    theme = area._theme
-    base_style = theme.base_style if theme and theme.base_style is not None else area.rich_style
-    wrapped = area.wrapped_document
-    y_offset = y + area.scroll_offset.y
-    if y_offset >= wrapped.height:
-        return Strip.blank(area.size.width, base_style)
-    line_index, section = wrapped._offset_to_line_info[y_offset]
-    text = area.document[line_index]
-    checked = getattr(area, "_row_line_checked", None)  # a line's rows share its string
-    if checked is None or checked[0] is not text:
-        checked = area._row_line_checked = (text, not _TEXTUAL_ONLY.search(text))
-    if not checked[1]:
-        return None
-    offsets = wrapped.get_offsets(line_index)
-    start, end = area.selection
-    cursor_row, cursor_column = end
-    has_cursor = area._has_cursor
-    highlight_cursor_line = area.highlight_cursor_line and has_cursor
-    cursor_line_style = theme.cursor_line_style if theme and highlight_cursor_line else None
-    on_cursor_row = cursor_row == line_index
-    suggestion = area.suggestion if on_cursor_row and area.suggestion and (
-        area.has_focus or not area.hide_suggestion_on_blur) else ""
-    shift = len(suggestion)
-    line = text + " "  # a cell for the cursor at the end of the line
-    spans: list[tuple[Style, int, int]] = []  # in the line's columns before the suggestion
-
-    if has_cursor and cursor_line_style and on_cursor_row:
-        spans.append((cursor_line_style, 0, len(line)))
-    if start != end:
-        (top_row, top_col), (bottom_row, bottom_col) = sorted((start, end))
-        selection_style = theme.selection_style if theme else None
-        if selection_style and top_row <= line_index <= bottom_row:
-            if not text and line_index != cursor_row:
-                line = "\u258c"  # an empty line in the selection
-                spans.append((Style(color=selection_style.bgcolor), 0, 1))
-            else:
-                lo = top_col if line_index == top_row else 0
-                hi = bottom_col if line_index == bottom_row else len(text)
-                spans.append((selection_style, lo, hi))
-    matching = area._matching_bracket_location
-    draw_brackets = has_cursor and area.match_cursor_bracket and matching is not None and start == end
-    bracket_style = theme.bracket_matching_style if theme else None
-    if on_cursor_row and draw_brackets and bracket_style:
-        spans.append((bracket_style, cursor_column, cursor_column + 1))
-    if suggestion:  # spans after the cursor move right of the suggestion
-        line = line[:cursor_column] + suggestion + line[cursor_column:]
-        moved = []
-        for style, lo, hi in spans:
-            if lo < cursor_column:
-                moved.append((style, lo, min(hi, cursor_column)))
-            if hi > cursor_column:
-                moved.append((style, max(lo, cursor_column) + shift, hi + shift))
-        spans = moved
-        spans.append((area.get_component_rich_style("text-area--suggestion"), cursor_column,
-                      cursor_column + shift))
-    if on_cursor_row and area._draw_cursor and theme and theme.cursor_style:
-        spans.append((theme.cursor_style, cursor_column, cursor_column + 1))
-    if draw_brackets and bracket_style and matching[0] == line_index:
-        spans.append((bracket_style, matching[1], matching[1] + 1))
-
-    lo = offsets[section - 1] if section else 0
-    hi = offsets[section] if section < len(offsets) else len(line)
-    row = Text(line[lo:hi], end="", no_wrap=True)
-    for style, a, b in spans:
-        a, b = max(a, lo), min(b, hi)
-        if a < b:
-            row.stylize(style, a - lo, b - lo)
-    target_width = area.scrollable_content_region.size.width - area.gutter_width
-    line_style = cursor_line_style if on_cursor_row and area.highlight_cursor_line else (
-        theme.base_style if theme else None)
-    strip = Strip(row.render(area.app.console), cell_length=row.cell_len)
-    return strip.extend_cell_length(target_width, line_style).apply_style(base_style)

@@ -19,7 +19,8 @@ from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit
 
-from .large_text import CountingDocument, QuickWrappedDocument, counting_syntax_document, render_row
+from .large_text import CountingDocument, QuickWrappedDocument, counting_syntax_document
+from .rows import render_row
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 # Larger files stay plain: tree-sitter's Markdown grammar re-parses about 2 ms per 20 KB
