@@ -69,7 +69,7 @@ class SamplingConfig:
     length_penalty: float = _opt(1.0, "beam score = log-probability / length ** this")
     num_alternatives: int = _opt(1, "hypotheses (beam) or extra samples offered to cycle through")
     stop_at: str = _opt("sentence", "where a suggestion ends: none, newline or sentence")
-    min_confidence: float = _opt(0.35, "show a suggestion only if the model gives its first word at "
+    min_confidence: float = _opt(0.25, "show a suggestion only if the model gives its first word at "
                                       "least this probability; 0 shows every suggestion")
     continue_confidence: float = _opt(0.3, "add words while the probability that all of them are "
                                             "right stays at least this; 0 adds every word")
