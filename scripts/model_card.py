@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("--bench", type=Path, required=True)
     parser.add_argument("--suggestions", type=Path)
     parser.add_argument("--training-note", default="", help="a sentence on anything unusual in the run")
+    parser.add_argument("--quality-note", default="", help="a sentence on anything unusual in the figures")
     parser.add_argument("--script", default="scripts/train_modern.sh", help="the script that trained it")
     parser.add_argument("--hardware", default="one core of a shared 2-core x86-64 CPU",
                         help="what it trained on")
@@ -181,7 +182,8 @@ def main() -> None:
         *quality_rows("validation", by_file(args.val), by_file(args.baseline_val)),
         *quality_rows("test", by_file(args.test), by_file(args.baseline_test)),
         "",
-        "Figures: `lstm-tui eval --json FILE...` on each split, each model with its own tokenizer.",
+        f"Figures: `lstm-tui eval --json FILE...` on each split, each model with its own tokenizer. "
+        f"{args.quality_note}".rstrip(),
         "",
         "## Speed on a 2-core CPU (`python bench/generation.py`)",
         "",
