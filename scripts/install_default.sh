@@ -6,7 +6,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 name="${1:?say which model to install, e.g. gutenberg-2}"
-src="$(python3 -c 'import sys; from lstm_tui import paths; print(paths.user_models_dir() / sys.argv[1])' "$name")"
+# Where the model is, from the same lstm-tui that trained it (LSTM_TUI, as in train_modern.sh).
+read -r -a lstm <<< "${LSTM_TUI:-lstm-tui}"
+src="$("${lstm[@]}" models --json | python3 -c 'import json, sys
+print(next((e["path"] for e in json.load(sys.stdin) if e["name"] == sys.argv[1] and e["kind"] == "user"), ""))' "$name")"
 [[ -f "$src/model.safetensors" ]] || { echo "$src: no model there" >&2; exit 1; }
 # An earlier run stopped between its two moves: put the old default back first.
 [[ ! -d "$here/models/default" && -d "$here/models/default.old" ]] && mv "$here/models/default.old" "$here/models/default"
@@ -32,7 +35,4 @@ PY
 [[ -d "$here/models/default" ]] && mv "$here/models/default" "$here/models/default.old"
 mv "$here/models/default.new" "$here/models/default"
 rm -rf "$here/models/default.old"
-echo "installed $src as models/default; measure it on the test book, then write its card:"
-echo "  lstm-tui eval --json ../shared/data/gutenberg/wuthering_heights.txt > eval.json"
-echo "  python bench/generation.py > bench.json"
-echo "  python scripts/model_card.py --eval eval.json --bench bench.json"
+echo "installed $src as models/default; measure it, then write its card (scripts/model_card.py --help)"
