@@ -129,7 +129,7 @@ def main() -> None:
         "",
         "`scripts/modern_split.sh` fixes the split (the one in `shared/data/modern/README.md`):",
         "",
-        "- **train**: the 62 training files of `shared/data/modern` (56 public-domain books first",
+        "- **train**: the 62 training files of `shared/data/modern` (54 public-domain books first",
         "  published 1883-1930 from Standard Ebooks; blog posts, guides and handbooks of 18F,",
         "  Digital.gov and plainlanguage.gov; the Rust book and blogs; GitHub's Open Source",
         "  Guides) and the 15 Project Gutenberg training novels of `shared/data/gutenberg`;",
