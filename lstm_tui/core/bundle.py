@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from .bundle_files import (
 from .config import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, ModelConfig
 from .errors import BundleError
 from .interrupts import deferred_interrupts
-from .jsonfile import load_json_object
+from .jsonfile import load_json_object, open_regular
 from .model import LSTMLanguageModel
 from .tokenizer import Tokenizer
 
@@ -79,16 +78,15 @@ def weights_header(path: Path) -> dict[str, tuple[str, tuple[int, ...]]]:
     loading a byte of weights: a file that is not safetensors (a pickle among them) is
     refused before anything in it is believed."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        f = open_regular(path)
     except FileNotFoundError:
         raise BundleError(f"{path}: missing") from None
     except OSError as exc:
         raise BundleError(f"{path}: cannot read ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise BundleError(f"{path}: not a regular file")
-        size = info.st_size
+    except ValueError as exc:
+        raise BundleError(f"{path}: {exc}") from None
+    with f:
+        size = os.fstat(f.fileno()).st_size
         head = f.read(8)
         length = int.from_bytes(head, "little") if len(head) == 8 else -1
         raw = f.read(length) if 0 < length <= min(MAX_HEADER_BYTES, size - 8) else b""
@@ -115,7 +113,7 @@ def weights_header(path: Path) -> dict[str, tuple[str, tuple[int, ...]]]:
 
 
 def load_weights(path: Path) -> dict[str, torch.Tensor]:
-    weights_header(path)
+    """The tensors of a file ``weights_header`` has checked."""
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
@@ -123,10 +121,10 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
         raise BundleError(f"{path}: corrupt or truncated safetensors file ({reason})") from None
 
 
-def _check_shapes(path: Path, config: ModelConfig) -> None:
+def _check_shapes(path: Path, header: dict[str, tuple[str, tuple[int, ...]]], config: ModelConfig) -> None:
     """The header's tensors against the shapes ``config`` implies, before anything is
     allocated: the model is laid out on the meta device, which holds no memory."""
-    found = {name: shape for name, (_, shape) in weights_header(path).items()}
+    found = {name: shape for name, (_, shape) in header.items()}
     with torch.device("meta"):
         expected = {k: tuple(v.shape) for k, v in LSTMLanguageModel(config).state_dict().items()}
     if config.tie_weights and "embedding.weight" in found:
@@ -156,7 +154,7 @@ def load_bundle(folder: str | Path) -> Bundle:
         raise BundleError(f"{folder / TOKENIZER_FILE}: has {tokenizer.vocab_size} pieces but "
                           f"{CONFIG_FILE} says vocab_size {config.vocab_size}")
     weights_path = folder / WEIGHTS_FILE
-    _check_shapes(weights_path, config)
+    _check_shapes(weights_path, weights_header(weights_path), config)
     state = load_weights(weights_path)
     for key, tensor in state.items():
         if not torch.isfinite(tensor).all():

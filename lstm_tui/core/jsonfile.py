@@ -8,19 +8,25 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` open for reading if it is a regular file (a link to one is fine);
+    ValueError otherwise, OSError as open raises it. A FIFO is refused, not waited on
+    (O_NONBLOCK: opening one for reading would wait for a writer forever)."""
+    handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)), "rb")
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        handle.close()
+        raise ValueError("not a regular file, so not read")
+    return handle
 
 
 def read_bounded(path: Path, max_bytes: int) -> bytes:
-    """``path``'s bytes if it is a regular file (a link to one is fine) of at most
-    ``max_bytes``; ValueError with the reason otherwise, OSError as open raises it."""
-    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file, so not read")
-        if info.st_size > max_bytes:
+    """``path``'s bytes if it is a regular file of at most ``max_bytes``; ValueError with
+    the reason otherwise, OSError as open raises it."""
+    with open_regular(path) as handle:
+        if os.fstat(handle.fileno()).st_size > max_bytes:
             raise ValueError(f"larger than {max_bytes:,} bytes, so not read")
         raw = handle.read(max_bytes + 1)
     if len(raw) > max_bytes:  # grew while read
