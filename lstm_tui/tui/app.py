@@ -21,7 +21,8 @@ from ..settings import Settings, load_settings, save_settings
 from .commands import app_commands
 from .messages import ModelFailed, ModelLoaded
 from .screens.editor import EditorScreen
-from .screens.help import HelpScreen
+from .screens.help import HelpScreen, bindings_of, palette_binding
+from .widgets.ghost_editor import GhostTextEditor
 from .widgets.sampling_panel import SamplingPanel
 from .widgets.large_text import settle_heap
 from .workers import ModelLoader, default_loader, load_model_in_thread
@@ -34,10 +35,11 @@ class LstmTuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "lstm-tui"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-        Binding("f1", "help", "Help", id="help"),
-        Binding("f3", "train", "Train", id="train"),
-        Binding("f4", "models", "Models", id="models"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
+                tooltip="quit (asks first if there are unsaved changes)"),
+        Binding("f1", "help", "Help", id="help", tooltip="this help"),
+        Binding("f3", "train", "Train", id="train", tooltip="train or fine-tune a model on your files"),
+        Binding("f4", "models", "Models", id="models", tooltip="models: switch, rename, delete"),
     ]
 
     def __init__(self, file: str | Path | None = None, *, model: str | None = None,
@@ -169,7 +171,8 @@ class LstmTuiApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            bindings = bindings_of((type(self), EditorScreen, GhostTextEditor))
+            self.push_screen(HelpScreen(bindings | {"command_palette": palette_binding(type(self))}))
 
     def action_train(self) -> None:
         from .screens.train import TrainScreen

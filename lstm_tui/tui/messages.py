@@ -3,10 +3,14 @@
 Threads never touch widgets: they post these, and the handlers run on the UI
 thread. A burst of ``ContinuationUpdated`` for one request collapses into the
 newest, since each carries the whole text so far (see ``can_replace``).
+
+Each is a dataclass, as Textual's own messages are: ``Message.__init__`` runs
+its ``__post_init__``, which the generated ``__init__`` calls.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -15,97 +19,86 @@ if TYPE_CHECKING:
     from ..api import LanguageModel
 
 
+@dataclass
 class ContinuationUpdated(Message):
     """The continuation of request ``request_id`` has grown to ``text``."""
 
-    def __init__(self, request_id: int, text: str) -> None:
-        super().__init__()
-        self.request_id = request_id
-        self.text = text
+    request_id: int
+    text: str
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ContinuationUpdated) and message.request_id == self.request_id
 
 
+@dataclass
 class ContinuationFinished(Message):
     """Request ``request_id`` is done: its final text, alternatives and speed."""
 
-    def __init__(self, request_id: int, text: str, alternatives: list[str],
-                 latency: float | None, rate: float | None) -> None:
-        super().__init__()
-        self.request_id = request_id
-        self.text = text
-        self.alternatives = alternatives  # every option including ``text``, first is ``text``
-        self.latency = latency  # seconds from the request to the first character
-        self.rate = rate  # tokens per second
+    request_id: int
+    text: str
+    alternatives: list[str]  # every option including ``text``, first is ``text``
+    latency: float | None  # seconds from the request to the first character
+    rate: float | None  # tokens per second
 
 
+@dataclass
 class ContinuationFailed(Message):
-    def __init__(self, request_id: int, error: str) -> None:
-        super().__init__()
-        self.request_id = request_id
-        self.error = error
+    request_id: int
+    error: str
 
 
+@dataclass
 class DocumentLearned(Message):
     """``lm`` had a learning pass over ``text``; ``total`` tokens learned since it started."""
 
-    def __init__(self, lm: LanguageModel, text: str, total: int) -> None:
-        super().__init__()
-        self.lm = lm
-        self.text = text
-        self.total = total
+    lm: LanguageModel
+    text: str
+    total: int
 
 
 class DocumentForgotten(Message):
     """What the model learned from the document is gone."""
 
 
+@dataclass
 class LearningFailed(Message):
-    def __init__(self, error: str, forgetting: bool = False) -> None:
-        super().__init__()
-        self.error = error
-        self.forgetting = forgetting  # it was the forget that failed
+    error: str
+    forgetting: bool = False  # it was the forget that failed
 
 
+@dataclass
 class ModelLoaded(Message):
-    def __init__(self, lm: LanguageModel, seconds: float) -> None:
-        super().__init__()
-        self.lm = lm
-        self.seconds = seconds
+    lm: LanguageModel
+    seconds: float
 
 
+@dataclass
 class ModelFailed(Message):
-    def __init__(self, spec: str | None, error: str) -> None:
-        super().__init__()
-        self.spec = spec
-        self.error = error
+    spec: str | None
+    error: str
 
 
+@dataclass
 class WordsCounted(Message):
     """The words of ``document`` as it was loaded have been counted (in a thread)."""
 
-    def __init__(self, document: object, words: int) -> None:
-        super().__init__()
-        self.document = document
-        self.words = words
+    document: object
+    words: int
 
 
+@dataclass
 class RecoveryWritten(Message):
     """A recovery copy write ended after ``seconds``; ``error`` if it failed."""
 
-    def __init__(self, seconds: float, error: str | None) -> None:
-        super().__init__()
-        self.seconds = seconds
-        self.error = error
+    seconds: float
+    error: str | None
 
 
+@dataclass
 class SearchDone(Message):
     """A search of the document as it was at ``state`` (document, generation) ended:
     ``found`` is a match's (start, end), replace_all's answer, or None."""
 
-    def __init__(self, state: tuple[object, int | None], term: str, found: tuple | None) -> None:
-        super().__init__()
-        self.state = state
-        self.term = term
-        self.found = found
+    state: tuple[object, int | None]
+    term: str
+    found: tuple | None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-from lstm_tui.tui.screens.help import HelpScreen
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
 from .conftest import settle
@@ -41,15 +40,6 @@ async def test_a_model_that_fails_to_load_is_reported(make_app):
         assert any("config.json: missing" in str(n.message) for n in app._notifications)
         await pilot.press("x")  # still a working editor
         assert app.query_one(GhostTextEditor).text == "x"
-
-
-async def test_help_screen_opens_and_closes(make_app):
-    app = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f1")
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        assert app.screen is app.editor_screen
 
 
 async def test_palette_lists_every_action(make_app):

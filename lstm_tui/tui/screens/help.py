@@ -1,61 +1,93 @@
-"""The F1 help screen: every key, grouped by what it is for."""
+"""The F1 help screen: every key, grouped by what it is for.
+
+The rows are read from the bindings themselves (their keys, and their tooltips for
+what they do), so the help cannot drift from the keys that work; GROUPS only says
+which binding goes where, and a test checks that no binding is left out.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from collections.abc import Iterable
+
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
+from rich.text import Text
 from textual.widgets import DataTable, Static
 
-KEYS: list[tuple[str, list[tuple[str, str]]]] = [
-    ("Suggestions", [
-        ("Tab", "accept the whole suggestion (Tab indents when there is none)"),
-        ("Ctrl+Right", "accept the next word of the suggestion"),
-        ("Right", "at the ghost text: accept it all"),
-        ("Esc", "dismiss the suggestion and stop generating"),
-        ("Ctrl+N / Alt+]", "next alternative (\"2 of 4\"; set Alternatives in F2)"),
-        ("Ctrl+B / Alt+[", "previous alternative (the Alt keys fail in tmux)"),
-        ("Ctrl+G", "suggest now (also when automatic suggestions are off)"),
-        ("Ctrl+T", "automatic suggestions on or off"),
-        ("F5", "learn this document's names and style as you write"),
-        ("", "typing what the ghost predicts keeps the rest of it"),
-    ]),
-    ("Document", [
-        ("Ctrl+S", "save (atomically; the file is created on first save)"),
-        ("F12 / Ctrl+Shift+S", "save as"),
-        ("Ctrl+O", "open a file (typed paths start at the folder shown)"),
-        ("Ctrl+R", "recent documents; Ctrl+P, \"New document\" for a new one"),
-        ("Ctrl+Home / Ctrl+End", "start / end of the document (with Shift: select)"),
-        ("Ctrl+L", "go to a line (12, or 12:5 for a column)"),
-        ("Ctrl+F", "find and replace: Enter next, Up previous, Esc back"),
-        ("F8 / Shift+F8", "next / previous match of the find field"),
-        ("Ctrl+Z / Ctrl+Y", "undo / redo a word (an accepted suggestion is one step)"),
-        ("", "a recovery copy is autosaved every few seconds and offered after a crash"),
-    ]),
-    ("Panels", [
-        ("F2", "sampling panel: presets, temperature, top-k, top-p, ..."),
-        ("F3", "train or fine-tune a model on your files"),
-        ("F4", "models: switch, rename, delete"),
-        ("Ctrl+P", "command palette: every action, and themes"),
-        ("F1", "this help"),
-        ("Ctrl+Q", "quit (asks first if there are unsaved changes)"),
-    ]),
-]
+# Bindings by id (or by action, for the undo keys TextArea declares), in help order.
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Suggestions", ("accept", "accept_word", "accept_right", "dismiss", "next_alternative",
+                     "previous_alternative", "suggest", "toggle_auto", "toggle_learning")),
+    ("Document", ("save", "save_as", "open", "recent", "document_start", "document_end", "go_to_line",
+                  "find", "find_next", "find_previous", "undo", "redo")),
+    ("Panels", ("toggle_sampling", "train", "models", "command_palette", "help", "quit")),
+)
+# What no single key does, said once where the keys are.
+NOTES = {
+    "Suggestions": "typing what the ghost predicts keeps the rest of it",
+    "Document": "a recovery copy is autosaved every few seconds and offered after a crash",
+}
+KEY_NAMES = {"escape": "Esc", "right_square_bracket": "]", "left_square_bracket": "[", "delete": "Del",
+             "pageup": "PgUp", "pagedown": "PgDn"}
+
+
+def key_label(keys: str) -> str:
+    """A binding's keys as a person writes them: "ctrl+n,alt+right_square_bracket"
+    is "Ctrl+N / Alt+]"."""
+    def one(key: str) -> str:
+        *modifiers, name = key.split("+")
+        name = KEY_NAMES.get(name, name.upper() if len(name) == 1 else name.capitalize())
+        return "+".join([*(m.capitalize() for m in modifiers), name])
+
+    return " / ".join(one(k.strip()) for k in keys.split(","))
+
+
+def bindings_of(classes: Iterable[type]) -> dict[str, Binding]:
+    """Every binding that ``classes`` or their bases declare, by id (else action); a
+    subclass's binding wins over its base's."""
+    found: dict[str, Binding] = {}
+    for cls in classes:
+        for klass in cls.__mro__:
+            for binding in vars(klass).get("BINDINGS", ()):
+                if isinstance(binding, Binding):
+                    found.setdefault(binding.id or binding.action, binding)
+    return found
+
+
+def palette_binding(app: type[App]) -> Binding:
+    return Binding(app.COMMAND_PALETTE_BINDING, "command_palette", "Palette", id="command_palette",
+                   tooltip="command palette: every action, and themes")
+
+
+def help_rows(bindings: dict[str, Binding]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(group, [(keys, what they do)]) for the help screen."""
+    rows = []
+    for group, names in GROUPS:
+        keys = [(key_label(b.key), b.tooltip or b.description) for n in names if (b := bindings.get(n))]
+        if group in NOTES:
+            keys.append(("", NOTES[group]))
+        rows.append((group, keys))
+    return rows
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss_help", "Close", id="close_help")]
+
+    def __init__(self, bindings: dict[str, Binding]) -> None:
+        super().__init__()
+        self.rows = help_rows(bindings)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help"):
             yield Static("lstm-tui keys", classes="dialog-title")
             table: DataTable = DataTable(cursor_type="none", zebra_stripes=True, id="help-table")
             table.add_columns("Key", "What it does")
-            for group, rows in KEYS:
-                table.add_row(f"[b]{group}[/b]", "")
-                for key, what in rows:
-                    table.add_row(key, what)
+            for group, rows in self.rows:
+                table.add_row(Text(group, style="bold"), "")
+                for key, what in rows:  # plain text: "Alt+[" is no markup
+                    table.add_row(Text(key), Text(what))
             yield table
             yield Static("Esc closes this screen.", classes="hint")
 

@@ -32,15 +32,22 @@ MIN_ROOM = 2  # cells a ghost needs on a row it cannot wrap from: a character an
 
 class GhostTextEditor(ProseArea):
     BINDINGS = [
-        Binding("tab", "accept", "Accept", id="accept"),
-        Binding("ctrl+right", "accept_word", "Word", id="accept_word"),
-        Binding("escape", "dismiss", "Dismiss", id="dismiss", show=False),
+        Binding("tab", "accept", "Accept", id="accept",
+                tooltip="accept the whole suggestion (Tab indents when there is none)"),
+        Binding("ctrl+right", "accept_word", "Word", id="accept_word", tooltip="accept the next word of the suggestion"),
+        # TextArea's own Right, which accepts the ghost here (action_cursor_right).
+        Binding("right", "cursor_right", "Right", id="accept_right", show=False,
+                tooltip="at the ghost text: accept it all"),
+        Binding("escape", "dismiss", "Dismiss", id="dismiss", show=False,
+                tooltip="dismiss the suggestion and stop generating"),
         # Ctrl first: the Footer shows a binding's first key, and Alt+] reaches no app in
         # tmux or screen (ESC ] starts a terminal control string there).
-        Binding("ctrl+n,alt+right_square_bracket", "cycle(1)", "Next alt", id="next_alternative"),
+        Binding("ctrl+n,alt+right_square_bracket", "cycle(1)", "Next alt", id="next_alternative",
+                tooltip="next alternative (\"2 of 4\"; set Alternatives in F2)"),
         Binding("ctrl+b,alt+left_square_bracket", "cycle(-1)", "Prev alt", id="previous_alternative",
-                show=False),
-        Binding("ctrl+g", "suggest", "Suggest", id="suggest"),
+                show=False, tooltip="previous alternative (the Alt keys fail in tmux)"),
+        Binding("ctrl+g", "suggest", "Suggest", id="suggest",
+                tooltip="suggest now (also when automatic suggestions are off)"),
     ]
 
     _editing = False  # inside edit(): cursor moves are the edit's own

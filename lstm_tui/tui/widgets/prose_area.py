@@ -52,8 +52,14 @@ class WordHistory(EditHistory):
 
 class ProseArea(TextArea):
     BINDINGS = [
-        Binding("ctrl+home", "cursor_document_start", "Start", id="document_start", show=False),
-        Binding("ctrl+end", "cursor_document_end", "End", id="document_end", show=False),
+        Binding("ctrl+home", "cursor_document_start", "Start", id="document_start", show=False,
+                tooltip="start of the document (with Shift: select to it)"),
+        Binding("ctrl+end", "cursor_document_end", "End", id="document_end", show=False,
+                tooltip="end of the document (with Shift: select to it)"),
+        # TextArea's undo keys, said here for the help screen: a step is a word.
+        Binding("ctrl+z,super+z", "undo", "Undo", id="undo", show=False,
+                tooltip="undo a word (an accepted suggestion is one step)"),
+        Binding("ctrl+y,super+y", "redo", "Redo", id="redo", show=False, tooltip="redo"),
         Binding("ctrl+shift+home", "cursor_document_start(True)", "Select to start", show=False),
         Binding("ctrl+shift+end", "cursor_document_end(True)", "Select to end", show=False),
     ]

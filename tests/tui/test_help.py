@@ -1,0 +1,65 @@
+"""The help screen and README's key table are read against the bindings themselves."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from lstm_tui.tui.app import LstmTuiApp
+from lstm_tui.tui.screens.editor import EditorScreen
+from lstm_tui.tui.screens.help import GROUPS, HelpScreen, bindings_of, help_rows, key_label, palette_binding
+from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def app_bindings():
+    return bindings_of((LstmTuiApp, EditorScreen, GhostTextEditor)) | {"command_palette": palette_binding(LstmTuiApp)}
+
+
+def test_key_labels():
+    assert key_label("ctrl+n,alt+right_square_bracket") == "Ctrl+N / Alt+]"
+    assert key_label("f12,ctrl+shift+s") == "F12 / Ctrl+Shift+S"
+    assert key_label("escape") == "Esc"
+
+
+def test_every_binding_is_in_the_help_with_what_it_does():
+    bindings = app_bindings()
+    grouped = [name for _, names in GROUPS for name in names]
+    assert len(grouped) == len(set(grouped))
+    for name in grouped:
+        assert name in bindings, f"help lists {name!r}, which no binding has"
+        assert bindings[name].tooltip, f"{name!r} says nothing about what it does"
+    with_ids = {b.id for b in bindings.values() if b.id}
+    assert with_ids - set(grouped) == set(), "a key the help does not list"
+
+
+def test_readme_key_table_names_every_key():
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| Key | What it does |")
+    table = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        table.append(line.split("|")[1])
+    keys = " ".join(table)
+    for _, rows in help_rows(app_bindings()):
+        for label, _ in rows:
+            if label:
+                first = label.split(" / ")[0]
+                assert re.search(rf"(?<![\w+]){re.escape(first)}(?![\w+])", keys), f"README's key table lacks {first}"
+
+
+async def test_help_screen_shows_the_keys_as_plain_text(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        cells = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert "Ctrl+B / Alt+[" in cells  # not eaten as markup
+        assert "Right" in cells and "Ctrl+Z / Super+Z" in cells
+        await pilot.press("escape")
+        assert app.screen is app.editor_screen
