@@ -44,6 +44,12 @@ __all__ = ["TrainingRun", "TrainOptions", "Progress", "read_run_options", "learn
 Emit = Callable[[dict[str, Any]], None]
 CHECKPOINT_SECONDS = 300.0  # a killed run loses at most this much training time
 RANK_SEED_STRIDE = 1_000_003  # rank r's dropout seed: the run's seed + r times this
+# In a --minutes run, validation may take at most this share of the wall time: on a
+# slow CPU one validation of a book takes half a minute, and six in ten minutes took
+# over half the budget from training.
+VALIDATION_SHARE = 0.1
+FORWARD_SPEEDUP = 2.5  # a validation reads tokens about this much faster than training learns them
+MIN_EVAL_SECONDS = 60.0  # a --minutes run validates at most this often
 
 
 class TrainingRun:
@@ -64,6 +70,7 @@ class TrainingRun:
         self.checkpoint_path = self.run_dir / CHECKPOINT_FILE
         # Before any text is read: a precision this device cannot run fails at once.
         self.precision = training_precision(options.precision, self.device)
+        self.validation_seconds: float | None = None  # what the last validation took
 
     def emit(self, event: str, **data: Any) -> None:
         if self.dist.main:
@@ -241,7 +248,9 @@ class TrainingRun:
     def fraction(self) -> float:
         b, p = self.options.budget(), self.progress
         if "minutes" in b:
-            return p.seconds / (60 * b["minutes"])
+            # The last validation is inside the budget too: training ends in time for it.
+            budget = 60 * b["minutes"]
+            return p.seconds / (budget - min(self.validation_cost(), budget / 4))
         total = b["steps"] if "steps" in b else b["epochs"] * self.batches.per_epoch
         return p.step / max(1, total)
 
@@ -259,7 +268,19 @@ class TrainingRun:
         if interval:
             return self.progress.step % interval == 0
         budget = 60 * self.options.budget()["minutes"]
-        return self.progress.seconds - last_eval_seconds >= min(600.0, max(60.0, budget / 10))
+        wait = max(min(600.0, max(MIN_EVAL_SECONDS, budget / 10)), self.validation_cost() * (1 / VALIDATION_SHARE - 1))
+        return self.progress.seconds - last_eval_seconds >= wait
+
+    def validation_cost(self) -> float:
+        """Seconds a validation takes: as the last one took, or before the first, as
+        estimated from the training speed so far (0 before any step)."""
+        if self.validation_seconds is not None:
+            return self.validation_seconds
+        p = self.progress
+        if p.tokens == 0 or p.seconds <= 0:
+            return 0.0
+        passes = 1 if self.average is None else 2  # --ema validates the average as well
+        return passes * len(self.val_ids) / (FORWARD_SPEEDUP * p.tokens / p.seconds)
 
     def validate(self, model: torch.nn.Module | None = None) -> float:
         bits = total_bits(self.model if model is None else model, self.val_ids, self.tokenizer.start_id,
@@ -293,8 +314,9 @@ class TrainingRun:
             if improved:
                 p.best_bpb = bpb
                 self.save_bundle(model)
+            self.validation_seconds = time.perf_counter() - started
             self.emit("eval", step=p.step, val_bpb=bpb, best_bpb=p.best_bpb, improved=improved,
-                      seconds=round(time.perf_counter() - started, 2), **extra)
+                      seconds=round(self.validation_seconds, 2), **extra)
             self.emit("sample", step=p.step, text=self.sample())
             self.save_checkpoint()
         self.dist.barrier()
