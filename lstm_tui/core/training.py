@@ -268,8 +268,12 @@ class TrainingRun:
         if interval:
             return self.progress.step % interval == 0
         budget = 60 * self.options.budget()["minutes"]
-        wait = max(min(600.0, max(MIN_EVAL_SECONDS, budget / 10)), self.validation_cost() * (1 / VALIDATION_SHARE - 1))
-        return self.progress.seconds - last_eval_seconds >= wait
+        cost = self.validation_cost()
+        wait = max(min(600.0, max(MIN_EVAL_SECONDS, budget / 10)), cost * (1 / VALIDATION_SHARE - 1))
+        # Training time left before the last validation: too little, and this one is
+        # skipped, since the last comes soon anyway.
+        left = budget - min(cost, budget / 4) - self.progress.seconds
+        return self.progress.seconds - last_eval_seconds >= wait and left >= wait
 
     def validation_cost(self) -> float:
         """Seconds a validation takes: as the last one took, or before the first, as

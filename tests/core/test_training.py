@@ -157,7 +157,7 @@ def test_a_minutes_budget_is_wall_time_validations_included(tmp_path, tiny_corpu
     run.loop = timed_loop
     result = run.run()
     evals = sum(e["event"] == "eval" for e in events)
-    assert 2 <= evals <= 3  # the first at the estimate's pace, then a tenth of the time, then the last
+    assert evals == 2  # one early (at the estimate's pace), none in the last stretch, the last
     assert loop_seconds[0] < 6 + 1.0  # every validation inside the budget (slack: a step, a checkpoint)
     assert result["seconds"] > 6 - 0.5 - 1.0  # and training used the rest
     assert all(e["eta_seconds"] >= 0 for e in events if e["event"] == "progress")
