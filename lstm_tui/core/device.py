@@ -39,15 +39,24 @@ def resolve_device(requested: str | None = None) -> torch.device:
     return torch.device(name)
 
 
-def inference_threads(cores: int | None = None) -> int:
-    """Threads for batch-1 generation: small matmuls gain little past 4 threads, and
-    the UI keeps one core for itself."""
+def inference_threads(cores: int | None = None, busy: int = 0) -> int:
+    """Threads for batch-1 generation, with ``busy`` cores taken by other work (a
+    training child). A generation step reads every weight once (11.6 MB at int8 for
+    the default model), so one core's memory bandwidth and fbgemm's batch-1 kernel
+    bound it; a second thread nearly doubles it, and small matmuls gain little past
+    four. A machine of more than two cores keeps one for the UI; on two, both serve
+    the step, since the UI thread mostly waits between keys (bench/tui.py: keystroke
+    echo no slower) and a step that ends sooner gives the core back sooner. Cores
+    another process holds are never shared: a thread team that waits on a core
+    someone else has stalls at every step."""
     cores = cores or os.cpu_count() or 1
-    return max(1, min(4, cores - 1))
+    free = max(1, cores - busy)
+    return max(1, min(4, free if free <= 2 else free - 1))
 
 
-def set_inference_threads(threads: int | None = None) -> int:
-    count = threads or inference_threads()
+def set_inference_threads(threads: int | None = None, busy: int = 0) -> int:
+    """Set torch's thread count for generation (threads that start later take it too)."""
+    count = threads or inference_threads(busy=busy)
     if torch.get_num_threads() != count:
         torch.set_num_threads(count)
     return count

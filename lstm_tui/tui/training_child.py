@@ -66,8 +66,16 @@ class TrainingChild:
         self.stderr_tail: deque[str] = deque(maxlen=20)
         self._stderr_task: asyncio.Task | None = None
 
+    @property
+    def threads(self) -> int:
+        """The CPU threads the child trains with: --threads if given, else training_threads()."""
+        extra = list(self.request.extra)
+        if "--threads" in extra[:-1] and extra[extra.index("--threads") + 1].isdigit():
+            return int(extra[extra.index("--threads") + 1])
+        return training_threads()
+
     def command(self) -> list[str]:
-        threads: Sequence[str] = () if "--threads" in self.request.extra else ("--threads", str(training_threads()))
+        threads: Sequence[str] = () if "--threads" in self.request.extra else ("--threads", str(self.threads))
         return [sys.executable, "-m", "lstm_tui", "train", *self.request.arguments(), *threads,
                 "--events", "jsonl"]
 

@@ -35,10 +35,32 @@ def test_missing_device_is_clear_error(monkeypatch, name):
         dev.resolve_device("tpu")
 
 
-def test_inference_threads_leave_a_core():
+def test_inference_threads_fit_the_free_cores():
     assert dev.inference_threads(1) == 1
-    assert dev.inference_threads(2) == 1
-    assert dev.inference_threads(8) == 4
+    assert dev.inference_threads(2) == 2  # both: the UI thread mostly waits
+    assert dev.inference_threads(3) == 2  # more than two: one stays the UI's
+    assert dev.inference_threads(8) == 4  # small matmuls gain little past four
+    assert dev.inference_threads(2, busy=1) == 1  # a training child holds a core
+    assert dev.inference_threads(8, busy=4) == 3
+    assert dev.inference_threads(8, busy=8) == 1
+
+
+def test_threads_started_later_take_the_count():
+    import threading
+
+    import torch
+
+    before = torch.get_num_threads()
+    target = 2 if before == 1 else 1
+    seen = []
+    try:
+        dev.set_inference_threads(target)
+        worker = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+        worker.start()
+        worker.join()
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [target]
 
 
 def test_wrong_device_results_fall_back_to_cpu(monkeypatch):

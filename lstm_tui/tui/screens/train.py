@@ -228,7 +228,10 @@ class TrainScreen(Screen):
 
     @work(exclusive=True, group="training", exit_on_error=False)
     async def run_child(self, request: TrainRequest) -> None:
+        from ...core.device import set_inference_threads
+
         child = self.child = TrainingChild(request)
+        set_inference_threads(busy=child.threads)  # suggestions leave the child its cores
         try:
             await child.start()
             async for event in child.events():
@@ -236,6 +239,7 @@ class TrainScreen(Screen):
             code = await child.wait()
         finally:
             child.cancel()  # the app is closing: the child saves a checkpoint and stops
+            set_inference_threads()
         if code not in (0, STOPPED_EXIT) and self.state == "running":
             tail = "\n".join(child.stderr_tail) or f"exit code {code}"
             self.fail(f"Training failed: {tail}")
