@@ -69,7 +69,9 @@ class LSTMLanguageModel(nn.Module):
             # Drop whole words: the same rows are zero wherever those words occur.
             keep = torch.empty(weight.size(0), 1, device=weight.device, dtype=weight.dtype)
             weight = weight * keep.bernoulli_(1 - self.embed_drop) / (1 - self.embed_drop)
-        x = self.drop(F.embedding(ids, weight))
+        x = F.embedding(ids, weight)
+        if self.training:  # dropout is the identity in eval: a generation step skips its calls
+            x = self.drop(x)
         if self.training and self.weight_drop > 0:
             # DropConnect on the recurrent weights: one mask for every time step of
             # the batch, so the recurrence itself is regularised (Merity et al., 2017).
@@ -80,7 +82,7 @@ class LSTMLanguageModel(nn.Module):
             out, state = self.lstm(x, state)
         if self.proj is not None:
             out = self.proj(out)
-        return self.drop(out), state
+        return (self.drop(out) if self.training else out), state
 
     def forward(self, ids: torch.Tensor, state: State | None = None,
                 output_dtype: torch.dtype | None = None) -> tuple[torch.Tensor, State]:
@@ -97,15 +99,3 @@ class LSTMLanguageModel(nn.Module):
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
-
-
-def quantize_for_cpu(model: LSTMLanguageModel) -> nn.Module:
-    """int8 dynamic quantization of the LSTM and linear layers: several times faster
-    batch-1 steps on CPU with the same bits per byte to within a fraction of a percent."""
-    import warnings
-
-    from torch.ao.quantization import quantize_dynamic
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # deprecation notices about torch.ao
-        return quantize_dynamic(model, {nn.LSTM, nn.Linear}, dtype=torch.qint8)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 
 from .completion import stop_index
 from .data import is_hard_wrapped
@@ -40,13 +41,15 @@ class WordGate:
         self.first_floor = _log(min_confidence)
         self.rest_floor = _log(continue_confidence)
         self.off = min_confidence == continue_confidence == 0
-        self.marks: list[tuple[int, float]] = []  # (characters after a token, log-prob so far)
+        self.chars: list[int] = []  # characters of the text after each token (increasing)
+        self.logprobs: list[float] = []  # log-probability of the tokens up to each one
         self.word_probs: list[float] = []  # probability that the words up to each one are right
         self.words_end = 0  # characters of the words weighed and kept
         self.closed = False
 
     def update(self, text: str, logprob: float, final: bool = False) -> int:
-        self.marks.append((len(text), logprob))
+        self.chars.append(len(text))
+        self.logprobs.append(logprob)
         if not self.closed:
             self._weigh(text, final)
         return len(text) if self.off else self.words_end
@@ -56,7 +59,7 @@ class WordGate:
             end = match.end()
             if end == len(text) and not final:
                 return  # the word may go on in the next token
-            word_logprob = next(lp for chars, lp in self.marks if chars >= end)
+            word_logprob = self.logprobs[bisect_left(self.chars, end)]  # the token that ends the word
             floor = self.rest_floor if self.word_probs else self.first_floor
             if word_logprob < floor:
                 self.closed = True

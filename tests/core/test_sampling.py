@@ -7,7 +7,7 @@ import torch
 from lstm_tui.core.config import ModelConfig, SamplingConfig
 from lstm_tui.core.generation import beam_search
 from lstm_tui.core.model import LSTMLanguageModel
-from lstm_tui.core.sampling import apply_repetition_penalty, filter_logits, next_token
+from lstm_tui.core.sampling import apply_repetition_penalty, draw_sorted, filter_logits, next_token
 
 V = 5
 
@@ -93,6 +93,25 @@ def test_top_k_and_top_p_filter():
     assert kept.tolist() == [True, True, True, False]
     kept = torch.isfinite(filter_logits(logits, top_p=0.01))
     assert kept.tolist() == [True, False, False, False]
+
+
+def test_draw_keeps_the_nucleus_and_its_odds():
+    probs = [0.5, 0.3, 0.15, 0.05]
+    assert [draw_sorted(probs, 0.8, u) for u in (0.0, 0.62, 0.63, 0.999)] == [0, 0, 1, 1]
+    assert {draw_sorted(probs, 0.81, u / 100) for u in range(100)} == {0, 1, 2}
+    assert {draw_sorted(probs, 0.01, u / 100) for u in range(100)} == {0}
+    assert draw_sorted(probs, 1.0, 0.9999) == 3
+
+
+def test_top_k_sampling_follows_the_model():
+    logits = torch.log(torch.tensor([0.05, 0.5, 0.0001, 0.3, 0.15]))
+    config = SamplingConfig(temperature=1.0, top_k=3, top_p=1.0, repetition_penalty=1.0)
+    g = torch.Generator().manual_seed(0)
+    counts = torch.bincount(torch.tensor([next_token(logits, config, (), g)[0] for _ in range(3000)]),
+                            minlength=5)
+    assert counts[0] == counts[2] == 0  # outside the top 3
+    share = counts[[1, 3, 4]].float() / 3000
+    assert torch.allclose(share, torch.tensor([0.5, 0.3, 0.15]) / 0.95, atol=0.03)
 
 
 def test_repetition_penalty_lowers_seen_tokens():
