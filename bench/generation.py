@@ -29,7 +29,7 @@ def quantization_quality(model: str | None, text_path: Path, max_chars: int) -> 
     from lstm_tui import load_model
     from lstm_tui.core.data import read_text, scan
     from lstm_tui.core.evaluate import evaluate_text
-    from lstm_tui.core.model import quantize_for_cpu
+    from lstm_tui.core.int8 import quantize_for_cpu
 
     lm = load_model(model, device="cpu")
     text = read_text(scan([text_path], unwrap=True).files[0])[:max_chars]  # as a writer types it

@@ -21,7 +21,7 @@ from .core.config import SamplingConfig
 from .core.device import checked_device, resolve_device, set_inference_threads
 from .core.evaluate import EvalResult, evaluate_text
 from .core.generation import Completion, StopHook, StreamingGenerator
-from .core.model import quantize_for_cpu
+from .core.int8 import int8_available, quantize_for_cpu
 from .paths import resolve_model
 
 
@@ -33,7 +33,7 @@ class LanguageModel:
         self.bundle = bundle
         self.tokenizer = bundle.tokenizer
         self.device = checked_device(bundle.model, device, bundle.config.vocab_size)
-        self.quantized = quantize and self.device.type == "cpu"
+        self.quantized = quantize and self.device.type == "cpu" and int8_available()
         self.base_runner = quantize_for_cpu(bundle.model) if self.quantized else bundle.model
         self.generator = StreamingGenerator(self.base_runner, self.tokenizer, self.device, context_chars)
         self.learner = DocumentLearner(bundle.model, self.tokenizer, self.device)

@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 
 from .generation import common_prefix
-from .model import LSTMLanguageModel, State, quantize_for_cpu
+from .int8 import quantize_for_cpu
+from .model import LSTMLanguageModel, State
 from .tokenizer import Tokenizer
 
 # Chosen on the validation book (Sense and Sensibility, first 100,000 characters, the
@@ -151,7 +152,7 @@ class DocumentLearner:
         """A frozen copy of the learned weights for generation (int8 on the CPU)."""
         source = self.learner if self.learner is not None else self.base
         if quantize:
-            return quantize_for_cpu(source).eval()  # quantizes a copy
+            return quantize_for_cpu(source)  # a copy
         frozen = copy.deepcopy(source).eval()
         frozen.lstm.flatten_parameters()
         return frozen

@@ -1,7 +1,8 @@
 import torch
 
 from lstm_tui.core.config import ModelConfig
-from lstm_tui.core.model import LSTMLanguageModel, quantize_for_cpu
+from lstm_tui.core.int8 import Int8LanguageModel, quantize_for_cpu
+from lstm_tui.core.model import LSTMLanguageModel
 
 
 def make(**kw):
@@ -39,6 +40,25 @@ def test_quantized_model_is_close():
         a = torch.log_softmax(model(ids)[0], -1)
         b = torch.log_softmax(q(ids)[0], -1)
     assert (a.exp() - b.exp()).abs().max() < 0.05
+
+
+def test_int8_model_carries_state_and_is_a_copy():
+    for model in (make(), make(tie_weights=False)):  # with a projection, and without
+        q = quantize_for_cpu(model)
+        assert isinstance(q, Int8LanguageModel)  # not the deprecated torch.ao front end's modules
+        ids = torch.randint(0, 50, (3, 12))
+        with torch.inference_mode():
+            whole, (h, c) = q(ids)
+            first, state = q(ids[:, :5])
+            rest, (h2, c2) = q(ids[:, 5:], state)
+            # Activations are quantized per call, so a split differs a little; a cold
+            # start (no state) differs a lot.
+            carried = (torch.cat([first, rest], 1) - whole).abs().max()
+            cold = (q(ids[:, 5:])[0] - whole[:, 5:]).abs().max()
+            assert carried < cold / 5
+            assert (h - h2).abs().max() < 0.05 and (c - c2).abs().max() < 0.05
+            model.embedding.weight.add_(1.0)  # the source learns on (as learning from the document does)
+            assert torch.equal(q(ids)[0], whole)
 
 
 def test_config_validation():
@@ -106,3 +126,24 @@ def test_bf16_output_layer_keeps_the_lstm_in_float32():
     assert full.dtype == torch.float32 and low.dtype == torch.bfloat16
     assert h2.dtype == c2.dtype == torch.float32 and torch.equal(h, h2) and torch.equal(c, c2)
     assert (torch.softmax(full, -1) - torch.softmax(low.float(), -1)).abs().max() < 0.01
+
+
+def test_without_quantized_kernels_generation_runs_in_float32(tiny_bundle, monkeypatch):
+    """The quantized kernels are deprecated (pytorch/pytorch#184982): a torch without
+    them must still load and generate, in float32."""
+    from lstm_tui import SamplingConfig, load_model
+    from lstm_tui.core import int8
+
+    def missing(*args, **kwargs):
+        raise AttributeError("no quantized kernels in this torch")
+
+    int8.int8_available.cache_clear()
+    monkeypatch.setattr(int8.Int8LanguageModel, "__init__", missing)
+    try:
+        lm = load_model(tiny_bundle, device="cpu")
+        assert not lm.quantized and not isinstance(lm.generator.model, int8.Int8LanguageModel)
+        config = SamplingConfig(max_tokens=8, min_confidence=0, continue_confidence=0, seed=0)
+        assert lm.complete("The house", config).text
+        assert not isinstance(int8.quantize_for_cpu(lm.bundle.model), int8.Int8LanguageModel)
+    finally:
+        int8.int8_available.cache_clear()
