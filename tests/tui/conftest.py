@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from lstm_tui.core.config import SamplingConfig
 from lstm_tui.settings import Settings
 from tests.configs import ungated
 
@@ -31,6 +30,25 @@ def make_app(tiny_lm, settings):
         return LstmTuiApp(file, **kwargs)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def record_notices(monkeypatch):
+    """Every message the app shows as a notification, in order, through the public
+    ``App.notify`` that every widget's ``notify`` calls; read with ``notices(app)``."""
+    from lstm_tui.tui.app import LstmTuiApp
+
+    show = LstmTuiApp.notify
+
+    def notify(self, message, *args, **kwargs):
+        self.__dict__.setdefault("notices_shown", []).append(str(message))
+        return show(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(LstmTuiApp, "notify", notify)
+
+
+def notices(app) -> list[str]:
+    return app.__dict__.get("notices_shown", [])
 
 
 async def settle(pilot) -> None:

@@ -6,7 +6,7 @@ import threading
 
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-from .conftest import settle
+from .conftest import notices, settle
 
 
 async def test_editor_is_typeable_while_the_model_loads(make_app, tiny_lm):
@@ -37,7 +37,7 @@ async def test_a_model_that_fails_to_load_is_reported(make_app):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert "no model" in app.editor_screen.status.info.model
-        assert any("config.json: missing" in str(n.message) for n in app._notifications)
+        assert any("config.json: missing" in m for m in notices(app))
         await pilot.press("x")  # still a working editor
         assert app.query_one(GhostTextEditor).text == "x"
 
@@ -115,7 +115,7 @@ async def test_a_last_model_that_is_gone_gives_way_to_the_default(make_app, sett
         await settle(pilot)
         assert asked == ["renamed-away", None]
         assert app.lm is tiny_lm and app.settings.model is None  # not tried again next time
-        assert any("default model instead" in str(n.message) for n in app._notifications)
+        assert any("default model instead" in m for m in notices(app))
 
 
 async def test_a_model_asked_for_on_the_command_line_is_not_replaced(make_app, tiny_lm):
@@ -153,7 +153,7 @@ async def test_alternative_keys_show_only_when_there_are_alternatives(make_app, 
         [command] = [c for c in app.get_system_commands(app.screen) if c.title == "Next alternative"]
         await command.callback()
         await pilot.pause()
-        assert any("Alternatives to 2 or more" in str(n.message) for n in app._notifications)
+        assert any("Alternatives to 2 or more" in m for m in notices(app))
         app.apply_preset("creative")
         assert PRESETS["creative"].num_alternatives > 1
         await pilot.pause()

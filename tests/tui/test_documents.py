@@ -11,7 +11,7 @@ from lstm_tui.tui.documents import DocumentError, read_document, write_document
 from lstm_tui.tui.recovery import RecoveryStore
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-from .conftest import append, autosave, settle
+from .conftest import append, autosave, notices, settle
 
 
 def recovery_copies() -> list[Path]:
@@ -111,7 +111,7 @@ async def test_bad_file_opens_with_a_message_and_is_untouched(make_app, tmp_path
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert app.editor_screen.doc_path is None  # never bound to the file, so never saved over it
-        assert any("not valid UTF-8" in str(n.message) for n in app._notifications)
+        assert any("not valid UTF-8" in m for m in notices(app))
     assert target.read_bytes() == "caf\xe9".encode("latin-1")
 
 

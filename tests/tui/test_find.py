@@ -11,7 +11,7 @@ from lstm_tui.tui import search
 from lstm_tui.tui.widgets.find_bar import FindBar
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-from .conftest import settle
+from .conftest import notices, settle
 
 TEXT = "The river ran.\nThe RIVER was high,\nand the river went on.\n"
 
@@ -67,7 +67,7 @@ async def test_find_next_previous_replace_and_replace_all(make_app, settings, tm
         await pilot.click("#find-replace-all")
         await settle(pilot)
         assert editor.text == "The stream ran.\nThe stream was high,\nand the stream went on.\n"
-        assert any("Replaced 2" in str(n.message) for n in app._notifications)
+        assert any("Replaced 2" in m for m in notices(app))
         await pilot.press("escape")
         assert not bar.display and editor.has_focus
         await pilot.press("ctrl+z")
@@ -86,4 +86,4 @@ async def test_find_next_previous_replace_and_replace_all(make_app, settings, tm
         await pilot.press("ctrl+f")
         await pilot.press(*"[sea]", "enter")  # not there: said, as plain text
         await settle(pilot)
-        assert any("\u201c[sea]\u201d is not in the document" in str(n.message) for n in app._notifications)
+        assert any("\u201c[sea]\u201d is not in the document" in m for m in notices(app))

@@ -9,7 +9,14 @@ from textual.widgets import DataTable
 
 from lstm_tui.tui.app import LstmTuiApp
 from lstm_tui.tui.screens.editor import EditorScreen
-from lstm_tui.tui.screens.help import GROUPS, HelpScreen, bindings_of, help_rows, key_label, palette_binding
+from lstm_tui.tui.screens.help import (
+    GROUPS,
+    HelpScreen,
+    bindings_of,
+    help_rows,
+    key_label,
+    palette_binding,
+)
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
 README = Path(__file__).resolve().parents[2] / "README.md"

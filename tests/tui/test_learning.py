@@ -8,7 +8,7 @@ import pytest
 
 from lstm_tui.tui.screens.editor import EditorScreen
 
-from .conftest import append, autosave, settle
+from .conftest import append, autosave, notices, settle
 
 STORY = "Heathcliff said the moor was wild, and Nelly went up the hill. " * 3
 
@@ -90,7 +90,7 @@ async def test_a_failed_pass_turns_learning_off_and_forgets(make_app, settings, 
         await pilot.press("end", "space", "W", "e", "l", "l", ",", "space")
         append(app, "then the rain came down on the hill all night. ")
         await until(pilot, lambda: app.settings.learn is False and tiny_lm.generator.model is base)
-        assert any("out of memory" in str(n.message) for n in app._notifications)
+        assert any("out of memory" in m for m in notices(app))
 
 
 async def test_restoring_a_recovery_copy_learns_it_anew(make_app, settings, tiny_lm, tmp_path):

@@ -10,7 +10,7 @@ from textual.widgets import Input
 from lstm_tui.tui.screens.dialogs import ChoiceScreen, PathPromptScreen, TextPromptScreen
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-from .conftest import settle
+from .conftest import notices, settle
 
 LINES = "".join(f"Line {n} of the story.\n" for n in range(1, 51))
 
@@ -48,7 +48,7 @@ async def test_document_start_end_and_go_to_line(make_app, tmp_path: Path):
         await pilot.press("ctrl+l")
         await answer(pilot, "[b]x")  # not a number: said, as plain text
         assert editor.cursor_location == (50, 0)
-        assert any("'[b]x' is not a line number" in str(n.message) for n in app._notifications)
+        assert any("'[b]x' is not a line number" in m for m in notices(app))
 
 
 async def test_a_file_reopens_where_it_was_left(make_app, tmp_path: Path):

@@ -13,7 +13,7 @@ from pathlib import Path
 from lstm_tui import paths
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-from .conftest import append, autosave, settle
+from .conftest import append, autosave, notices, settle
 
 
 def recovery_copies() -> list[Path]:
@@ -76,12 +76,12 @@ async def test_two_windows_on_one_file_keep_their_own_copies(make_app, tmp_path)
         async with app_b.run_test(size=(100, 30)) as pilot_b:
             await pilot_b.pause()
             assert app_b.screen is app_b.editor_screen  # A's copy is live: not offered in B
-            assert any("open with unsaved changes in 1 other" in str(n.message) for n in app_b._notifications)
+            assert any("open with unsaved changes in 1 other" in m for m in notices(app_b))
             append(app_b, "b")
             await pilot_b.press("ctrl+s")
             await settle(pilot_b)
             assert target.read_text() == "Start.\nb"
-            warned = [str(n.message) for n in app_b._notifications]
+            warned = notices(app_b)
             assert any("unsaved changes in 1 other lstm-tui window" in m for m in warned)
             await pilot_b.press("ctrl+q")
             await settle(pilot_b)
@@ -126,7 +126,7 @@ async def test_a_bad_recovery_copy_is_skipped_with_a_warning(make_app, tmp_path)
     app = make_app(None)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        warnings = [str(n.message) for n in app._notifications if "Recovery copy" in str(n.message)]
+        warnings = [m for m in notices(app) if "Recovery copy" in m]
         assert len(warnings) == 4 and app.screen is app.editor_screen
     assert len(recovery_copies()) == 4  # skipped, not deleted: a person may want to look
 

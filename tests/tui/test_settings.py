@@ -7,6 +7,8 @@ import tomllib
 from lstm_tui.core.config import PRESETS
 from lstm_tui.settings import Settings, dumps, load_settings, save_settings, settings_path
 
+from .conftest import notices
+
 
 def test_roundtrip():
     s = Settings(sampling=PRESETS["creative"].replace(seed=7), preset="creative", debounce_ms=120,
@@ -51,4 +53,4 @@ async def test_the_app_starts_with_a_hostile_settings_file(make_app, tmp_path):
     app = LstmTuiApp(None, lm=make_app().lm, persist_settings=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        assert any("nested too deeply" in str(n.message) for n in app._notifications)
+        assert any("nested too deeply" in m for m in notices(app))
