@@ -8,13 +8,29 @@ import shlex
 import signal
 import sys
 import threading
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from . import paths
 from .core.config import RATES, ModelConfig  # no torch behind either
 from .core.events import eval_line, files_lines
-from .core.train_options import KEEP_LINE_BREAKS_HELP, PRECISIONS
+from .core.train_options import PRECISIONS, TrainOptions
+
+TRAIN_FIELDS = {f.name: f for f in fields(TrainOptions)}
+
+
+def _field(group, flag: str, name: str | None = None, note: str = "", **kwargs: Any) -> None:
+    """An option for a TrainOptions field: its help, and its default where it has a
+    plain one, come from the field (shown as "(default: ...)")."""
+    name = name or flag.lstrip("-").replace("-", "_")
+    spec = TRAIN_FIELDS[name]
+    text = spec.metadata["help"] + note
+    if spec.default is not None and not isinstance(spec.default, (bool, tuple)):
+        kwargs.setdefault("default", spec.default)
+        if "(default" not in text:
+            text += f" (default: {spec.default})"
+    group.add_argument(flag, dest=name, help=text.replace("%", "%%"), **kwargs)
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
@@ -24,43 +40,35 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                    help="fine-tune this model (a name, 'default', or a folder) and keep its tokenizer")
     p.add_argument("--output", metavar="DIR", help="write the bundle here instead of your models folder")
     b = p.add_mutually_exclusive_group()
-    b.add_argument("--minutes", type=float, help="training budget in minutes of wall time, validations included (default: 10)")
-    b.add_argument("--epochs", type=float, help="training budget in passes over the data")
-    b.add_argument("--steps", type=int, help="training budget in optimizer steps")
+    _field(b, "--minutes", type=float)
+    _field(b, "--epochs", type=float)
+    _field(b, "--steps", type=int)
     a = p.add_argument_group("model (new models only)")
-    a.add_argument("--vocab-size", type=int, default=8000, help="upper bound on tokenizer pieces (default: 8000)")
-    a.add_argument("--tokenizer", metavar="FILE", help="use this SentencePiece tokenizer.model instead of training one")
-    a.add_argument("--embed-dim", type=int, help="embedding width (default: the hidden width)")
-    a.add_argument("--hidden-dim", type=int,
-                   help="LSTM width (default: 256 for a CPU budget of up to 30 minutes, else 512)")
-    a.add_argument("--layers", type=int, default=2)
+    _field(a, "--vocab-size", type=int)
+    _field(a, "--tokenizer", metavar="FILE")
+    _field(a, "--embed-dim", type=int)
+    _field(a, "--hidden-dim", type=int)
+    _field(a, "--layers", type=int)
     a.add_argument("--no-tie", dest="tie_weights", action="store_false", help="do not tie input and output embeddings")
     g = p.add_argument_group("regularisation (each from the second pass over the data on; with --from, "
                              "the parent's rates unless given)")
-    g.add_argument("--dropout", type=float, metavar="P", help="dropout rate (default: 0.1)")
-    g.add_argument("--weight-drop", type=float, metavar="P", help="DropConnect rate on the LSTM's recurrent weights (default: 0)")
-    g.add_argument("--embed-drop", type=float, metavar="P", help="rate at which whole words are dropped from the input (default: 0)")
+    defaults = ModelConfig()
+    for rate in RATES:
+        _field(g, "--" + rate.replace("_", "-"), note=f" (default: {getattr(defaults, rate):g})", type=float,
+               metavar="P")
     o = p.add_argument_group("optimisation")
-    o.add_argument("--batch-size", type=int,
-                   help="rows per step (default: 16 for a CPU budget of up to 30 minutes, else 32)")
-    o.add_argument("--seq-len", type=int, default=64, help="truncated BPTT window in tokens")
-    o.add_argument("--lr", type=float, default=None,
-                   help="peak learning rate (default: 8e-3 for a 256-wide model, 5e-3 wider, 5e-4 to fine-tune)")
-    o.add_argument("--warmup-steps", type=int, default=100)
-    o.add_argument("--ema", type=float, metavar="DECAY",
-                   help="also keep a moving average of the weights, folding in each step with weight "
-                        "1 - DECAY (0.999: about the last 1,000 steps); each validation keeps the better "
-                        "of it and the raw weights (default: off)")
-    o.add_argument("--val-fraction", type=float, default=0.1, help="share of the text held out (default: 0.1)")
-    o.add_argument("--val", dest="val_paths", nargs="+", default=[], metavar="PATH",
-                   help="validation files (instead of --val-fraction)")
-    o.add_argument("--keep-line-breaks", action="store_true", help=KEEP_LINE_BREAKS_HELP)
-    o.add_argument("--val-max-tokens", type=int, default=300_000, help="cap on validation tokens (default: 300000)")
-    o.add_argument("--eval-every", type=int, metavar="STEPS", help="steps between validations")
-    o.add_argument("--seed", type=int, default=1234)
-    o.add_argument("--precision", choices=PRECISIONS, default="auto",
-                   help="auto: bf16 (or fp16) autocast on CUDA; on a CPU with native bfloat16 a bf16 "
-                        "output layer only (bf16-output), the LSTM kept in float32; fp32 elsewhere")
+    _field(o, "--batch-size", type=int)
+    _field(o, "--seq-len", type=int)
+    _field(o, "--lr", type=float)
+    _field(o, "--warmup-steps", type=int)
+    _field(o, "--ema", type=float, metavar="DECAY")
+    _field(o, "--val-fraction", type=float)
+    _field(o, "--val", "val_paths", nargs="+", default=[], metavar="PATH")
+    _field(o, "--keep-line-breaks", action="store_true")
+    _field(o, "--val-max-tokens", type=int)
+    _field(o, "--eval-every", type=int, metavar="STEPS")
+    _field(o, "--seed", type=int)
+    _field(o, "--precision", choices=PRECISIONS)
     r = p.add_argument_group("running")
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")

@@ -238,3 +238,23 @@ def test_eval_reads_a_hard_wrapped_book_as_training_does(tiny_bundle, tmp_path):
         rows[bool(extra)] = json.loads(done.stdout)["files"][0]
     assert rows[False]["unwrapped"] and not rows[True]["unwrapped"]
     assert rows[False]["bits_per_byte"] != rows[True]["bits_per_byte"]
+
+
+def test_train_options_and_their_defaults_come_from_train_options():
+    import argparse
+    from dataclasses import MISSING, fields
+
+    from lstm_tui.core.train_options import TrainOptions
+    from lstm_tui.train_cli import add_train_args
+
+    parser = argparse.ArgumentParser()
+    add_train_args(parser)
+    given = vars(parser.parse_args(["--name", "x"]))
+    told = parser.format_help()
+    for spec in fields(TrainOptions):
+        if "help" in spec.metadata:
+            assert spec.name in given, f"TrainOptions.{spec.name} has help but no option"
+        plain = spec.default not in (None, MISSING) and not isinstance(spec.default, (bool, tuple))
+        if spec.name in given and plain:
+            assert given[spec.name] == spec.default, spec.name
+    assert "truncated BPTT window in tokens (default: 64)" in " ".join(told.split())

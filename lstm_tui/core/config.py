@@ -48,7 +48,7 @@ class ModelConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def _opt(default: Any, help: str) -> Any:
+def option(default: Any, help: str) -> Any:
     """A field with its one-line help, which the command line shows as it is."""
     return field(default=default, metadata={"help": help})
 
@@ -59,25 +59,25 @@ class SamplingConfig:
     suggestion policy (see core/policy.py): greedy, shown a word at a time while the
     model is sure enough, to the end of the sentence."""
 
-    temperature: float = _opt(0.0, "< 1 sharpens, > 1 flattens; 0 means greedy")
-    top_k: int = _opt(40, "keep the k likeliest tokens; 0 keeps all")
-    top_p: float = _opt(0.95, "keep the smallest set of tokens whose probability reaches p; 1 keeps all")
-    repetition_penalty: float = _opt(1.0, "> 1 discourages tokens seen in the recent context")
-    repetition_window: int = _opt(64, "how many recent tokens the repetition penalty looks at")
-    max_tokens: int = _opt(24, "most tokens generated per suggestion")
-    beam_width: int = _opt(1, "> 1 switches to beam search (deterministic)")
-    length_penalty: float = _opt(1.0, "beam score = log-probability / length ** this")
-    num_alternatives: int = _opt(1, "hypotheses (beam) or extra samples offered to cycle through")
-    stop_at: str = _opt("sentence", "where a suggestion ends: none, newline or sentence")
-    min_confidence: float = _opt(0.25, "show a suggestion only if the model gives its first word at "
+    temperature: float = option(0.0, "< 1 sharpens, > 1 flattens; 0 means greedy")
+    top_k: int = option(40, "keep the k likeliest tokens; 0 keeps all")
+    top_p: float = option(0.95, "keep the smallest set of tokens whose probability reaches p; 1 keeps all")
+    repetition_penalty: float = option(1.0, "> 1 discourages tokens seen in the recent context")
+    repetition_window: int = option(64, "how many recent tokens the repetition penalty looks at")
+    max_tokens: int = option(24, "most tokens generated per suggestion")
+    beam_width: int = option(1, "> 1 switches to beam search (deterministic)")
+    length_penalty: float = option(1.0, "beam score = log-probability / length ** this")
+    num_alternatives: int = option(1, "hypotheses (beam) or extra samples offered to cycle through")
+    stop_at: str = option("sentence", "where a suggestion ends: none, newline or sentence")
+    min_confidence: float = option(0.25, "show a suggestion only if the model gives its first word at "
                                       "least this probability; 0 shows every suggestion")
-    continue_confidence: float = _opt(0.3, "add words while the probability that all of them are "
+    continue_confidence: float = option(0.3, "add words while the probability that all of them are "
                                             "right stays at least this; 0 adds every word")
-    document_cache: float = _opt(0.3, "share of the next word's odds given to what followed the same "
+    document_cache: float = option(0.3, "share of the next word's odds given to what followed the same "
                                       "words earlier in the document; 0 turns the cache off")
-    line_breaks: str = _opt("document", "document: break lines only where the document is "
+    line_breaks: str = option("document", "document: break lines only where the document is "
                                         "hard-wrapped; any: wherever the model does")
-    seed: int | None = _opt(None, "fixes sampling for reproducible runs")
+    seed: int | None = option(None, "fixes sampling for reproducible runs")
 
     def __post_init__(self) -> None:
         floats = [f.name for f in fields(self) if isinstance(getattr(self, f.name), float)]

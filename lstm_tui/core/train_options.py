@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .config import RATES
+from .config import RATES, option
 from .errors import LstmTuiError
 from .jsonfile import read_json_object
 
@@ -20,43 +20,57 @@ KEEP_LINE_BREAKS_HELP = ("keep the line breaks of hard-wrapped files (verse, cod
 PRECISIONS = ("auto", "fp32", "bf16", "bf16-output", "fp16")
 
 
+_SHORT = f"{SHORT_CPU_MINUTES} minutes"
+
+
 @dataclass(frozen=True)
 class TrainOptions:
+    """What a run is asked to do. A field's ``help`` is what ``lstm-tui train --help``
+    says of it, and a plain default is shown beside it (train_cli derives both)."""
+
     paths: tuple[str, ...]  # files and folders of training text
     name: str  # bundle name (folder under the user models dir)
     output: str  # bundle folder written with the best validation weights
     run_dir: str  # checkpoints live here
     cache_dir: str  # token id cache
     from_model: str | None = None  # parent bundle folder to fine-tune; None trains anew
-    tokenizer: str | None = None  # an existing tokenizer.model for a new model (skips training one)
-    minutes: float | None = None  # wall-clock budget (one of minutes, epochs, steps)
-    epochs: float | None = None
-    steps: int | None = None
-    vocab_size: int = 8000  # upper bound for a new tokenizer
-    embed_dim: int | None = None  # None: see model_width
-    hidden_dim: int | None = None
-    layers: int = 2
+    tokenizer: str | None = option(None, "use this SentencePiece tokenizer.model instead of training one")
+    minutes: float | None = option(None, "training budget in minutes of wall time, validations included "
+                                       "(default: 10)")
+    epochs: float | None = option(None, "training budget in passes over the data")
+    steps: int | None = option(None, "training budget in optimizer steps")
+    vocab_size: int = option(8000, "upper bound on tokenizer pieces")
+    embed_dim: int | None = option(None, "embedding width (default: the hidden width)")
+    hidden_dim: int | None = option(None, f"LSTM width (default: 256 for a CPU budget of up to {_SHORT}, else 512)")
+    layers: int = option(2, "LSTM layers")
     # Regularisation rates (see ModelConfig); None: ModelConfig's default for a new
     # model, the parent's rate for a fine-tune.
-    dropout: float | None = None
-    weight_drop: float | None = None  # DropConnect on the LSTM's recurrent weights
-    embed_drop: float | None = None  # drops whole words from the input
+    dropout: float | None = option(None, "dropout rate")
+    weight_drop: float | None = option(None, "DropConnect rate on the LSTM's recurrent weights")
+    embed_drop: float | None = option(None, "rate at which whole words are dropped from the input")
     tie_weights: bool = True
-    batch_size: int | None = None  # rows per step (per process under torchrun); None: see batch_rows
-    seq_len: int = 64  # truncated BPTT window
-    lr: float | None = None  # peak learning rate; None: see peak_lr
+    batch_size: int | None = option(None, "rows per step, per process under torchrun (default: 16 for a CPU "
+                                        f"budget of up to {_SHORT}, else 32)")
+    seq_len: int = option(64, "truncated BPTT window in tokens")
+    lr: float | None = option(None, f"peak learning rate (default: 8e-3 for a 256-wide model, {WIDE_LR:.0e}".replace("e-0", "e-") + " "
+                                  "wider, 5e-4 to fine-tune)")
     min_lr_ratio: float = 0.1  # the cosine decays to lr * this
-    warmup_steps: int = 100
+    warmup_steps: int = option(100, "steps of learning-rate warmup (at most a tenth of the budget)")
     weight_decay: float = 0.01
     clip: float = 1.0  # max gradient norm
-    ema: float | None = None  # per-step decay of a moving average of the weights (None: off)
-    val_fraction: float = 0.1
-    val_paths: tuple[str, ...] = ()  # explicit validation files (overrides val_fraction)
-    val_max_tokens: int = 300_000  # cap on validation tokens per evaluation
-    keep_line_breaks: bool = False  # read hard-wrapped files as they are (else paragraphs joined)
-    eval_every: int | None = None  # steps between validations (default: about 10 to 20 per run)
-    precision: str = "auto"  # see PRECISIONS and precision.training_precision
-    seed: int = 1234
+    ema: float | None = option(None, "also keep a moving average of the weights, folding in each step with "
+                                   "weight 1 - DECAY (0.999: about the last 1,000 steps); each validation "
+                                   "keeps the better of it and the raw weights (default: off)")
+    val_fraction: float = option(0.1, "share of the text held out")
+    val_paths: tuple[str, ...] = option((), "validation files (instead of --val-fraction)")
+    val_max_tokens: int = option(300_000, "cap on validation tokens")
+    keep_line_breaks: bool = option(False, KEEP_LINE_BREAKS_HELP)
+    eval_every: int | None = option(None, "steps between validations (default: a tenth of a --minutes "
+                                        "run's time at most, twenty in a --steps or --epochs run)")
+    precision: str = option("auto", "auto: bf16 (or fp16) autocast on CUDA; on a CPU with native bfloat16 a "
+                                  "bf16 output layer only (bf16-output), the LSTM kept in float32; fp32 "
+                                  "elsewhere")
+    seed: int = option(1234, "seed for the weights, the batches and dropout")
 
     def __post_init__(self) -> None:
         checks = [
