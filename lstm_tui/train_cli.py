@@ -14,7 +14,7 @@ from typing import Any
 
 from . import paths
 from .core.config import RATES, ModelConfig  # no torch behind either
-from .core.events import eval_line, files_lines
+from .core.events import log_lines
 from .core.train_options import PRECISIONS, TrainOptions
 
 TRAIN_FIELDS = {f.name: f for f in fields(TrainOptions)}
@@ -248,31 +248,22 @@ class RichReport:
 
     def __call__(self, e: dict[str, Any]) -> None:
         kind = e["event"]
-        log = self.bar.console.print
-        if kind == "files":
-            for line in files_lines(e):
-                log(line, markup=False, highlight=False)
-        elif kind == "status":
-            log(e["message"])
-        elif kind == "data":
-            log(f"{e['train_tokens']:,} training tokens, {e['val_tokens']:,} validation tokens, "
-                f"vocabulary {e['vocab_size']}")
-        elif kind == "start":
-            log(f"{e['params']:,} parameters on {e['device']}"
-                + (f" x{e['world_size']}" if e["world_size"] > 1 else "") + f"; budget {e['budget']}")
+        for line in log_lines(e):  # text from files and models: never markup
+            self.bar.console.print(line, markup=False, highlight=False)
+        if kind == "start":
             self.bar.start()
-        elif kind == "resumed":
-            log(f"resumed at step {e['step']}")
         elif kind == "progress":
             best = f" val {self.best:.3f}" if self.best else ""
             self.bar.update(self.task, completed=e["fraction"], info=(
                 f"step {e['step']} ep {e['epoch']} loss {e['loss']:.3f}{best} {e['tokens_per_second']:,.0f} tok/s"))
         elif kind == "eval":
             self.best = e["best_bpb"] or self.best
-            log(eval_line(e))
         elif kind == "sample":
-            log(f"[dim]{e['text']!r}[/]")
+            from rich.text import Text
+
+            self.bar.console.print(Text(repr(e["text"]), style="dim"))
         elif kind == "done":
             self.bar.update(self.task, completed=1.0)
             if not e["stopped"]:
-                log(f"done: best validation {e['best_bpb']:.4f} bits/byte; model in {e['output']}")
+                self.bar.console.print(f"done: best validation {e['best_bpb']:.4f} bits/byte; model in {e['output']}",
+                                       markup=False, highlight=False)

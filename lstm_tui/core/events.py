@@ -24,3 +24,26 @@ def files_lines(event: dict[str, Any]) -> list[str]:
                      "(--keep-line-breaks keeps them)")
     lines += [f"skipped {path}: {why}" for path, why in event.get("skipped", [])]
     return lines
+
+
+def log_lines(event: dict[str, Any], parent_label: str = "parent") -> list[str]:
+    """What a training event adds to a log, as plain-text lines; [] for the events a
+    display shows otherwise (progress, sample, done)."""
+    kind = event.get("event")
+    if kind == "files":
+        return files_lines(event)
+    if kind in ("status", "log", "stopped"):
+        return [str(event.get("message", ""))]
+    if kind == "data":
+        return [f"{event['train_tokens']:,} training tokens, {event['val_tokens']:,} validation tokens, "
+                f"vocabulary {event['vocab_size']}"]
+    if kind == "start":
+        world = f" x{event['world_size']}" if event.get("world_size", 1) > 1 else ""
+        return [f"{event['params']:,} parameters on {event['device']}{world}; budget {event['budget']}"]
+    if kind == "resumed":
+        return [f"resumed at step {event['step']}"]
+    if kind == "eval":
+        return [eval_line(event, parent_label)]
+    if kind == "checkpoint":
+        return [f"checkpoint saved at step {event['step']}"]
+    return []

@@ -36,7 +36,7 @@ from textual.widgets import (
 
 from ... import paths
 from ...plain import plain
-from ...core.events import eval_line, files_lines
+from ...core.events import log_lines
 from ..training_child import STOPPED_EXIT, TrainingChild, TrainRequest
 
 if TYPE_CHECKING:
@@ -300,18 +300,9 @@ class TrainScreen(Screen):
         kind = e.get("event")
         log = self.query_one("#train-log", Log)
         stats = self.query_one("#train-stats", Static)
-        if kind == "files":
-            for line in files_lines(e):
-                log.write_line(line)
-        elif kind in ("status", "log"):
-            log.write_line(plain(e.get("message", "")))
-        elif kind == "data":
-            log.write_line(f"{e['train_tokens']:,} training and {e['val_tokens']:,} validation tokens")
-        elif kind == "start":
-            log.write_line(f"{e['params']:,} parameters on {e['device']}; budget {e['budget']}")
-        elif kind == "resumed":
-            log.write_line(f"resumed at step {e['step']}")
-        elif kind == "progress":
+        for line in log_lines(e, parent_label="parent model"):
+            log.write_line(plain(line))
+        if kind == "progress":
             self.query_one("#train-progress", ProgressBar).update(progress=e["fraction"])
             self.losses = (self.losses + [e["loss"]])[-300:]
             self.query_one("#loss-chart", Sparkline).data = self.losses
@@ -320,15 +311,12 @@ class TrainScreen(Screen):
                          f"{e['tokens_per_second']:,.0f} tok/s  ETA {_duration(e.get('eta_seconds'))}{best}")
             self.app.editor_screen.status.set(training=f"training {e['fraction']:.0%}")
         elif kind == "eval":
-            log.write_line(eval_line(e, parent_label="parent model"))
             if not e.get("parent"):
                 self.vals.append(e["val_bpb"])
                 self.query_one("#val-chart", Sparkline).data = list(self.vals)
         elif kind == "sample":
             # Model text, shown as text: "[/" in a sample is not markup.
             self.query_one("#train-sample", Static).update(Text(plain(e.get("text", ""), keep_newlines=True)))
-        elif kind == "checkpoint":
-            log.write_line(f"checkpoint saved at step {e['step']}")
         elif kind == "done" and not e.get("stopped"):
             self.output = e["output"]
             self._set_state("done")
@@ -341,6 +329,5 @@ class TrainScreen(Screen):
         elif kind == "stopped":
             self._set_state("stopped")
             stats.update("Stopped; checkpoint saved. F5 resumes.")
-            log.write_line(plain(e.get("message", "")))
         elif kind == "error":
             self.fail(f"Training failed: {e.get('message')}")
