@@ -30,14 +30,18 @@ def options(tmp_path: Path, corpus: Path, **kw) -> TrainOptions:
 
 def test_train_interrupt_resume_matches_uninterrupted(tmp_path, tiny_corpus):
     events = []
-    full = TrainingRun(options(tmp_path / "a", tiny_corpus), events.append, device="cpu",
+    # 64 rows: a pass takes a few steps, so dropout (on from the second) runs on both
+    # sides of the stop, and the resume must restore its random state too.
+    full = TrainingRun(options(tmp_path / "a", tiny_corpus, batch_size=64), events.append, device="cpu",
                        keep_checkpoint=True).run()
     assert not full["stopped"] and full["steps"] == 12
+    per_epoch = next(e["steps_per_epoch"] for e in events if e["event"] == "start")
+    assert per_epoch < 5  # dropout is on (from the second pass) before the stop and after it
     kinds = {e["event"] for e in events}
     assert {"files", "data", "start", "progress", "eval", "sample", "checkpoint", "done"} <= kinds
 
     # The same run, stopped after 5 steps, then resumed from its checkpoint.
-    opts = options(tmp_path / "b", tiny_corpus)
+    opts = options(tmp_path / "b", tiny_corpus, batch_size=64)
     steps = []
     stopped = TrainingRun(opts, lambda e: steps.append(e), should_stop=lambda: sum(
         e["event"] == "progress" for e in steps) >= 2 and len(steps) > 0 and _step(steps) >= 5,
