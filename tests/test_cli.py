@@ -12,6 +12,14 @@ def run(*args, input=None):
                           input=input)
 
 
+def call(capsys, *args) -> subprocess.CompletedProcess:
+    """The command in this process: what run() gives, without a new process's seconds
+    of importing torch (the entry point itself is run()'s to test)."""
+    code = main(list(args))
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+
 def test_help_explains_every_command(capsys):
     with pytest.raises(SystemExit) as exit:
         main(["--help"])
@@ -21,8 +29,8 @@ def test_help_explains_every_command(capsys):
         assert command in out
 
 
-def test_generate_json(tiny_bundle):
-    done = run("generate", "--model", str(tiny_bundle), "--prompt", "The river", "--max-tokens", "6",
+def test_generate_json(tiny_bundle, capsys):
+    done = call(capsys, "generate", "--model", str(tiny_bundle), "--prompt", "The river", "--max-tokens", "6",
                "--seed", "1", "--beam", "3", "--alternatives", "2", "--json")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
@@ -37,11 +45,11 @@ def test_generate_streams_from_stdin(tiny_bundle):
     assert done.stdout.endswith("\n") and len(done.stdout) > 1
 
 
-def test_eval_json_and_bad_files(tiny_bundle, tmp_path):
+def test_eval_json_and_bad_files(tiny_bundle, tmp_path, capsys):
     good = tmp_path / "g.txt"
     good.write_text("The water was high after the rain.\n")
     (tmp_path / "b.bin").write_bytes(b"\x00\xff" * 10)
-    done = run("eval", "--model", str(tiny_bundle), str(tmp_path), "--json")
+    done = call(capsys, "eval", "--model", str(tiny_bundle), str(tmp_path), "--json")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["bits_per_byte"] > 0 and len(out["files"]) == 1
@@ -49,28 +57,28 @@ def test_eval_json_and_bad_files(tiny_bundle, tmp_path):
     only_bad = tmp_path / "bad"
     only_bad.mkdir()
     (only_bad / "x.bin").write_bytes(b"\x00" * 9)
-    done = run("eval", "--model", str(tiny_bundle), str(only_bad))
+    done = call(capsys, "eval", "--model", str(tiny_bundle), str(only_bad))
     assert done.returncode == 2 and done.stderr.count("\n") <= 2 and "no readable text" in done.stderr
 
 
-def test_corrupt_model_is_one_line_error(tiny_bundle, tmp_path):
+def test_corrupt_model_is_one_line_error(tiny_bundle, tmp_path, capsys):
     import shutil
 
     broken = tmp_path / "broken"
     shutil.copytree(tiny_bundle, broken)
     (broken / "model.safetensors").write_bytes(b"garbage")
-    done = run("generate", "--model", str(broken), "--prompt", "x")
+    done = call(capsys, "generate", "--model", str(broken), "--prompt", "x")
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "model.safetensors" in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_missing_device_is_one_line_error(tiny_bundle):
+def test_missing_device_is_one_line_error(tiny_bundle, capsys):
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    done = run("generate", "--model", str(tiny_bundle), "--prompt", "x", "--device", "cuda")
+    done = call(capsys, "generate", "--model", str(tiny_bundle), "--prompt", "x", "--device", "cuda")
     assert done.returncode == 2 and "cuda" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -111,11 +119,11 @@ def test_a_fine_tune_checks_the_rates_it_is_given(tiny_corpus, tiny_bundle, caps
     assert "--embed-drop must be in [0, 1)" in err and err.count("\n") == 1
 
 
-def test_eval_adapt_learns_from_the_text(tiny_bundle, tmp_path):
+def test_eval_adapt_learns_from_the_text(tiny_bundle, tmp_path, capsys):
     text = tmp_path / "new.txt"
     text.write_text("Heathcliff said the moor was wild, and Nelly went up the hill. " * 6)
-    static = json.loads(run("eval", "--model", str(tiny_bundle), str(text), "--json").stdout)
-    done = run("eval", "--model", str(tiny_bundle), str(text), "--json", "--adapt")
+    static = json.loads(call(capsys, "eval", "--model", str(tiny_bundle), str(text), "--json").stdout)
+    done = call(capsys, "eval", "--model", str(tiny_bundle), str(text), "--json", "--adapt")
     assert done.returncode == 0, done.stderr
     adapted = json.loads(done.stdout)
     assert adapted["adapt"] is True and static["adapt"] is False
@@ -224,7 +232,7 @@ def test_a_models_folder_that_cannot_be_read_is_one_line(capsys, monkeypatch):
                                                "your models (Permission denied)")
 
 
-def test_eval_reads_a_hard_wrapped_book_as_training_does(tiny_bundle, tmp_path):
+def test_eval_reads_a_hard_wrapped_book_as_training_does(tiny_bundle, tmp_path, capsys):
     import textwrap
 
     paragraph = ("The water was high after the rain, and the road to the mill ran under it for a mile "
@@ -233,7 +241,7 @@ def test_eval_reads_a_hard_wrapped_book_as_training_does(tiny_bundle, tmp_path):
     book.write_text("\n\n".join(textwrap.fill(paragraph, 70) for _ in range(40)) + "\n")
     rows = {}
     for extra in ([], ["--keep-line-breaks"]):
-        done = run("eval", "--model", str(tiny_bundle), str(book), "--json", *extra)
+        done = call(capsys, "eval", "--model", str(tiny_bundle), str(book), "--json", *extra)
         assert done.returncode == 0, done.stderr
         rows[bool(extra)] = json.loads(done.stdout)["files"][0]
     assert rows[False]["unwrapped"] and not rows[True]["unwrapped"]
