@@ -106,4 +106,6 @@ def test_line_breaks_only_where_the_document_has_them(tiny_lm):
                                       ungated(max_tokens=16, line_breaks="document", **TINY))
         assert in_wrapped.text == tiny_lm.complete(hard_wrapped + "\n\n" + flat[:cut],
                                                    ungated(max_tokens=16, **TINY)).text
+        if found == 3:  # three places are enough; the rest cost seconds
+            break
     assert found, "the tiny model never broke a line"
