@@ -8,8 +8,9 @@ float32 one with the quantized ops themselves (``linear_prepack``, ``linear_dyna
 whose eager-mode front end is deprecated in favour of torchao (which has no LSTM):
 the kernels stay, only the module wrappers go, and with them a few tens of
 microseconds of Python per step. Weights are quantized per output row (one scale
-each), which follows the float32 logits about twice as closely as one scale per
-matrix; activations are quantized per call, as before.
+each): the logits differ from float32's by about a third less than with one scale per
+matrix (mean absolute difference 0.10 against 0.145 with the shipped model); bits per
+byte stay within 0.02%. Activations are quantized per call, as before.
 """
 
 from __future__ import annotations
