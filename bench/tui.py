@@ -274,6 +274,14 @@ def documents(lm, kinds: list[str], keystrokes: int, runs: int) -> dict[str, obj
     return result
 
 
+def fresh_home() -> None:
+    """User folders in a new temporary directory: nothing of yours is read or written,
+    and nothing an earlier measure left is offered."""
+    home = tempfile.mkdtemp(prefix="lstm-tui-bench-")
+    for kind in ("DATA", "CONFIG", "CACHE"):
+        os.environ[f"XDG_{kind}_HOME"] = os.path.join(home, kind.lower())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keystrokes", type=int, default=40)
@@ -283,9 +291,7 @@ def main() -> int:
                         help="documents to open and type in (comma-separated; 'none' for none)")
     parser.add_argument("--only-documents", action="store_true", help="skip the other measures")
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="lstm-tui-bench-")
-    for kind in ("DATA", "CONFIG", "CACHE"):
-        os.environ[f"XDG_{kind}_HOME"] = os.path.join(home, kind.lower())
+    fresh_home()
     result: dict[str, object] = {"cpu_count": os.cpu_count(), "load_average": os.getloadavg()[0]}
     if not args.only_documents:
         result.update(startup(args.startup_runs))
@@ -300,15 +306,20 @@ def main() -> int:
         return 0
     from lstm_tui.settings import Settings
 
+    # Each measure starts as a first start does: the documents typed above left recent
+    # files and recovery copies, which a start without a file offers (keys would go there).
+    fresh_home()
     result.update(_summary("ghost_debounce0", asyncio.run(ghost_latency(lm, args.keystrokes, 0))))
     default = Settings().debounce_ms
     if default > 0:
         result[f"ghost_debounce{default}_note"] = "includes the debounce"
         result.update(_summary(f"ghost_debounce{default}",
                                asyncio.run(ghost_latency(lm, args.keystrokes, default))))
+    fresh_home()
     idle, _ = asyncio.run(keystroke_latency(lm, args.keystrokes, training=False))
     result.update(_summary("keystroke_idle", idle))
     if not args.no_training:
+        fresh_home()
         busy, note = asyncio.run(keystroke_latency(lm, args.keystrokes, training=True))
         result.update(_summary("keystroke_training", busy))
         result["keystroke_training_note"] = note
