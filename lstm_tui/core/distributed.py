@@ -28,14 +28,20 @@ class Distributed:
     def main(self) -> bool:
         return self.rank == 0
 
-    def any(self, *flags: bool) -> list[bool]:
-        """Each flag made true on every rank if any rank says so (stop, evaluate now):
-        ranks must agree, or one waits at a barrier forever."""
+    def agree(self, *values: float) -> list[float]:
+        """The largest of each value over the ranks, which every rank then acts on: a
+        flag (stop, evaluate now) any rank raises, or the share of the budget spent,
+        which sets the learning rate (ranks with different rates would drift apart)."""
         if not self.enabled:
-            return list(flags)
-        t = torch.tensor([1.0 if f else 0.0 for f in flags], device=self.device)
+            return [float(v) for v in values]
+        t = torch.tensor([float(v) for v in values], dtype=torch.float64, device=self.device)
         torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
-        return [bool(v > 0) for v in t.tolist()]
+        return t.tolist()
+
+    def any(self, *flags: bool) -> list[bool]:
+        """Each flag made true on every rank if any rank says so: ranks must agree, or
+        one waits at a barrier forever."""
+        return [v > 0 for v in self.agree(*(1.0 if f else 0.0 for f in flags))]
 
     def barrier(self) -> None:
         if self.enabled:

@@ -401,12 +401,13 @@ class TrainingRun:
         self._regularise_for_epoch()
         while True:
             # One collective per step: every rank must take the same branch, or one
-            # waits at a barrier forever.
-            stop, due, save, done = self.dist.any(
+            # waits at a barrier forever, and use the same learning rate.
+            stop, due, save, fraction = self.dist.agree(
                 self.should_stop(),
                 0 < p.step != self.last_eval_step and self._due_for_eval(last_eval),
                 p.seconds - self.last_checkpoint_seconds >= CHECKPOINT_SECONDS,
-                self.fraction() >= 1.0)
+                self.fraction())
+            done = fraction >= 1.0
             if due:
                 last_eval = p.seconds
                 self.evaluate_and_keep()
@@ -427,7 +428,7 @@ class TrainingRun:
                 self._regularise_for_epoch()
             x, y = self.batches.batch(p.batch_in_epoch, p.epoch)
             x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
-            lr = learning_rate(o, p.step, self.fraction())
+            lr = learning_rate(o, p.step, fraction)
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
             # Truncated BPTT: the state carries over from the last window, but its

@@ -24,6 +24,23 @@ def test_the_ranks_agree_through_a_tensor_on_their_own_device(monkeypatch):
     assert seen == [torch.device("meta")]
 
 
+def test_the_ranks_agree_on_the_largest_value(monkeypatch):
+    # The share of the budget spent sets the learning rate: each rank's own clock (and
+    # only the main rank's validations) would give each its own rate, and the ranks'
+    # weights would drift apart.
+    other_rank = torch.tensor([0.0, 1.0, 0.0, 0.75], dtype=torch.float64)
+
+    def all_reduce(tensor, op=None):
+        tensor.copy_(torch.maximum(tensor, other_rank))
+
+    monkeypatch.setattr(torch.distributed, "all_reduce", all_reduce)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
+    dist = Distributed(torch.device("cpu"))
+    assert dist.agree(1.0, 0.0, 0.0, 0.5) == [1.0, 1.0, 0.0, 0.75]
+    assert dist.any(False, False, True, False) == [False, True, True, True]
+
+
 def test_each_rank_draws_its_own_dropout_masks_from_the_same_weights(tmp_path, tiny_corpus, monkeypatch):
     draws, weights = [], []
     for rank in ("0", "1"):
