@@ -101,6 +101,9 @@ def test_draw_keeps_the_nucleus_and_its_odds():
     assert {draw_sorted(probs, 0.81, u / 100) for u in range(100)} == {0, 1, 2}
     assert {draw_sorted(probs, 0.01, u / 100) for u in range(100)} == {0}
     assert draw_sorted(probs, 1.0, 0.9999) == 3
+    # Masked-out tokens (probability 0) are never drawn, even when rounding leaves the
+    # draw past the mass of the others.
+    assert draw_sorted([0.7, 0.3 - 1e-12, 0.0, 0.0], 1.0, 1.0) == 1
 
 
 def test_top_k_sampling_follows_the_model():
