@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from .generation import common_prefix
 from .int8 import quantize_for_cpu
-from .model import LSTMLanguageModel, State
+from .model import LSTMLanguageModel, State, frozen_copy
 from .tokenizer import Tokenizer
 
 # Chosen on the validation book (Sense and Sensibility, first 100,000 characters, the
@@ -151,11 +151,7 @@ class DocumentLearner:
     def snapshot(self, quantize: bool) -> torch.nn.Module:
         """A frozen copy of the learned weights for generation (int8 on the CPU)."""
         source = self.learner if self.learner is not None else self.base
-        if quantize:
-            return quantize_for_cpu(source)  # a copy
-        frozen = copy.deepcopy(source).eval()
-        frozen.lstm.flatten_parameters()
-        return frozen
+        return quantize_for_cpu(source) if quantize else frozen_copy(source)
 
 
 def _space_before(text: str, at: int) -> int:

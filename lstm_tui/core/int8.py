@@ -15,7 +15,6 @@ byte stay within 0.02%. Activations are quantized per call, as before.
 
 from __future__ import annotations
 
-import copy
 import functools
 import warnings
 
@@ -23,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .model import LSTMLanguageModel, State
+from .model import LSTMLanguageModel, State, frozen_copy
 
 _ops = torch.ops.quantized
 
@@ -47,7 +46,7 @@ class Int8LanguageModel(nn.Module):
         self.register_buffer("embedding", model.embedding.weight.detach().float().clone())
         lstm = model.lstm
         self.cells = []
-        for layer in range(lstm.num_layers):
+        for layer in range(self.config.num_layers):
             w_ih, w_hh = getattr(lstm, f"weight_ih_l{layer}"), getattr(lstm, f"weight_hh_l{layer}")
             b_ih = getattr(lstm, f"bias_ih_l{layer}").detach().float().clone()
             b_hh = getattr(lstm, f"bias_hh_l{layer}").detach().float().clone()
@@ -55,14 +54,13 @@ class Int8LanguageModel(nn.Module):
                 _pack(w_ih, b_ih), _pack(w_hh, b_hh), b_ih, b_hh, True))
         self.proj = None if model.proj is None else _pack(model.proj.weight, model.proj.bias)
         self.decoder = _pack(model.decoder.weight, model.decoder.bias)
-        self.layers, self.hidden = lstm.num_layers, lstm.hidden_size
 
     def forward(self, ids: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         x = F.embedding(ids, self.embedding)
         if state is None:
-            zeros = x.new_zeros(self.layers, ids.size(0), self.hidden)
+            zeros = x.new_zeros(self.config.num_layers, ids.size(0), self.config.hidden_dim)
             state = (zeros, zeros)
-        out, h, c = torch.quantized_lstm(x, state, self.cells, True, self.layers, 0.0, False, False, True,
+        out, h, c = torch.quantized_lstm(x, state, self.cells, True, self.config.num_layers, 0.0, False, False, True,
                                          dtype=torch.qint8, use_dynamic=True)
         if self.proj is not None:
             out = _ops.linear_dynamic(out, self.proj, True)
@@ -88,11 +86,7 @@ def int8_available() -> bool:
 def quantize_for_cpu(model: LSTMLanguageModel) -> nn.Module:
     """The int8 model for generation on the CPU, or where this torch cannot, a float32
     copy; ``model`` itself is untouched either way."""
-    if int8_available():
-        return _build(model)
-    frozen = copy.deepcopy(model).eval()
-    frozen.lstm.flatten_parameters()
-    return frozen
+    return _build(model) if int8_available() else frozen_copy(model)
 
 
 def _build(model: LSTMLanguageModel) -> Int8LanguageModel:

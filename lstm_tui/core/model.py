@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -99,3 +101,10 @@ class LSTMLanguageModel(nn.Module):
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+def frozen_copy(model: LSTMLanguageModel) -> LSTMLanguageModel:
+    """A copy of ``model`` for generation alone: in eval, its LSTM weights in one block."""
+    frozen = copy.deepcopy(model).eval()
+    frozen.lstm.flatten_parameters()
+    return frozen

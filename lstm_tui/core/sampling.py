@@ -75,7 +75,7 @@ def next_token(logits: torch.Tensor, config: SamplingConfig, recent: Sequence[in
         # sorted, and one uniform number picks among them (torch.multinomial and a
         # tensor index took about 85 us a token of the 170 this took).
         values, ids = torch.topk(shaped, config.top_k)
-        probs = torch.softmax(values.float() / config.temperature, dim=-1).tolist()
+        probs = torch.softmax(values / config.temperature, dim=-1).tolist()
         uniform = float(torch.rand((), generator=generator, device=values.device))
         token = int(ids[draw_sorted(probs, config.top_p, uniform)])
     else:

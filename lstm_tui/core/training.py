@@ -248,9 +248,7 @@ class TrainingRun:
     def fraction(self) -> float:
         b, p = self.options.budget(), self.progress
         if "minutes" in b:
-            # The last validation is inside the budget too: training ends in time for it.
-            budget = 60 * b["minutes"]
-            return p.seconds / (budget - min(self.validation_cost(), budget / 4))
+            return p.seconds / self.training_seconds()
         total = b["steps"] if "steps" in b else b["epochs"] * self.batches.per_epoch
         return p.step / max(1, total)
 
@@ -268,12 +266,17 @@ class TrainingRun:
         if interval:
             return self.progress.step % interval == 0
         budget = 60 * self.options.budget()["minutes"]
-        cost = self.validation_cost()
-        wait = max(min(600.0, max(MIN_EVAL_SECONDS, budget / 10)), cost * (1 / VALIDATION_SHARE - 1))
-        # Training time left before the last validation: too little, and this one is
+        wait = max(min(600.0, max(MIN_EVAL_SECONDS, budget / 10)),
+                   self.validation_cost() * (1 / VALIDATION_SHARE - 1))
+        # Too little training left before the last validation, and this one is
         # skipped, since the last comes soon anyway.
-        left = budget - min(cost, budget / 4) - self.progress.seconds
+        left = self.training_seconds() - self.progress.seconds
         return self.progress.seconds - last_eval_seconds >= wait and left >= wait
+
+    def training_seconds(self) -> float:
+        """A --minutes budget less the last validation, which ends inside it too."""
+        budget = 60 * self.options.budget()["minutes"]
+        return budget - min(self.validation_cost(), budget / 4)
 
     def validation_cost(self) -> float:
         """Seconds a validation takes: as the last one took, or before the first, as

@@ -7,6 +7,7 @@ skipped files. It stays installed, so a run goes on while you write (Esc).
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 from collections.abc import Iterable
 from pathlib import Path
@@ -231,7 +232,9 @@ class TrainScreen(Screen):
         from ...core.device import set_inference_threads
 
         child = self.child = TrainingChild(request)
-        set_inference_threads(busy=child.threads)  # suggestions leave the child its cores
+        # Suggestions leave the child its cores; off this thread, since torch may not be
+        # imported yet (the model still loading) and importing it takes seconds.
+        await asyncio.to_thread(set_inference_threads, None, child.threads)
         try:
             await child.start()
             async for event in child.events():
