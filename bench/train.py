@@ -109,7 +109,8 @@ def quality(args: argparse.Namespace) -> dict:
 
 
 def quality_ours(args: argparse.Namespace) -> dict:
-    from lstm_tui.core.training import TrainingRun, TrainOptions
+    from lstm_tui.core.train_options import TrainOptions
+    from lstm_tui.core.training import TrainingRun
 
     with tempfile.TemporaryDirectory() as tmp:
         from lstm_tui import paths
@@ -162,7 +163,8 @@ def quality_textbook(args: argparse.Namespace) -> dict:
 def finetune(args: argparse.Namespace) -> dict:
     from lstm_tui import load_model, paths
     from lstm_tui.core.data import read_text, scan
-    from lstm_tui.core.training import TrainingRun, TrainOptions
+    from lstm_tui.core.train_options import TrainOptions
+    from lstm_tui.core.training import TrainingRun
 
     torch.set_num_threads(args.threads)
     text = read_text(scan([args.data / VAL_BOOK]).files[0])

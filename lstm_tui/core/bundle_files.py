@@ -4,6 +4,7 @@ needs, without torch (``lstm-tui models`` took 9 s importing it on a busy machin
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,33 @@ def read_card(folder: Path) -> tuple[dict[str, Any], list[str]]:
     """The checked card (empty if there is none), and warnings about fields dropped."""
     path = folder / CARD_FILE
     return check_card(read_json(path), str(path)) if path.exists() else ({}, [])
+
+
+def training_card(*, name: str, parent: tuple[str, str, dict[str, Any]] | None, data: dict[str, Any],
+                  budget: dict[str, float], device: str, world_size: int, steps: int, tokens: int,
+                  seconds: float, best_bpb: float, parent_bpb: float | None, val_bytes: int, parameters: int,
+                  weights: str | None, recipe: dict[str, Any]) -> dict[str, Any]:
+    """card.json of a model a training run saved. ``parent`` is a fine-tune's parent
+    (name, folder, its own card: the lineage survives the folder being replaced, as a
+    warm restart of the shipped model is installed over it); ``weights`` says which
+    were saved when a moving average was kept beside them ("average" or "raw")."""
+    return {
+        "name": name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "parent": parent[0] if parent else None,
+        "parent_path": parent[1] if parent else None,
+        "parent_card": parent[2] if parent else None,
+        "data": data,
+        "budget": budget,
+        "device": device,
+        "world_size": world_size,
+        "steps": steps,
+        "tokens_seen": tokens,
+        "train_seconds": round(seconds, 1),
+        "val_bits_per_byte": round(best_bpb, 5) if math.isfinite(best_bpb) else None,
+        "parent_val_bits_per_byte": None if parent_bpb is None else round(parent_bpb, 5),
+        "val_bytes": val_bytes,
+        "parameters": parameters,
+        "weights": weights,
+        "recipe": recipe,
+    }

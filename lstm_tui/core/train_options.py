@@ -138,7 +138,7 @@ class Progress:
     epoch: int = 0
     batch_in_epoch: int = 0
     tokens: int = 0
-    seconds: float = 0.0  # training time so far, excluding evaluation
+    seconds: float = 0.0  # wall time of the run so far, validations and checkpoints included
     best_bpb: float = math.inf
     parent_bpb: float | None = None
     history: list[dict[str, float]] = field(default_factory=list)

@@ -7,7 +7,8 @@ from lstm_tui.core.averaging import WeightAverage
 from lstm_tui.core.bundle import load_bundle
 from lstm_tui.core.config import ModelConfig
 from lstm_tui.core.model import LSTMLanguageModel
-from lstm_tui.core.training import TrainingRun, TrainOptions
+from lstm_tui.core.train_options import TrainOptions
+from lstm_tui.core.training import TrainingRun
 
 from .test_training import options
 
@@ -61,13 +62,13 @@ def test_validation_keeps_whichever_weights_read_better(tmp_path, tiny_corpus, r
     evals = [e for e in events if e["event"] == "eval"]
     assert evals and all(e["val_bpb"] == min(e["raw_bpb"], e["average_bpb"]) for e in evals)
 
-    _ruin(run.model if ruined == "raw" else run.average.model)
+    _ruin(run.model if ruined == "raw" else run.state.average.model)
     run.progress.best_bpb = float("inf")
     run.evaluate_and_keep()
     last = [e for e in events if e["event"] == "eval"][-1]
     worse, better = ("raw_bpb", "average_bpb") if ruined == "raw" else ("average_bpb", "raw_bpb")
     assert last[worse] > last[better] + 1 and last["val_bpb"] == last[better]
-    kept = run.average.model if ruined == "raw" else run.model
+    kept = run.state.average.model if ruined == "raw" else run.model
     saved = load_bundle(run.options.output)
     for key, value in saved.model.state_dict().items():
         assert torch.allclose(value, kept.state_dict()[key], atol=1e-2), key  # float16 on disk

@@ -49,9 +49,8 @@ def test_each_rank_draws_its_own_dropout_masks_from_the_same_weights(tmp_path, t
         tokenizer = None if rank == "0" else str(tmp_path / "0" / "run" / "tokenizer.model")
         run = TrainingRun(options(tmp_path / rank, tiny_corpus, tokenizer=tokenizer), lambda e: None,
                           device="cpu")
-        run.prepare()
-        run.build()
-        weights.append(run.model.state_dict()["lstm.weight_hh_l0"].clone())
+        state = run.build(run.prepare())
+        weights.append(state.model.state_dict()["lstm.weight_hh_l0"].clone())
         draws.append(torch.rand(8))
     assert torch.equal(weights[0], weights[1])
     assert not torch.equal(draws[0], draws[1])

@@ -17,7 +17,9 @@ from lstm_tui.core.bundle import load_bundle
 from lstm_tui.core.config import SamplingConfig
 from lstm_tui.core.errors import DataError
 from lstm_tui.core.precision import cpu_lstm_runs_in
-from lstm_tui.core.training import TrainingRun, TrainOptions, learning_rate
+from lstm_tui.core.schedule import learning_rate
+from lstm_tui.core.train_options import TrainOptions
+from lstm_tui.core.training import TrainingRun
 
 
 def options(tmp_path: Path, corpus: Path, **kw) -> TrainOptions:
@@ -137,14 +139,14 @@ def test_a_minutes_budget_is_wall_time_validations_included(tmp_path, tiny_corpu
     """Validations take at most about a tenth of a --minutes run, and the last one
     ends inside the budget: on a slow CPU one validation takes half a minute, and
     a ten-minute run spent over half its time validating and overran by one more."""
-    from lstm_tui.core import training
+    from lstm_tui.core import budget
 
     def slow_validate(self, model=None):
         time.sleep(0.5)
         return 5.0
 
     monkeypatch.setattr(TrainingRun, "validate", slow_validate)
-    monkeypatch.setattr(training, "MIN_EVAL_SECONDS", 0.2)  # as if the run were minutes long
+    monkeypatch.setattr(budget, "MIN_EVAL_SECONDS", 0.2)  # as if the run were minutes long
     events = []
     opts = options(tmp_path, tiny_corpus, steps=None, minutes=0.1, eval_every=None)  # 6 s
     run = TrainingRun(opts, events.append, device="cpu")
