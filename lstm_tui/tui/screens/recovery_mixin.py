@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.document._document import Document
+from textual.widgets.text_area import Document
 
 from ..line_endings import split_lines
 from ..messages import RecoveryWritten

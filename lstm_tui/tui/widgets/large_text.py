@@ -26,10 +26,9 @@ from functools import cache
 import numpy as np
 from rich.control import strip_control_codes
 from textual._wrap import compute_wrap_offsets
-from textual.document._document import Document, EditResult, Location
-from textual.document._wrapped_document import WrappedDocument
 from textual.expand_tabs import get_tab_widths
 from textual.geometry import clamp
+from textual.widgets.text_area import Document, EditResult, Location, WrappedDocument
 
 _NON_SPACE = re.compile(r"[^ ]")
 COUNT_BATCH = 2000  # lines counted between yields of the GIL, when counting a loaded text
@@ -117,7 +116,7 @@ class CountingDocument(DocumentCounts, Document):
 
 @cache
 def _counting_syntax_document() -> type[Document]:
-    from textual.document._syntax_aware_document import SyntaxAwareDocument  # needs tree-sitter
+    from textual.widgets.text_area import SyntaxAwareDocument  # needs tree-sitter
 
     class CountingSyntaxDocument(DocumentCounts, SyntaxAwareDocument):
         """A tree-sitter Document (for highlighting) that keeps its counts."""

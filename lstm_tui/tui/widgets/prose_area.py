@@ -12,12 +12,10 @@ from pathlib import Path
 
 from textual._tree_sitter import TREE_SITTER, get_language
 from textual.binding import Binding
-from textual.document._document_navigator import DocumentNavigator
-from textual.document._history import EditHistory
 from textual.geometry import Offset
 from textual.strip import Strip
 from textual.widgets import TextArea
-from textual.widgets.text_area import Edit
+from textual.widgets.text_area import DocumentNavigator, Edit, EditHistory
 
 from .large_text import CountingDocument, QuickWrappedDocument, counting_syntax_document
 from .rows import render_row
