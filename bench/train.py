@@ -65,7 +65,7 @@ def throughput(args: argparse.Namespace) -> dict:
     from lstm_tui.core.config import ModelConfig
     from lstm_tui.core.model import LSTMLanguageModel
     from lstm_tui.core.precision import Precision, training_precision
-    from lstm_tui.core.schedule import batch_loss
+    from lstm_tui.core.train_state import batch_loss
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

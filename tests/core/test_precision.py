@@ -5,7 +5,7 @@ from lstm_tui.core import precision
 from lstm_tui.core.config import ModelConfig
 from lstm_tui.core.model import LSTMLanguageModel
 from lstm_tui.core.precision import Precision, training_precision
-from lstm_tui.core.schedule import batch_loss
+from lstm_tui.core.train_state import batch_loss
 
 CPU = torch.device("cpu")
 
