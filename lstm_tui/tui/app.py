@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.reactive import var
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -41,6 +42,8 @@ class LstmTuiApp(App[int]):
         Binding("f3", "train", "Train", id="train", tooltip="train or fine-tune a model on your files"),
         Binding("f4", "models", "Models", id="models", tooltip="models: switch, rename, delete"),
     ]
+    # "training 42%" while a run goes on: set by the training screen, shown by the editor's.
+    training_progress: var[str] = var("")
 
     def __init__(self, file: str | Path | None = None, *, model: str | None = None,
                  device: str = "auto", model_loader: ModelLoader | None = None,

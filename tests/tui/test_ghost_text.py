@@ -151,7 +151,7 @@ async def show_ghost(pilot, text: str) -> GhostTextEditor:
     editor = pilot.app.query_one(GhostTextEditor)
     editor.dismiss_ghost()
     editor.request_id += 1
-    editor._anchor = editor.cursor_location
+    editor._ghost.anchor = editor.cursor_location
     editor.show_continuation(editor.request_id, text)
     await pilot.pause()
     return editor
@@ -219,7 +219,7 @@ async def test_tab_takes_only_a_ghost_that_shows(make_app):
             await settle(pilot)
             assert editor._room() == room
             if room < MIN_ROOM:  # not even asked for
-                assert editor.ghost == "" and editor._anchor is None
+                assert editor.ghost == "" and editor._ghost.anchor is None
                 continue
             ghost = editor.ghost
             assert ghost and editor.suggestion.rstrip("\u2026\u23ce")  # some of it is drawn

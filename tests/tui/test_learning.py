@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
-from lstm_tui.tui.screens.editor import EditorScreen
+from lstm_tui.tui.screens.editor import EditorScreen, LearningQueue
 
 from .conftest import append, autosave, notices, settle
 
@@ -41,7 +42,7 @@ async def test_learning_adapts_the_model_and_f5_forgets(make_app, settings, tiny
         assert tiny_lm.generator.model is not base
         # A few letters of a new word are not enough for another pass.
         await pilot.press("ctrl+end", "T", "h", "e")
-        await until(pilot, lambda: app.editor_screen._learned[1].endswith("The"))
+        await until(pilot, lambda: app.editor_screen.learning.learned[1].endswith("The"))
         assert tiny_lm.learner.tokens_learned == expected
         await pilot.press("f5")
         await until(pilot, lambda: tiny_lm.generator.model is base)
@@ -108,7 +109,70 @@ async def test_restoring_a_recovery_copy_learns_it_anew(make_app, settings, tiny
         # The file as it was on disk, while the recovery dialog waits.
         await until(pilot, lambda: tiny_lm.learner.tokens_learned > 0, workers=False)
         await pilot.click("#choice-restore")
-        await until(pilot, lambda: app.editor_screen._learned is not None
-                    and app.editor_screen._learned[1] == app.editor_screen.editor.text)
+        await until(pilot, lambda: app.editor_screen.learning.learned is not None
+                    and app.editor_screen.learning.learned[1] == app.editor_screen.editor.text)
         # Learned from the restored text alone, not on top of the file it replaced.
         assert tiny_lm.learner.tokens_learned == len(tiny_lm.tokenizer.encode(other.rstrip()))
+
+
+# -- LearningQueue, without an app ---------------------------------------------------------
+
+
+def make_queue(model="lm"):
+    """A queue whose workers are only recorded, as ("learn", model, text) or ("forget", model)."""
+    started = []
+    queue = LearningQueue(lambda: model, lambda lm, text: started.append(("learn", lm, text)),
+                          lambda lm: started.append(("forget", lm)))
+    return queue, started
+
+
+def test_a_pass_starts_only_when_idle_and_the_text_changed():
+    queue, started = make_queue()
+    doc = SimpleNamespace(text="One.", generation=1)
+    queue.learn(doc)
+    queue.learn(doc)  # the pass still runs
+    assert started == [("learn", "lm", "One.")] and queue.busy
+    assert queue.pass_ended("lm", "One.") and queue.learned == ("lm", "One.") and not queue.busy
+    queue.learn(doc)  # unedited
+    doc.generation = 2  # edited back to the same text
+    queue.learn(doc)
+    assert len(started) == 1
+    doc.text, doc.generation = "One. Two.", 3
+    queue.learn(doc)
+    assert started[-1] == ("learn", "lm", "One. Two.")
+
+
+def test_a_forget_during_a_pass_waits_for_it_and_its_result_is_ignored():
+    queue, started = make_queue()
+    doc = SimpleNamespace(text="One.", generation=1)
+    queue.learn(doc)
+    queue.forget()
+    assert queue.forget_asked and started == [("learn", "lm", "One.")]  # the pass's stop hook sees it
+    assert not queue.pass_ended("lm", "One.")
+    assert queue.learned is None and started[-1] == ("forget", "lm") and queue.busy
+    queue.learn(doc)  # the forget still runs
+    assert len(started) == 2
+    queue.forget_ended()
+    assert not queue.busy and not queue.forget_asked
+    queue.learn(doc)  # learned anew after the forget
+    assert started[-1] == ("learn", "lm", "One.")
+
+
+def test_a_forget_when_idle_starts_at_once_and_needs_a_model():
+    queue, started = make_queue()
+    queue.forget()
+    assert started == [("forget", "lm")] and queue.busy
+    queue, started = make_queue(model=None)
+    queue.forget()
+    queue.learn(SimpleNamespace(text="One.", generation=1))
+    assert started == [] and not queue.busy
+
+
+def test_a_failed_pass_forgets_and_a_failed_forget_does_not_retry():
+    queue, started = make_queue()
+    queue.learn(SimpleNamespace(text="One.", generation=1))
+    queue.forget()  # asked for during the pass
+    queue.failed(forgetting=False)
+    assert started[-1] == ("forget", "lm") and queue.busy and not queue.forget_asked
+    queue.failed(forgetting=True)
+    assert len(started) == 2 and not queue.busy

@@ -60,6 +60,19 @@ async def test_training_runs_to_completion_and_the_model_is_selectable(make_app,
         assert "tuned" in names
 
 
+async def test_training_progress_shows_in_the_editors_status_bar(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        screen.handle_event({"event": "progress", "fraction": 0.42, "loss": 2.5, "step": 3, "epoch": 1,
+                             "tokens_per_second": 900.0})
+        assert app.editor_screen.status.info.training == "training 42%"
+        screen._set_state("stopped")
+        assert app.editor_screen.status.info.training == ""
+
+
 @pytest.mark.slow
 async def test_cancel_leaves_a_resumable_checkpoint(make_app, tiny_corpus):
     app = make_app()

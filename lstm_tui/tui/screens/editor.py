@@ -4,6 +4,7 @@ the status bar. Document files (open, save, recovery) are handled by ``DocumentM
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -32,6 +33,8 @@ from .document_mixin import DocumentMixin
 from .find_mixin import FindMixin
 
 if TYPE_CHECKING:
+    from textual.widgets.text_area import DocumentBase
+
     from ...api import LanguageModel
     from ...core.config import SamplingConfig
     from ..app import LstmTuiApp
@@ -41,6 +44,67 @@ def offers_alternatives(config: SamplingConfig) -> bool:
     """Whether a request makes more than one suggestion to cycle through (beam
     hypotheses or extra samples; see workers.generate_continuation)."""
     return config.num_alternatives > 1
+
+
+class LearningQueue:
+    """Learning passes and forgets, one worker at a time, in the order asked for: a
+    forget asked for during a pass waits for it (and the pass stops early, its result
+    ignored). The screen starts the workers and reports back how each ended."""
+
+    def __init__(self, model: Callable[[], LanguageModel | None],
+                 start_learning: Callable[[LanguageModel, str], object],
+                 start_forgetting: Callable[[LanguageModel], object]) -> None:
+        self._model = model  # the model now loaded, or None
+        self._start_learning = start_learning  # starts a learning worker
+        self._start_forgetting = start_forgetting  # starts a forgetting worker
+        self.learned: tuple[LanguageModel, str] | None = None  # (model, text) last learned from
+        self._started: tuple[object, ...] | None = None  # (model, document, generation) of the last pass
+        self.busy = False  # a worker (a pass or a forget) is running
+        self.forget_asked = False  # forget once the running pass ends (read by its stop hook)
+
+    def learn(self, document: DocumentBase) -> None:
+        """Start a pass over ``document`` unless a worker runs or it is what was learned."""
+        lm = self._model()
+        if lm is None or self.busy:
+            return
+        generation = getattr(document, "generation", None)
+        started = (lm, document, generation)
+        if generation is not None and started == self._started:
+            return  # unedited since the last pass: no need to join its text
+        text = document.text
+        if self.learned == (lm, text):
+            return
+        self._started, self.busy = started, True
+        self._start_learning(lm, text)
+
+    def forget(self) -> None:
+        """Drop what the model learned, now or once the running worker ends."""
+        self.learned = self._started = None
+        if self.busy:
+            self.forget_asked = True
+        elif (lm := self._model()) is not None:
+            self.busy = True
+            self._start_forgetting(lm)
+
+    def pass_ended(self, lm: LanguageModel, text: str) -> bool:
+        """A pass learned ``text``; False when a forget was asked for since (it is ignored)."""
+        counts = not self.forget_asked
+        if counts:
+            self.learned = (lm, text)
+        self.forget_ended()
+        return counts
+
+    def forget_ended(self) -> None:
+        self.busy = False
+        if self.forget_asked:
+            self.forget_asked = False
+            self.forget()
+
+    def failed(self, forgetting: bool) -> None:
+        """A worker failed (learning goes off); after a failed pass, forget what it learned."""
+        self.busy = self.forget_asked = False
+        if not forgetting:
+            self.forget()
 
 
 class EditorScreen(DocumentMixin, FindMixin, Screen):
@@ -94,10 +158,8 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
         self.editor.focus()
         self.status.set(auto=self.app.settings.auto_suggest)
         self.app.show_model_state()
-        self._learned: tuple[object, str] | None = None  # (model, text) last learned from
-        self._learn_started: tuple[object, ...] | None = None  # (model, document, generation) of the last pass
-        self._learn_busy = False  # a learning worker (a pass or a forget) is running
-        self._forget_pending = False  # forget once it ends
+        self.watch(self.app, "training_progress", lambda progress: self.status.set(training=progress))
+        self.learning = LearningQueue(lambda: self.app.lm, self.learn, self.forget)
         self.mount_document()
         if self.app.settings.learn:
             self.status.set(learning="learning")
@@ -146,7 +208,8 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
 
     @on(GhostTextEditor.GhostChanged)
     def _ghost_changed(self, event: GhostTextEditor.GhostChanged) -> None:
-        self.status.set(alternative=(event.index, event.count), pending=event.pending)
+        ghost = event.status
+        self.status.set(alternative=(ghost.index, ghost.count), pending=ghost.pending)
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -195,76 +258,43 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
             panel.query_one("#preset").focus()
 
     # -- learning from the document -------------------------------------------------------
-    # One learning worker at a time (a pass or a forget), started from here, so they
-    # run in the order asked for: a forget asked for during a pass waits for it.
+    # LearningQueue decides when a worker starts; these start them and report back.
 
     def learn_new_text(self) -> None:
         """Start a learning pass if learning is on and the text changed since the last."""
-        lm = self.app.lm
-        if not self.app.settings.learn or lm is None or self._learn_busy:
-            return
-        document = self.editor.document  # unedited since the last pass: no need to join its text
-        state = (lm, document, getattr(document, "generation", None))
-        if state[2] is not None and state == self._learn_started:
-            return
-        text = self.editor.text
-        if self._learned == (lm, text):
-            return
-        self._learn_started = state
-        self._learn_busy = True
-        self.learn(lm, text)
+        if self.app.settings.learn:
+            self.learning.learn(self.editor.document)
 
     @work(thread=True, group="learn", exit_on_error=False, description="learn from the document")
     def learn(self, lm: LanguageModel, text: str) -> None:
         worker = get_current_worker()
-        learn_from_document(lm, text, lambda: worker.is_cancelled or self._forget_pending, self.post_message)
+        learning = self.learning
+        learn_from_document(lm, text, lambda: worker.is_cancelled or learning.forget_asked, self.post_message)
 
     @work(thread=True, group="learn", exit_on_error=False)
     def forget(self, lm: LanguageModel) -> None:
         forget_document(lm, self.post_message)
 
-    def forget_document(self) -> None:
-        """Drop what the model learned (learning off, another document)."""
-        self._learned = None
-        self._learn_started = None
-        if self._learn_busy:
-            self._forget_pending = True
-        elif self.app.lm is not None:
-            self._learn_busy = True
-            self.forget(self.app.lm)
-
-    def _learning_done(self) -> None:
-        self._learn_busy = False
-        if self._forget_pending:
-            self._forget_pending = False
-            self.forget_document()
-
     @on(DocumentLearned)
     def _document_learned(self, event: DocumentLearned) -> None:
-        if not self._forget_pending:
-            self._learned = (event.lm, event.text)
-            if self.app.settings.learn:
-                self.status.set(learning=f"learned {event.total:,} tokens" if event.total else "learning")
-        self._learning_done()
+        if self.learning.pass_ended(event.lm, event.text) and self.app.settings.learn:
+            self.status.set(learning=f"learned {event.total:,} tokens" if event.total else "learning")
 
     @on(DocumentForgotten)
     def _document_forgotten(self, event: DocumentForgotten) -> None:
-        self._learning_done()
+        self.learning.forget_ended()
 
     @on(LearningFailed)
     def _learning_failed(self, event: LearningFailed) -> None:
         self.app.update_settings(learn=False)
         self.status.set(learning="")
         self.notify(f"Learning from the document stopped: {event.error}", severity="error", timeout=8)
-        self._learn_busy = False
-        self._forget_pending = False
-        if not event.forgetting:  # suggestions go back to the model as loaded
-            self.forget_document()
+        self.learning.failed(event.forgetting)  # suggestions go back to the model as loaded
 
     def document_replaced(self) -> None:
         """What was learned from the last document is forgotten; the new one is
         learned from next, if learning is on."""
-        self.forget_document()
+        self.learning.forget()
         if self.app.settings.learn:
             self.status.set(learning="learning")
 
@@ -277,7 +307,7 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
             self.notify("Learning from this document: suggestions adapt to its names and style as you "
                         "write. The model on disk is not changed.", timeout=4)
         else:
-            self.forget_document()
+            self.learning.forget()
             self.notify("Stopped learning; suggestions come from the model as loaded.", timeout=3)
 
     def show_model(self, name: str, device: str = "") -> None:

@@ -288,7 +288,7 @@ class TrainScreen(Screen):
         self.query_one("#cancel", Button).disabled = not running
         self.query_one("#use", Button).set_class(state != "done", "hidden")
         if not running:
-            self.app.editor_screen.status.set(training="")
+            self.app.training_progress = ""
 
     def fail(self, message: str) -> None:
         self._set_state("failed")
@@ -312,7 +312,7 @@ class TrainScreen(Screen):
             best = f"  best val {min(self.vals):.3f} bpb" if self.vals else ""
             stats.update(f"step {e['step']}  epoch {e['epoch']}  loss {e['loss']:.3f}  "
                          f"{e['tokens_per_second']:,.0f} tok/s  ETA {_duration(e.get('eta_seconds'))}{best}")
-            self.app.editor_screen.status.set(training=f"training {e['fraction']:.0%}")
+            self.app.training_progress = f"training {e['fraction']:.0%}"
         elif kind == "eval":
             if not e.get("parent"):
                 self.vals.append(e["val_bpb"])

@@ -11,23 +11,23 @@ the normal edit path, as one undoable edit.
 from __future__ import annotations
 
 import re
-import textwrap
+from dataclasses import dataclass
 
 from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.reactive import var
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets.text_area import Edit
 
+from .ghost import MIN_ROOM, Ghost, GhostStatus, layout_ghost
 from .prose_area import ProseArea
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
-MAX_GHOST_ROWS = 8  # screen rows below the document that a long ghost may take
 NEXT_WORD = re.compile(r"\s*[^\s]+")  # what Ctrl+Right takes of a ghost
-MIN_ROOM = 2  # cells a ghost needs on a row it cannot wrap from: a character and "\u2026"
 
 
 class GhostTextEditor(ProseArea):
@@ -51,10 +51,9 @@ class GhostTextEditor(ProseArea):
     ]
 
     _editing = False  # inside edit(): cursor moves are the edit's own
-    _state: tuple[bool, int, int, bool] = (False, 0, 0, False)  # last GhostChanged sent
-    _bound: tuple[bool, bool] = (False, False)  # (ghost shown, alternatives) for check_action
-    _anchor: tuple[int, int] | None = None  # where the ghost sits (class default: set before __init__)
     _ghost_rows: list[str] = []  # the ghost's wrapped rest, drawn below the document's last line
+    # What is shown of the ghost, set after each change to it; its watcher tells the screen.
+    ghost_status: var[GhostStatus] = var(GhostStatus(), init=False)
 
     class SuggestionRequested(Message):
         """Continue ``context`` (the text before the cursor) as request ``request_id``."""
@@ -65,18 +64,15 @@ class GhostTextEditor(ProseArea):
             self.context = context
             self.auto = auto
 
+    @dataclass
     class GhostChanged(Message):
-        """The ghost text or its alternatives changed (for the status bar)."""
+        """What is shown of the ghost changed (for the status bar)."""
 
-        def __init__(self, shown: bool, index: int, count: int, pending: bool) -> None:
-            super().__init__()
-            self.shown = shown
-            self.index = index  # which alternative is shown, from 0
-            self.count = count  # how many alternatives fit what was typed
-            self.pending = pending  # a request is running
+        status: GhostStatus
 
     def __init__(self, text: str = "", *, debounce: float = 0.06, auto_suggest: bool = True,
                  alternatives: bool = False, **kwargs) -> None:
+        self._ghost = Ghost()  # before TextArea's __init__, whose cursor moves watch_selection sees
         kwargs.setdefault("soft_wrap", True)
         kwargs.setdefault("tab_behavior", "indent")
         kwargs.setdefault("show_line_numbers", False)
@@ -86,10 +82,6 @@ class GhostTextEditor(ProseArea):
         self._offers_alternatives = alternatives  # requests ask for more than one suggestion
         self.request_id = 0  # the newest request; older streams stop when they see it change
         self.pending = False  # a request is running
-        self._stream = ""  # the newest request's text so far
-        self._typed = ""  # what the user typed (or accepted) of it since the request
-        self._alternatives: list[str] = []
-        self._alt_index = 0
         self._timer: Timer | None = None
 
     # -- the ghost ---------------------------------------------------------------------
@@ -97,18 +89,12 @@ class GhostTextEditor(ProseArea):
     @property
     def ghost(self) -> str:
         """The continuation still to accept (the full text, newlines included)."""
-        options = self._options()
-        if not options:
-            return ""
-        return options[self._alt_index % len(options)][len(self._typed):]
-
-    def _options(self) -> list[str]:
-        source = self._alternatives or ([self._stream] if self._stream else [])
-        return [o for o in source if o.startswith(self._typed) and len(o) > len(self._typed)]
+        return self._ghost.rest
 
     def _render_ghost(self) -> None:
         ghost = self.ghost
-        inline, rows = self._layout(ghost)
+        at_end = self.cursor_location == self.document.end
+        inline, rows = layout_ghost(ghost, self.wrap_width, self._room(), at_end)
         if ghost and not inline and not rows:
             # Typed into a full row: a ghost that cannot be seen is not there for Tab to take.
             self.dismiss_ghost()
@@ -123,48 +109,14 @@ class GhostTextEditor(ProseArea):
                 below = Region(0, self.wrapped_document.height, 1, min(len(rows), max(0, height - 1)))
                 if below.height:
                     self.scroll_to_region(below, animate=False, immediate=True)
-        options = self._options()
-        state = (bool(ghost), self._alt_index % max(len(options), 1), len(options), self.pending)
-        if state != self._state:
-            self._state = state
-            self.post_message(self.GhostChanged(*state))
-            # Only when what the keys can do changes: it makes the Footer recompose.
-            if state[0] != self._bound[0] or (state[2] > 1) != self._bound[1]:
-                self._bound = (state[0], state[2] > 1)
-                self.refresh_bindings()
+        count = len(self._ghost.options)
+        self.ghost_status = GhostStatus(bool(ghost), self._ghost.index % max(count, 1), count, self.pending)
 
-    def _layout(self, ghost: str) -> tuple[str, list[str]]:
-        """Split ``ghost`` into what is drawn after the cursor and the rows under it.
-
-        TextArea draws its suggestion inside the cursor's screen row and crops the rest.
-        At the end of the document the rows below are free, so the ghost goes on there,
-        word-wrapped like the text. Elsewhere they hold text: the cursor's row shows
-        what fits, "\u2026" that the line goes on and "\u23ce" that more lines follow
-        (Tab takes all of it).
-        """
-        first, newline, rest = ghost.partition("\n")
-        width = self.wrap_width
-        mark = "\u23ce" if newline else ""
-        room = self._room()
-        if not ghost or room is None:
-            return first + mark, []
-        if self.cursor_location != self.document.end:
-            if len(first) + len(mark) <= room:
-                return first + mark, []
-            if room < MIN_ROOM:
-                return "", []  # nothing of it would show
-            cut = first.rfind(" ", 0, room)
-            return first[:cut if cut > 0 else max(room - 1, 0)] + "\u2026", []
-        inline, overflow = first, ""
-        if len(first) > room:
-            cut = first.rfind(" ", 0, room + 1)
-            if cut <= 0:  # no word fits: a new word starts on the next row, a long one is cut
-                cut = 0 if first.startswith(" ") else max(room, 0)
-            inline, overflow = first[:cut], first[cut:].lstrip(" ")
-        paragraphs = ([overflow] if overflow else []) + (rest.split("\n") if newline else [])
-        rows = [row_text for p in paragraphs
-                for row_text in (textwrap.wrap(p, width, break_on_hyphens=False) or [""])]
-        return inline, rows[:MAX_GHOST_ROWS]
+    def watch_ghost_status(self, old: GhostStatus, new: GhostStatus) -> None:
+        self.post_message(self.GhostChanged(new))
+        # Only when what the keys can do changes: it makes the Footer recompose.
+        if (old.shown, old.count > 1) != (new.shown, new.count > 1):
+            self.refresh_bindings()
 
     def _room(self) -> int | None:
         """Cells left after the cursor on its screen row; None when a ghost is not cut
@@ -204,25 +156,18 @@ class GhostTextEditor(ProseArea):
     def on_resize(self) -> None:
         self._render_ghost()  # the rows wrap to the new width
 
-    def _clear(self) -> None:
-        self._stream, self._typed, self._alternatives, self._alt_index = "", "", [], 0
-        self._anchor = None
-
     def show_continuation(self, request_id: int, text: str) -> None:
         """The stream for ``request_id`` has reached ``text``; stale ids are ignored."""
         if request_id != self.request_id:
             return
-        self._stream = text
+        self._ghost.stream = text
         self._render_ghost()
 
     def finish_continuation(self, request_id: int, text: str, alternatives: list[str]) -> None:
         if request_id != self.request_id:
             return
         self.pending = False
-        self._stream = text
-        unique = list(dict.fromkeys(a for a in [text, *alternatives] if a.strip()))
-        self._alternatives = unique
-        self._alt_index = 0
+        self._ghost.finish(text, alternatives)
         self._render_ghost()
 
     def fail_continuation(self, request_id: int) -> None:
@@ -235,7 +180,7 @@ class GhostTextEditor(ProseArea):
         self.request_id += 1
         self.pending = False
         self._stop_timer()
-        self._clear()
+        self._ghost.clear()
         self._render_ghost()
 
     # -- requests ----------------------------------------------------------------------
@@ -264,8 +209,8 @@ class GhostTextEditor(ProseArea):
             return False
         self.request_id += 1
         self.pending = True
-        self._clear()
-        self._anchor = self.cursor_location
+        self._ghost.clear()
+        self._ghost.anchor = self.cursor_location
         self._render_ghost()
         # Straight to the screen that owns the model: bubbling up through each parent's
         # message queue costs a few event-loop turns, which is most of the latency budget.
@@ -303,8 +248,8 @@ class GhostTextEditor(ProseArea):
         finally:
             self._editing = False
         if predicted:
-            self._typed += edit.text
-            self._anchor = self.cursor_location
+            self._ghost.typed += edit.text
+            self._ghost.anchor = self.cursor_location
             self._render_ghost()
             if not self.ghost and not self.pending:
                 self._schedule()  # all of it taken: the next one
@@ -326,9 +271,9 @@ class GhostTextEditor(ProseArea):
 
     def watch_selection(self) -> None:
         # Moving the cursor away from where the ghost sits dismisses it.
-        if self._editing or self._anchor is None:
+        if self._editing or self._ghost.anchor is None:
             return
-        if not self.selection.is_empty or self.cursor_location != self._anchor:
+        if not self.selection.is_empty or self.cursor_location != self._ghost.anchor:
             self.dismiss_ghost()
 
     def _on_blur(self, event: events.Blur) -> None:
@@ -385,12 +330,12 @@ class GhostTextEditor(ProseArea):
             self.refresh_bindings()  # the alternative keys show, or go
 
     def action_cycle(self, step: int) -> None:
-        options = self._options()
+        count = len(self._ghost.options)
         if not self._offers_alternatives:  # the palette runs actions the keys cannot
             self.notify("One suggestion at a time: set Alternatives to 2 or more in the sampling panel "
                         "(F2), or choose the precise or creative preset.", timeout=4)
-        elif len(options) > 1:
-            self._alt_index = (self._alt_index + step) % len(options)
+        elif count > 1:
+            self._ghost.index = (self._ghost.index + step) % count
             self._render_ghost()
 
     def action_suggest(self) -> None:
@@ -398,8 +343,9 @@ class GhostTextEditor(ProseArea):
             self.notify(self._why_no_suggestion() or "No suggestion here.", severity="warning", timeout=3)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # From what is shown, which the watcher above refreshes the bindings for.
         if action in ("accept", "dismiss"):
-            return True if self.ghost else None
+            return True if self.ghost_status.shown else None
         if action == "cycle":  # hidden when only one suggestion is ever made
-            return True if len(self._options()) > 1 else (None if self._offers_alternatives else False)
+            return True if self.ghost_status.count > 1 else (None if self._offers_alternatives else False)
         return True
