@@ -145,3 +145,33 @@ async def test_rows_are_drawn_as_textual_draws_them(make_app, settings):
                 ours = render_row(editor, y)
                 assert ours is not None
                 assert list(ours) == list(editor._render_line(y)), (anchor, cursor, suggestion, y)
+
+
+async def test_a_keystroke_redraws_its_own_line_and_every_row_stays_right(make_app, settings, monkeypatch):
+    """The rows of lines a keystroke leaves alone are kept from the last frame (every
+    row of the screen was drawn again at each key), and whatever is kept or drawn
+    matches Textual's own drawing after edits, cursor moves, a selection and a theme."""
+    from lstm_tui.tui.widgets import prose_area
+
+    drawn: list[int] = []
+    draw = prose_area.render_row
+    monkeypatch.setattr(prose_area, "render_row", lambda area, y: drawn.append(y) or draw(area, y))
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    text = "\n".join(f"Line {i} of the page (with a few words)." for i in range(40))
+    async with app.run_test(size=(60, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.load_text(text)
+        editor.move_cursor((10, len(editor.document[10])))
+        await pilot.pause()
+        drawn.clear()
+        await pilot.press("x")
+        assert editor.document[10].endswith("x") and drawn and set(drawn) == {10}
+
+        for keys in (["y", "z"], ["enter", "a"], ["up", "up"], ["shift+left", "shift+up"], ["right"],
+                     ["ctrl+home"], ["delete"], ["ctrl+end", "backspace", "("]):
+            await pilot.press(*keys)
+            for y in range(editor.size.height):
+                assert list(editor.render_line(y)) == list(editor._render_line(y)), (keys, y)
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert all(list(editor.render_line(y)) == list(editor._render_line(y)) for y in range(editor.size.height))

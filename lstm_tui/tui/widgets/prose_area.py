@@ -12,13 +12,14 @@ from pathlib import Path
 
 from textual._tree_sitter import TREE_SITTER, get_language
 from textual.binding import Binding
-from textual.geometry import Offset
+from textual.cache import LRUCache
+from textual.geometry import Offset, Region
 from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import DocumentNavigator, Edit, EditHistory
 
 from .large_text import CountingDocument, QuickWrappedDocument, counting_syntax_document
-from .rows import render_row
+from .rows import render_row, settled_row_keys
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 # Larger files stay plain: tree-sitter's Markdown grammar re-parses about 2 ms per 20 KB
@@ -67,6 +68,11 @@ class ProseArea(TextArea):
         old = self.history  # Textual's limits, kept
         self.history = WordHistory(max_checkpoints=old.max_checkpoints, checkpoint_timer=old.checkpoint_timer,
                                    checkpoint_max_characters=old.checkpoint_max_characters)
+        self._settled_rows: LRUCache[tuple, Strip] = LRUCache(1024)  # rows.settled_row_key
+
+    def notify_style_update(self) -> None:
+        self._settled_rows.clear()  # a theme or CSS change: every row is drawn anew
+        super().notify_style_update()
 
     def _set_document(self, text: str, language: str | None) -> None:
         # Textual's, for its built-in languages, with a document that keeps its counts
@@ -136,7 +142,18 @@ class ProseArea(TextArea):
             return super().render_line(y)  # the placeholder, when there is no text
         return self._render_text_line(y)
 
+    _settled_key = staticmethod(lambda y: None)  # this frame's rows.settled_row_keys
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._settled_key = settled_row_keys(self)
+        return super().render_lines(crop)
+
     def _render_text_line(self, y: int) -> Strip:
+        settled = self._settled_key(y)
+        if settled is not None:  # a row of text alone: kept across edits elsewhere
+            if (strip := self._settled_rows.get(settled)) is None:
+                strip = self._settled_rows[settled] = render_row(self, y) or self._render_line(y)
+            return strip
         # TextArea.render_line less its first test, ``not self.text``, which joins the
         # whole document for every row drawn (20 MB: 20 ms a row).
         scroll_x, scroll_y = self.scroll_offset

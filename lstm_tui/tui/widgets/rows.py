@@ -8,6 +8,7 @@ rows a frame. ``render_row`` builds the same row from the row's characters alone
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rich.style import Style
 from rich.text import Text
@@ -15,6 +16,34 @@ from textual.strip import Strip
 from textual.widgets import TextArea
 
 _TEXTUAL_ONLY = re.compile(r"[\t\x07\x08\x0b\x0c\r]")  # tabs expand; rich strips the others
+
+
+def settled_row_keys(area: TextArea) -> Callable[[int], tuple | None]:
+    """Cache keys for the rows of this frame: a row that shows its line's text alone
+    (no cursor, selection or bracket match on its line) is keyed by all that it is
+    drawn from; the others get None and are drawn afresh, as are all rows where
+    Textual draws more than the text (line numbers, syntax highlighting, no soft wrap).
+
+    Textual's own cache is keyed by screen row and emptied at every edit, so each
+    keystroke drew every row of the screen again (most of a page's echo)."""
+    if area.show_line_numbers or area._highlights or not area.soft_wrap:
+        return lambda y: None
+    wrapped, document, top = area.wrapped_document, area.document, area.scroll_offset.y
+    start, end = area.selection
+    first, last = min(start[0], end[0]), max(start[0], end[0])
+    matching = area._matching_bracket_location
+    bracket_row = matching[0] if matching is not None else -1
+    frame = (area.wrap_width, area.indent_width, area.size.width, area.theme)
+
+    def key(y: int) -> tuple | None:
+        if y + top >= wrapped.height:
+            return None
+        line_index, section = wrapped._offset_to_line_info[y + top]
+        if first <= line_index <= last or line_index == bracket_row:
+            return None
+        return document[line_index], section, frame
+
+    return key
 
 
 def render_row(area: TextArea, y: int) -> Strip | None:

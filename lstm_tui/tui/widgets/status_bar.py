@@ -31,7 +31,7 @@ class StatusInfo:
 
 class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    StatusBar { width: 1fr; height: 1; background: $panel; color: $text-muted; padding: 0 1; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -45,7 +45,9 @@ class StatusBar(Static):
         new = replace(self.info, **changes)
         if new != self.info:
             self.info = new
-            self.update(self.render_info())
+            # One row of the screen's width whatever it says: no layout, which cost a
+            # whole-screen reflow at every keystroke (the word count changes).
+            self.update(self.render_info(), layout=False)
 
     def render_info(self) -> Text:
         i = self.info
