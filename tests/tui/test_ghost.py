@@ -74,10 +74,32 @@ def test_rows_below_are_capped():
 # -- GhostTextEditor.ghost_status -------------------------------------------------------
 
 
-def test_the_footer_is_refreshed_only_when_what_the_keys_do_changes(monkeypatch):
+def test_the_footer_follows_what_the_keys_do_once_it_settles(monkeypatch):
+    """GhostChanged at each change; the bindings (a Footer recompose) only when what the
+    keys do changed and stayed so: a ghost that a keystroke dismissed at once costs the
+    keystroke no recompose."""
     editor = GhostTextEditor()  # not mounted: only its reactive is used
-    posted, refreshed = [], []
+    posted, refreshed, timers = [], [], []
+
+    class Timer:  # set_timer's, run by hand: the callbacks of those not stopped
+        def __init__(self, callback):
+            self.callback, self.stopped = callback, False
+
+        def stop(self):
+            self.stopped = True
+
+    def set_timer(delay, callback):
+        timers.append(Timer(callback))
+        return timers[-1]
+
+    def settle():
+        for timer in timers:
+            if not timer.stopped:
+                timer.callback()
+        timers.clear()
+
     monkeypatch.setattr(editor, "post_message", posted.append)
+    monkeypatch.setattr(editor, "set_timer", set_timer)
     monkeypatch.setattr(editor, "refresh_bindings", lambda: refreshed.append(editor.ghost_status))
     statuses = [
         GhostStatus(pending=True),  # asked: nothing to take yet
@@ -90,5 +112,12 @@ def test_the_footer_is_refreshed_only_when_what_the_keys_do_changes(monkeypatch)
     ]
     for status in statuses:
         editor.ghost_status = status
+        settle()
     assert [m.status for m in posted] == statuses[:5] + statuses[6:]
     assert refreshed == [statuses[1], statuses[3], statuses[6]]
+
+    refreshed.clear()
+    editor.ghost_status = GhostStatus(True, 0, 1, False)  # shown, then dismissed by a key
+    editor.ghost_status = GhostStatus()
+    settle()
+    assert refreshed == [GhostStatus()]  # once, as it settled
