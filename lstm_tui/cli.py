@@ -166,6 +166,10 @@ def _read_stdin() -> str:
     return text
 
 
+UNSURE_HINT = ("lstm-tui: the model is unsure how this goes on, so it suggests nothing "
+               "(--min-confidence 0 --continue-confidence 0 continue anyway)")
+
+
 def run_generate(args: argparse.Namespace) -> int:
     config = _sampling(args)
     # The newline that ends piped input (echo, a file's last line) is not part of the
@@ -181,11 +185,17 @@ def run_generate(args: argparse.Namespace) -> int:
                                                 for a in c.alternatives],
                                "device": lm.device.type, "model": str(lm.path)}
         print(json.dumps(out, ensure_ascii=False))
-        return 0
-    for delta in lm.stream(prompt, config):
-        sys.stdout.write(delta)
-        sys.stdout.flush()
-    sys.stdout.write("\n")
+        text = c.text
+    else:
+        text = ""
+        for delta in lm.stream(prompt, config):
+            text += delta
+            sys.stdout.write(delta)
+            sys.stdout.flush()
+        sys.stdout.write("\n")
+    gated = config.min_confidence > 0 or config.continue_confidence > 0
+    if gated and not text.strip():  # held back, as the editor's status bar says "unsure"
+        print(UNSURE_HINT, file=sys.stderr)
     return 0
 
 

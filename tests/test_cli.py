@@ -266,3 +266,17 @@ def test_train_options_and_their_defaults_come_from_train_options():
         if spec.name in given and plain:
             assert given[spec.name] == spec.default, spec.name
     assert "truncated BPTT window in tokens (default: 64)" in " ".join(told.split())
+
+
+def test_generate_says_why_it_printed_nothing(tiny_bundle, capsys):
+    """The policy held the continuation back: one line on stderr says so and how to get
+    one anyway (the README's own examples printed nothing, without a word)."""
+    from lstm_tui.cli import UNSURE_HINT
+
+    for json_flag in ([], ["--json"]):
+        held = call(capsys, "generate", "--model", str(tiny_bundle), "--prompt", "The river",
+                    "--min-confidence", "1", *json_flag)
+        assert held.returncode == 0 and held.stderr.splitlines() == [UNSURE_HINT]
+        shown = call(capsys, "generate", "--model", str(tiny_bundle), "--prompt", "The river",
+                     "--min-confidence", "0", "--continue-confidence", "0", "--max-tokens", "4", *json_flag)
+        assert shown.returncode == 0 and shown.stderr == ""  # nothing held back: no hint
