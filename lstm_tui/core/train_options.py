@@ -96,17 +96,15 @@ class TrainOptions:
 
     def model_width(self, device_type: str) -> tuple[int, int]:
         """(embed_dim, hidden_dim) of a new model. Unset, the width follows the budget:
-        a short CPU run learns more with a narrower model that sees more text (10
-        minutes on one core: 256 wide reached 1.78 bits per byte, 512 wide 1.87), and
-        the 512-wide default model needs hours. A GPU, or a budget in steps or
-        epochs, gets 512."""
+        a short CPU run learns more with a narrower model that sees more text
+        (docs/training.md has the figures), and a 512-wide model needs hours. A GPU,
+        or a budget in steps or epochs, gets 512."""
         hidden = self.hidden_dim or self.embed_dim or (256 if self.short_cpu_run(device_type) else 512)
         return self.embed_dim or hidden, hidden
 
     def batch_rows(self, device_type: str) -> int:
         """Rows per step when --batch-size is unset: 16 in a short CPU run, where more
-        updates of the same tokens pay (10 minutes on one core, 256 wide: 1.688 bits
-        per byte against 1.716 with 32 rows, at the same tokens per second), else 32."""
+        updates of the same tokens pay (docs/training.md), else 32."""
         return self.batch_size or (16 if self.short_cpu_run(device_type) else 32)
 
     def short_cpu_run(self, device_type: str) -> bool:
@@ -114,9 +112,8 @@ class TrainOptions:
         return device_type == "cpu" and minutes is not None and minutes <= SHORT_CPU_MINUTES
 
     def peak_lr(self, hidden_dim: int) -> float:
-        """The peak learning rate: --lr, else 5e-4 to fine-tune, else by width. Ten
-        minutes on one core, validation bits per byte: 256 wide, 1.716 with 8e-3
-        against 1.763 with 5e-3; 512 wide, 1.867 with 5e-3 against 1.956 with 2e-3."""
+        """The peak learning rate: --lr, else 5e-4 to fine-tune, else by width (a
+        narrow model takes a higher one; docs/training.md)."""
         if self.lr is not None:
             return self.lr
         if self.from_model:

@@ -271,11 +271,8 @@ class TrainingRun:
         data, and at its rates after it; a fine-tune at its rates from the start.
 
         Dropout fights memorising text seen before; in a new model's first pass every
-        batch is new. A 10-minute CPU run (less than a pass over the Gutenberg books)
-        ended at 1.763 bits per byte without dropout and 1.780 with 0.1. A model that
-        has trained with dropout is another matter: a 2 x 256 model fine-tuned on its
-        own two books read 2.1039 on validation after 160 steps with dropout all along
-        and 2.1076 with the first pass (118 steps) without.
+        batch is new. A model that has trained with dropout already does better with it
+        from the start (docs/training.md has both measurements).
         """
         self.model.set_regularisation(self.inputs.parent is not None or self.progress.epoch >= 1)
 
