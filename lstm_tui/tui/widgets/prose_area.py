@@ -1,4 +1,5 @@
-"""ProseArea: Textual's TextArea made for prose of any length.
+"""ProseArea: Textual's TextArea made for prose of any length (on some of its internals,
+listed and checked in tests/tui/test_textual_internals.py).
 
 Typing costs the same in a page and in 20 MB (large_text.py: the document keeps its
 counts, the wrapping and the drawing look only at what changed or is on screen), an
