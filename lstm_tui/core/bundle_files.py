@@ -1,5 +1,5 @@
 """A bundle's files by name, and its JSON files read and checked: what listing models
-needs, without torch (``lstm-tui models`` took 9 s importing it on a busy machine)."""
+needs, without torch (importing it takes seconds on a busy machine)."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ whose eager-mode front end is deprecated in favour of torchao (which has no LSTM
 the kernels stay, only the module wrappers go, and with them a few tens of
 microseconds of Python per step. Weights are quantized per output row (one scale
 each): the logits differ from float32's by about a third less than with one scale per
-matrix (mean absolute difference 0.10 against 0.145 with the shipped model); bits per
-byte stay within 0.02%. Activations are quantized per call, as before.
+matrix, and bits per byte stay as float32's (docs/speed.md). Activations are quantized
+per call, as before.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ class LineLayout:
 def split_lines(content: str) -> LineLayout:
     """The layout of a file's text."""
     if not any(separator in content for separator in OTHER_SEPARATORS):
-        # "\n" alone, the usual case, split at C speed (a 20 MB file: 0.05 s, not 0.7).
+        # "\n" alone, the usual case, split at C speed.
         plain_lines = content.split("\n")
         return LineLayout(tuple(plain_lines), ("\n",) * (len(plain_lines) - 1) + ("",), "\n")
     return _split_any(content)

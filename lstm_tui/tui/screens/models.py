@@ -25,7 +25,7 @@ Lister = Callable[[], "list[ModelEntry]"]
 
 
 def _catalog_lister() -> list[ModelEntry]:
-    from ...catalog import list_models  # reads bundles' JSON; imports torch, so in a thread
+    from ...catalog import list_models  # reads each bundle's JSON files: disk work, so in a thread
 
     return list_models()
 

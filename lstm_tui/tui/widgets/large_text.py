@@ -51,15 +51,16 @@ def gc_paused() -> Iterator[None]:
 def settle_heap() -> None:
     """Collect garbage now, then set what is left aside from later collections (until
     ``gc.unfreeze()``): the model, the widgets and the document live as long as the app,
-    and a full collection that walked them all paused typing for 0.2 s every few seconds
-    (1 MB open, model loaded); it now walks what typing creates. Called after loading."""
+    and a full collection that walked them all paused typing noticeably every few
+    seconds; it now walks what typing creates. Called after loading."""
     gc.collect()
     gc.freeze()
 
 
 def count_words(lines: list[str]) -> int:
     """Words (``str.split`` runs) in ``lines``, counted in short batches so a thread
-    doing it lets the UI thread in between (one ``split`` of 20 MB holds the GIL ~0.5 s)."""
+    doing it lets the UI thread in between (one ``split`` of a large text holds the GIL
+    for longer than a keystroke may wait)."""
     import time
 
     total = 0
@@ -207,7 +208,7 @@ class QuickWrappedDocument(WrappedDocument):
     """WrappedDocument whose per-keystroke and open-time costs do not grow with the text.
 
     Textual keeps a Python entry for every row and every line and rebuilds all of them
-    below an edit that adds a line or a row (0.1 s for a line break in mid-20 MB); here
+    below an edit that adds a line or a row; here
     the row tables are views of one array of each line's first row.
     """
 
@@ -230,8 +231,8 @@ class QuickWrappedDocument(WrappedDocument):
                                     precomputed_tab_sections=get_tab_widths(line, self._tab_width))
 
     def get_sections(self, line_index: int) -> list[str]:
-        # Textual's divides a rich Text of the line (8 ms for 100,000 characters, at each
-        # cursor move); slicing the string gives the same sections.
+        # Textual's divides a rich Text of the whole line at each cursor move; slicing
+        # the string gives the same sections.
         line = strip_control_codes(self.document[line_index])
         cuts = [0, *self._wrap_offsets[line_index], len(line)]
         return [line[a:b] for a, b in zip(cuts, cuts[1:])]

@@ -23,8 +23,8 @@ from .large_text import CountingDocument, QuickWrappedDocument, counting_syntax_
 from .rows import render_row, settled_row_keys
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
-# Larger files stay plain: tree-sitter's Markdown grammar re-parses about 2 ms per 20 KB
-# at every edit (0.2 s a key in 2 MB).
+# Larger files stay plain: tree-sitter's Markdown grammar re-parses the whole text at
+# every edit, which grows past a keystroke's budget (docs/speed.md).
 HIGHLIGHT_MAX_CHARS = 100_000
 
 
@@ -156,7 +156,7 @@ class ProseArea(TextArea):
                 strip = self._settled_rows[settled] = render_row(self, y) or self._render_line(y)
             return strip
         # TextArea.render_line less its first test, ``not self.text``, which joins the
-        # whole document for every row drawn (20 MB: 20 ms a row).
+        # whole document for every row drawn.
         scroll_x, scroll_y = self.scroll_offset
         absolute_y = scroll_y + y
         selection = self.selection

@@ -1,8 +1,9 @@
 """Drawing a row of the editor from its own part of the line.
 
 Textual's TextArea makes a rich Text of a whole line and divides it at every wrap
-offset for each row it draws: a row of a 100,000-character line cost about 8 ms, forty
-rows a frame. ``render_row`` builds the same row from the row's characters alone.
+offset for each row it draws, so a row's cost grows with its line's length (forty
+rows a frame, in one long line). ``render_row`` builds the same row from the row's
+characters alone.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def render_row(area: TextArea, y: int) -> Strip | None:
     no soft wrap, tabs or characters rich strips).
 
     Textual makes a rich Text of the whole line and divides it at every wrap offset for
-    each row it draws: a row of a 100,000-character line cost about 8 ms, forty rows a
-    frame. The spans are the same as Textual's, in the same order, clipped to the row.
+    each row it draws. The spans are the same as Textual's, in the same order, clipped
+    to the row.
     """
     if area.show_line_numbers or area._highlights or not area.soft_wrap:
         return None
