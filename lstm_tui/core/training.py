@@ -61,6 +61,8 @@ class TrainingRun:
         self.checkpoint_path = self.run_dir / CHECKPOINT_FILE
         # Before any text is read: a precision this device cannot run fails at once.
         self.precision = training_precision(options.precision, self.device)
+        self.last_checkpoint_seconds = 0.0  # progress.seconds at the last checkpoint
+        self.last_eval_step = -1  # the step of the last validation
 
     def emit(self, event: str, **data: Any) -> None:
         if self.dist.main:
@@ -177,8 +179,6 @@ class TrainingRun:
             self.state = self.build(inputs)
             self.budget = Budget(inputs.options, self.state.batches.per_epoch, len(inputs.val_ids),
                                  passes=1 if self.state.average is None else 2)
-            self.last_checkpoint_seconds = 0.0
-            self.last_eval_step = -1
             if self.resume:
                 self.load_checkpoint()
             self.write_run_file()

@@ -118,7 +118,7 @@ class GhostTextEditor(ProseArea):
         self.post_message(self.GhostChanged(new))
         # Only when what the keys can do changes, and once it has settled: it makes the
         # Footer recompose, which at every ghost that a keystroke dismissed made the
-        # keystroke's echo wait (p95 50-64 ms against 20-23 in a page, while typing).
+        # keystroke's echo wait (docs/speed.md).
         # The keys themselves follow at once (check_action reads ghost_status).
         if (old.shown, old.count > 1) != (new.shown, new.count > 1):
             if self._footer_timer is not None:
