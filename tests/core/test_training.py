@@ -136,9 +136,8 @@ def test_a_short_budget_reaches_its_peak_rate():
 
 
 def test_a_minutes_budget_is_wall_time_validations_included(tmp_path, tiny_corpus, monkeypatch):
-    """Validations take at most about a tenth of a --minutes run, and the last one
-    ends inside the budget: on a slow CPU one validation takes half a minute, and
-    a ten-minute run spent over half its time validating and overran by one more."""
+    """The loop keeps a --minutes budget in wall time: validations count, and the
+    last one ends inside the budget."""
     from lstm_tui.core import budget
 
     def slow_validate(self, model=None):
@@ -147,6 +146,10 @@ def test_a_minutes_budget_is_wall_time_validations_included(tmp_path, tiny_corpu
 
     monkeypatch.setattr(TrainingRun, "validate", slow_validate)
     monkeypatch.setattr(budget, "MIN_EVAL_SECONDS", 0.2)  # as if the run were minutes long
+    # The first validation's cost is estimated from the training pace, which a busy
+    # machine slows; estimate it as free, so the first comes early however busy
+    # (tests/core/test_budget.py checks the estimate on a simulated clock).
+    monkeypatch.setattr(budget, "FORWARD_SPEEDUP", 1e9)
     events = []
     opts = options(tmp_path, tiny_corpus, steps=None, minutes=0.1, eval_every=None)  # 6 s
     run = TrainingRun(opts, events.append, device="cpu")
@@ -276,6 +279,7 @@ def test_a_full_disk_is_one_line_naming_the_file(tmp_path, limit, culprit):
     assert not [p for p in tmp_path.rglob("*") if ".tmp" in p.name]
 
 
+@pytest.mark.slow  # the collective itself is tested in-process (test_distributed.py)
 @pytest.mark.skipif(sys.platform == "win32", reason="torchrun with gloo")
 def test_torchrun_two_processes(tmp_path, tiny_corpus):
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "c"),

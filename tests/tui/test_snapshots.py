@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+from lstm_tui.tui.widgets.ghost_editor import FOOTER_SETTLE_SECONDS, GhostTextEditor
 
 from .conftest import settle
 
@@ -46,7 +46,7 @@ def test_editor_with_ghost_text(snap_compare, snap_app):
         # request "r" made is given here.
         ghost = ", where the old mill stood."
         editor.finish_continuation(editor.request_id, ghost, [ghost])
-        await pilot.pause()
+        await pilot.pause(FOOTER_SETTLE_SECONDS + 0.1)  # the footer offers Tab once the ghost settles
 
     assert snap_compare(snap_app(), terminal_size=SIZE, run_before=run_before)
 

@@ -1,0 +1,62 @@
+"""The budget's schedule on a simulated clock: the loop's rules (validate when due,
+stop at fraction 1) replayed with fixed step and validation times, so the figures do
+not depend on how busy the machine is."""
+
+import pytest
+
+from lstm_tui.core.budget import FORWARD_SPEEDUP, VALIDATION_SHARE, Budget
+from lstm_tui.core.train_options import Progress, TrainOptions
+
+
+def simulate(minutes: float, step_seconds: float, validation_seconds: float,
+             tokens_per_step: int = 2048) -> tuple[list[float], float]:
+    """Validation start times and the wall time when the last validation ends, for a
+    validation set that takes ``validation_seconds`` at the estimated pace."""
+    val_tokens = round(validation_seconds * FORWARD_SPEEDUP * tokens_per_step / step_seconds)
+    budget = Budget(TrainOptions(paths=("x",), name="t", output="o", run_dir="r", cache_dir="c",
+                                 minutes=minutes), steps_per_epoch=10**9,
+                    val_tokens=val_tokens, passes=1)
+    p, last_eval, starts = Progress(), 0.0, []
+    while True:
+        if p.step and budget.due_for_eval(p, last_eval):
+            starts.append(p.seconds)
+            last_eval = p.seconds
+            p.seconds += validation_seconds
+            budget.validation_seconds = validation_seconds
+        if budget.fraction(p) >= 1.0:
+            break
+        p.step += 1
+        p.tokens += tokens_per_step
+        p.seconds += step_seconds
+    starts.append(p.seconds)  # the final validation
+    return starts, p.seconds + validation_seconds
+
+
+@pytest.mark.parametrize("validation_seconds", [0.5, 5.0, 30.0, 90.0])
+def test_validations_take_a_tenth_and_the_last_ends_inside_the_budget(validation_seconds):
+    minutes, step = 10.0, 0.25
+    starts, end = simulate(minutes, step, validation_seconds)
+    assert end <= 60 * minutes + step  # one step of slack: the loop checks between steps
+    spent = validation_seconds * len(starts)
+    assert spent <= VALIDATION_SHARE * 60 * minutes + validation_seconds  # the last may push it over by one
+    assert end >= 60 * minutes - validation_seconds - step  # training used the rest
+
+
+def test_a_slow_validation_is_not_repeated_near_the_end():
+    """Half a minute per validation in a ten-minute run: a few, spread out, and none in
+    the stretch just before the last (six took over half the budget before)."""
+    starts, _ = simulate(10.0, 0.25, 30.0)
+    assert 2 <= len(starts) <= 3
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert min(gaps) >= 30.0 * (1 / VALIDATION_SHARE - 1)
+
+
+def test_the_first_validation_comes_early_at_the_estimated_pace():
+    """Before any validation its cost is estimated from the training speed, so a cheap
+    one comes after a minute, not after a tenth of the run's estimated cost."""
+    starts, _ = simulate(10.0, 0.25, 0.5)
+    assert 55 <= starts[0] <= 65
+    # Every minute (a tenth of the budget) while cheap, none in the last minute
+    # before the final one, which comes at the end.
+    assert [round(s) for s in starts[:-1]] == list(range(60, 481, 60))
+    assert starts[-1] >= 599
