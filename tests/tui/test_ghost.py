@@ -74,32 +74,39 @@ def test_rows_below_are_capped():
 # -- GhostTextEditor.ghost_status -------------------------------------------------------
 
 
-def test_the_footer_follows_what_the_keys_do_once_it_settles(monkeypatch):
-    """GhostChanged at each change; the bindings (a Footer recompose) only when what the
-    keys do changed and stayed so: a ghost that a keystroke dismissed at once costs the
-    keystroke no recompose."""
-    editor = GhostTextEditor()  # not mounted: only its reactive is used
-    posted, refreshed, timers = [], [], []
+class FakeTimers:
+    """set_timer's timers, run by hand: ``settle`` calls those not stopped."""
 
-    class Timer:  # set_timer's, run by hand: the callbacks of those not stopped
+    class Timer:
         def __init__(self, callback):
             self.callback, self.stopped = callback, False
 
         def stop(self):
             self.stopped = True
 
-    def set_timer(delay, callback):
-        timers.append(Timer(callback))
-        return timers[-1]
+    def __init__(self):
+        self.timers = []
 
-    def settle():
-        for timer in timers:
+    def set_timer(self, delay, callback):
+        self.timers.append(self.Timer(callback))
+        return self.timers[-1]
+
+    def settle(self):
+        for timer in self.timers:
             if not timer.stopped:
                 timer.callback()
-        timers.clear()
+        self.timers.clear()
 
+
+def test_the_footer_follows_what_the_keys_do_once_it_settles(monkeypatch):
+    """GhostChanged at each change; the bindings (a Footer recompose) only when what the
+    keys do changed and stayed so: a ghost that a keystroke dismissed at once costs the
+    keystroke no recompose."""
+    editor = GhostTextEditor()  # not mounted: only its reactive is used
+    posted, refreshed, clock = [], [], FakeTimers()
+    settle = clock.settle
     monkeypatch.setattr(editor, "post_message", posted.append)
-    monkeypatch.setattr(editor, "set_timer", set_timer)
+    monkeypatch.setattr(editor, "set_timer", clock.set_timer)
     monkeypatch.setattr(editor, "refresh_bindings", lambda: refreshed.append(editor.ghost_status))
     statuses = [
         GhostStatus(pending=True),  # asked: nothing to take yet
@@ -121,3 +128,24 @@ def test_the_footer_follows_what_the_keys_do_once_it_settles(monkeypatch):
     editor.ghost_status = GhostStatus()
     settle()
     assert refreshed == [GhostStatus()]  # once, as it settled
+
+
+async def test_typing_holds_the_footer_back_until_it_pauses(monkeypatch):
+    """A Footer recompose in the middle of typing made the next keystroke's echo wait
+    (bench/tui.py): while keys keep coming, the refresh waits for a pause."""
+    from textual import events
+
+    editor = GhostTextEditor()  # not mounted: its key handler and reactive are used
+    refreshed, clock = [], FakeTimers()
+    monkeypatch.setattr(editor, "post_message", lambda message: None)
+    monkeypatch.setattr(editor, "set_timer", clock.set_timer)
+    monkeypatch.setattr(editor, "refresh_bindings", lambda: refreshed.append(editor.ghost_status))
+    editor.ghost_status = GhostStatus(True, 0, 1, False)  # a ghost: the Footer is to offer Tab
+    (waiting,) = clock.timers
+    await editor._on_key(events.Key("a", "a"))  # typed before it settled
+    assert waiting.stopped and not clock.timers[-1].stopped  # the wait starts again
+    clock.settle()
+    assert refreshed == [GhostStatus(True, 0, 1, False)]
+    await editor._on_key(events.Key("b", "b"))  # nothing pending: a key starts no wait
+    assert clock.timers == []
+

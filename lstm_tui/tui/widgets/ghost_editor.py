@@ -28,7 +28,7 @@ from .prose_area import ProseArea
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
 NEXT_WORD = re.compile(r"\s*[^\s]+")  # what Ctrl+Right takes of a ghost
-FOOTER_SETTLE_SECONDS = 0.4  # the ghost stays shown (or gone) this long before the Footer follows
+FOOTER_SETTLE_SECONDS = 0.4  # the ghost stays shown (or gone), and the keys quiet, this long before the Footer follows
 
 
 class GhostTextEditor(ProseArea):
@@ -116,14 +116,22 @@ class GhostTextEditor(ProseArea):
 
     def watch_ghost_status(self, old: GhostStatus, new: GhostStatus) -> None:
         self.post_message(self.GhostChanged(new))
-        # Only when what the keys can do changes, and once it has settled: it makes the
-        # Footer recompose, which at every ghost that a keystroke dismissed made the
-        # keystroke's echo wait (docs/speed.md).
+        # Only when what the keys can do changes, and once it has settled and typing
+        # has paused: it makes the Footer recompose, and a keystroke that came during
+        # one waited for it (docs/speed.md).
         # The keys themselves follow at once (check_action reads ghost_status).
         if (old.shown, old.count > 1) != (new.shown, new.count > 1):
-            if self._footer_timer is not None:
-                self._footer_timer.stop()
-            self._footer_timer = self.set_timer(FOOTER_SETTLE_SECONDS, self.refresh_bindings)
+            self._footer_follows()
+
+    def _footer_follows(self) -> None:
+        """Refresh the Footer's bindings after FOOTER_SETTLE_SECONDS of quiet."""
+        if self._footer_timer is not None:
+            self._footer_timer.stop()
+        self._footer_timer = self.set_timer(FOOTER_SETTLE_SECONDS, self._refresh_footer)
+
+    def _refresh_footer(self) -> None:
+        self._footer_timer = None
+        self.refresh_bindings()
 
     def _room(self) -> int | None:
         """Cells left after the cursor on its screen row; None when a ghost is not cut
@@ -287,6 +295,8 @@ class GhostTextEditor(ProseArea):
         self._stop_timer()
 
     async def _on_key(self, event: events.Key) -> None:
+        if self._footer_timer is not None:  # still typing: the Footer waits for a pause
+            self._footer_follows()
         if event.key == "tab" and self.ghost:
             event.stop()
             event.prevent_default()
