@@ -175,3 +175,58 @@ async def test_a_keystroke_redraws_its_own_line_and_every_row_stays_right(make_a
         app.theme = "textual-light"
         await pilot.pause()
         assert all(list(editor.render_line(y)) == list(editor._render_line(y)) for y in range(editor.size.height))
+
+
+async def test_typing_in_a_long_line_redraws_the_cursor_row_not_the_whole_line(make_app, settings, monkeypatch):
+    """In a line of many rows, the rows before the cursor's are kept (each key drew
+    every row of the line on screen again: 14 ms a frame in a line of 100,000
+    characters), and
+    what is kept or drawn matches Textual's own drawing: the cursor line's highlight,
+    a bracket matched on the same line, a suggestion, a selection, the cursor moved back."""
+    from lstm_tui.tui.widgets import prose_area
+
+    drawn: list[int] = []
+    draw = prose_area.render_row
+    monkeypatch.setattr(prose_area, "render_row", lambda area, y: drawn.append(y) or draw(area, y))
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    text = "A (long) line of words. " * 80 + "\nthe next line"
+    async with app.run_test(size=(60, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.load_text(text)
+        editor.move_cursor((0, 1000))
+        await pilot.pause()
+        drawn.clear()
+        await pilot.press("x")
+        cursor_y = editor.cursor_screen_offset.y - editor.content_region.y
+        # The rows from the cursor's on move (a character came in); those before it stay.
+        assert editor.document[0][1000] == "x" and drawn and min(drawn) == cursor_y >= 10
+
+        def rows_right(note):
+            for y in range(editor.size.height):
+                assert list(editor.render_line(y)) == list(editor._render_line(y)), (note, y)
+
+        for keys in (["y"], ["("], ["a", ")"], ["left"] * 30, ["shift+left"] * 3, ["right"], ["backspace"],
+                     ["down"], ["up"]):
+            await pilot.press(*keys)
+            rows_right(keys)
+        editor.suggestion = " and a ghost"
+        await pilot.pause()
+        rows_right("suggestion")
+        editor.blur()
+        await pilot.pause()
+        rows_right("blurred")
+
+
+@given(st.text(st.sampled_from("ab \t\u00e9\u4e16"), max_size=40), st.integers(0, 40), st.integers(1, 8))
+@settings(max_examples=300, deadline=None)
+def test_the_next_tab_stop_is_textuals(line: str, column: int, width: int):
+    from textual.widgets import TextArea
+
+    from lstm_tui.tui.widgets.prose_area import ProseArea
+
+    column = min(column, len(line))
+    ours, textuals = ProseArea(line), TextArea(line)
+    for area in (ours, textuals):
+        area.indent_width = width
+        area.selection = type(area.selection).cursor((0, column))
+    assert ours._find_columns_to_next_tab_stop() == TextArea._find_columns_to_next_tab_stop(textuals)

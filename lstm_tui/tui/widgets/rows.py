@@ -22,11 +22,14 @@ _TEXTUAL_ONLY = re.compile(r"[\t\x07\x08\x0b\x0c\r]")  # tabs expand; rich strip
 def settled_row_keys(area: TextArea) -> Callable[[int], tuple | None]:
     """Cache keys for the rows of this frame: a row that shows its line's text alone
     (no cursor, selection or bracket match on its line) is keyed by all that it is
-    drawn from; the others get None and are drawn afresh, as are all rows where
-    Textual draws more than the text (line numbers, syntax highlighting, no soft wrap).
+    drawn from; so is a row of the cursor's line before the cursor's row, by its own
+    characters and the cursor line's style. The others get None and are drawn afresh,
+    as are all rows where Textual draws more than the text (line numbers, syntax
+    highlighting, no soft wrap).
 
     Textual's own cache is keyed by screen row and emptied at every edit, so each
-    keystroke drew every row of the screen again (most of a page's echo)."""
+    keystroke drew every row of the screen again (most of a page's echo), and in a
+    line of many rows, every row of that line."""
     if area.show_line_numbers or area._highlights or not area.soft_wrap:
         return lambda y: None
     wrapped, document, top = area.wrapped_document, area.document, area.scroll_offset.y
@@ -35,14 +38,38 @@ def settled_row_keys(area: TextArea) -> Callable[[int], tuple | None]:
     matching = area._matching_bracket_location
     bracket_row = matching[0] if matching is not None else -1
     frame = (area.wrap_width, area.indent_width, area.size.width, area.theme)
+    caret_line = _caret_line_rows(area)
 
     def key(y: int) -> tuple | None:
         if y + top >= wrapped.height:
             return None
         line_index, section = wrapped._offset_to_line_info[y + top]
         if first <= line_index <= last or line_index == bracket_row:
-            return None
+            return caret_line(line_index, section, frame)
         return document[line_index], section, frame
+
+    return key
+
+
+def _caret_line_rows(area: TextArea) -> Callable[[int, int, tuple], tuple | None]:
+    """Keys for the rows of the cursor's line that end before the cursor (and before a
+    matching bracket), when nothing is selected: render_row draws them from their own
+    characters and the cursor line's style alone. None for the other rows."""
+    start, end = area.selection
+    line_index, column = end
+    text = area.document[line_index]
+    if start != end or _TEXTUAL_ONLY.search(text):
+        return lambda line, section, frame: None
+    offsets = area.wrapped_document.get_offsets(line_index)
+    matching = area._matching_bracket_location
+    if matching is not None and matching[0] == line_index:
+        column = min(column, matching[1])
+    style = (area._has_cursor, area.highlight_cursor_line)
+
+    def key(line: int, section: int, frame: tuple) -> tuple | None:
+        if line != line_index or section >= len(offsets) or offsets[section] > column:
+            return None
+        return "caret line", text[offsets[section - 1] if section else 0:offsets[section]], style, frame
 
     return key
 
