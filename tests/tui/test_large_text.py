@@ -230,3 +230,22 @@ def test_the_next_tab_stop_is_textuals(line: str, column: int, width: int):
         area.indent_width = width
         area.selection = type(area.selection).cursor((0, column))
     assert ours._find_columns_to_next_tab_stop() == TextArea._find_columns_to_next_tab_stop(textuals)
+
+
+@given(st.text(st.sampled_from("ab c.  "), min_size=20, max_size=300),
+       st.lists(st.tuples(st.integers(0, 300), st.integers(0, 4), st.text(st.sampled_from("ab c "), max_size=6)),
+                max_size=6),
+       st.integers(1, 14))
+@settings(max_examples=300, deadline=None)
+def test_an_edit_inside_a_long_line_wraps_as_a_fresh_wrap_would(line: str, changes, width: int):
+    """Only the rows from the one above the edit are wrapped again: the rest must be
+    what wrapping the whole line gives (a deletion may pull a word up a row)."""
+    document = CountingDocument(line)
+    wrapped = QuickWrappedDocument(document, width)
+    for at, deleted, insert in changes:
+        at = min(at, len(document[0]))
+        start, end = (0, at), (0, min(at + deleted, len(document[0])))
+        result = document.replace_range(start, end, insert)
+        wrapped.wrap_range(start, end, result.end_location)
+        fresh = WrappedDocument(CountingDocument(document.text), width)
+        assert [list(offsets) for offsets in wrapped._wrap_offsets] == fresh._wrap_offsets

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -230,6 +231,21 @@ class QuickWrappedDocument(WrappedDocument):
         return compute_wrap_offsets(line, width, tab_size=self._tab_width,
                                     precomputed_tab_sections=get_tab_widths(line, self._tab_width))
 
+    def _rewrap_line(self, index: int, column: int) -> Sequence[int]:
+        """The breaks of line ``index`` after an edit inside it from ``column`` on.
+
+        Wrapping is greedy, each row ending by what fits after its own start, so the
+        rows before the edited row's upper neighbour keep their breaks (a deletion may
+        let a word move up one row, no further); in a printable ASCII line the rest is
+        wrapped again from there. Typing at the end of a line of 100,000 characters
+        took 2.4 ms a key to wrap the whole of it again."""
+        line, old = self.document.lines[index], self._wrap_offsets[index]
+        if len(old) < 3 or not (line.isascii() and line.isprintable()):
+            return self._wrap_line(line)
+        keep = max(0, bisect_right(old, column) - 1)  # the breaks before the row above the edit
+        start = old[keep - 1] if keep else 0
+        return [*old[:keep], *(start + b for b in ascii_wrap_offsets(line[start:], self._width))]
+
     def get_sections(self, line_index: int) -> list[str]:
         # Textual's divides a rich Text of the whole line at each cursor move; slicing
         # the string gives the same sections.
@@ -285,7 +301,10 @@ class QuickWrappedDocument(WrappedDocument):
         new_bottom = max(start_line, new_end_line)
         top_y = int(self._first_row[top])
         old_rows = sum(len(offsets) + 1 for offsets in self._wrap_offsets[top:old_bottom + 1])
-        wraps = [self._wrap_line(line) for line in self.document.lines[top:new_bottom + 1]]
+        if top == old_bottom == new_bottom and self._width:  # within one line
+            wraps = [self._rewrap_line(top, min(start[1], new_end[1]) if start[0] == top else 0)]
+        else:
+            wraps = [self._wrap_line(line) for line in self.document.lines[top:new_bottom + 1]]
         row_shift = sum(len(offsets) + 1 for offsets in wraps) - old_rows
         below = self._first_row[old_bottom + 1:]
         self._first_row = np.concatenate((self._first_row[:top], self._first_rows(wraps, top_y),
