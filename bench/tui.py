@@ -13,11 +13,11 @@
 - open_<doc>_seconds: a fresh process from before the first lstm_tui import to the
   editor showing the whole document, focused (the model loads meanwhile).
 - echo_<doc>_*: in that document (1 MB and 20 MB of prose hard-wrapped at 72 columns;
-  one line of 100,000 characters; ``page``, 2.5 KB, for reference, and once more with
-  automatic suggestions off), keystroke to the frame that shows the character,
+  one line of 100,000 characters; ``page``, 2.5 KB, for reference), keystroke to the frame that shows the character,
   typing at the end of the middle line with automatic suggestions on (the default
   settings: suggestions stream while typing goes on), ten keys a second, every tenth
-  key Enter.
+  key Enter (in the long line, a space: typing stays in it); in the page also with
+  automatic suggestions off, and beside a training child (echo_page_training).
 User folders point at a temporary directory: nothing of yours is read or written.
 """
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -142,29 +143,45 @@ async def ghost_latency(lm, keystrokes: int, debounce_ms: int) -> list[float]:
     return times
 
 
+@contextlib.asynccontextmanager
+async def training_child(on: bool):
+    """A training child process running beside the app (when ``on``), as when a model
+    trains from the training screen; yields a note of what it was doing."""
+    from lstm_tui.benchmark import PASSAGE
+    from lstm_tui.tui.training_child import TrainingChild, TrainRequest
+
+    if not on:
+        yield "idle"
+        return
+    corpus = Path(tempfile.mkdtemp()) / "corpus.txt"
+    corpus.write_text(PASSAGE * 200, encoding="utf-8")
+    child = TrainingChild(TrainRequest((str(corpus),), "bench-run", "default", "minutes", 3.0,
+                                       ("--batch-size", "16", "--force")))
+    await child.start()
+    events = child.events()
+    note = "training child started"
+    async for event in events:  # wait until it is really training
+        if event["event"] in ("progress", "error"):
+            note = f"training child running ({event['event']})"
+            break
+    try:
+        yield note
+    finally:
+        child.cancel()
+        async for _ in events:
+            pass
+        await child.wait()
+
+
 async def keystroke_latency(lm, keystrokes: int, training: bool) -> tuple[list[float], str]:
-    from lstm_tui.benchmark import PASSAGE, typing_text
+    from lstm_tui.benchmark import typing_text
     from lstm_tui.settings import Settings
     from lstm_tui.tui.app import LstmTuiApp
-    from lstm_tui.tui.training_child import TrainingChild, TrainRequest
     from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
     app = LstmTuiApp(lm=lm, settings=Settings(), persist_settings=False)
-    child = None
-    note = "idle"
     times: list[float] = []
-    async with app.run_test(size=(120, 40)) as pilot:
-        if training:
-            corpus = Path(tempfile.mkdtemp()) / "corpus.txt"
-            corpus.write_text(PASSAGE * 200, encoding="utf-8")
-            child = TrainingChild(TrainRequest((str(corpus),), "bench-run", "default", "minutes", 3.0,
-                                               ("--batch-size", "16", "--force")))
-            await child.start()
-            events = child.events()
-            async for event in events:  # wait until it is really training
-                if event["event"] in ("progress", "error"):
-                    note = f"training child running ({event['event']})"
-                    break
+    async with app.run_test(size=(120, 40)) as pilot, training_child(training) as note:
         editor = app.query_one(GhostTextEditor)
         edited: list[float] = []
         original = editor.edit
@@ -181,11 +198,6 @@ async def keystroke_latency(lm, keystrokes: int, training: bool) -> tuple[list[f
             await pilot.press({" ": "space", "\n": "enter"}.get(char, char))
             if edited:
                 times.append(edited[0] - started)
-        if child is not None:
-            child.cancel()
-            async for _ in events:
-                pass
-            await child.wait()
     return times, note
 
 
@@ -205,8 +217,10 @@ def document_text(kind: str) -> str:
     return (block * (size // len(block) + 1))[:size]
 
 
-async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True) -> list[float]:
-    """Keystroke to the frame showing it, in ``file``, typed at a quick typist's pace."""
+async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True, training: bool = False,
+                        line_breaks: bool = True) -> list[float]:
+    """Keystroke to the frame showing it, in ``file``, typed at a quick typist's pace
+    (every tenth key Enter, with ``line_breaks``), beside a training child if ``training``."""
     from textual import events
 
     from lstm_tui.benchmark import typing_text
@@ -216,7 +230,7 @@ async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True) -
 
     app = LstmTuiApp(file, lm=lm, settings=Settings(auto_suggest=suggest), persist_settings=False)
     echoes: list[float] = []
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot, training_child(training):
         editor = app.query_one(GhostTextEditor)
         while tuple(editor.document.end) == (0, 0) or editor.read_only:
             await pilot.pause(0.01)
@@ -241,8 +255,8 @@ async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True) -
         editor.edit = timed_edit  # type: ignore[method-assign]
         app._display = timed_display  # type: ignore[method-assign]
         for n, char in enumerate(typing_text(keystrokes).replace("\n", " "), 1):
-            if n % 10 == 0:
-                char = "\n"  # a line break now and then: every line below moves down
+            if n % 10 == 0:  # a line break now and then: every line below moves down
+                char = "\n" if line_breaks else " "
             edited.clear()
             frames.clear()
             started = time.perf_counter()
@@ -260,17 +274,22 @@ async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True) -
     return echoes
 
 
-def documents(lm, kinds: list[str], keystrokes: int, runs: int) -> dict[str, object]:
+def documents(lm, kinds: list[str], keystrokes: int, runs: int, training: bool) -> dict[str, object]:
     folder = Path(tempfile.mkdtemp(prefix="lstm-tui-bench-docs-"))
     result: dict[str, object] = {}
     for kind in kinds:
         file = folder / f"{kind}.txt"
         file.write_text(document_text(kind), encoding="utf-8")
         result[f"open_{kind}_seconds"] = startup(runs, file)["editable_seconds"]
-        result.update(_summary(f"echo_{kind}", asyncio.run(document_echo(lm, file, keystrokes))))
-        if kind == "page":  # what the model's work costs the echo
+        # In the long line, typing stays in it (a line break would move it to a short one).
+        result.update(_summary(f"echo_{kind}", asyncio.run(
+            document_echo(lm, file, keystrokes, line_breaks=kind != "longline"))))
+        if kind == "page":  # what the model's work costs the echo, and a training child beside it
             result.update(_summary("echo_page_no_suggestions",
                                    asyncio.run(document_echo(lm, file, keystrokes, suggest=False))))
+            if training:
+                result.update(_summary("echo_page_training",
+                                       asyncio.run(document_echo(lm, file, keystrokes, training=True))))
     return result
 
 
@@ -300,7 +319,7 @@ def main() -> int:
                    "parameters": lm.bundle.model.num_parameters()})
     kinds = [k for k in args.documents.split(",") if k and k != "none"]
     if kinds:
-        result.update(documents(lm, kinds, args.keystrokes, args.startup_runs))
+        result.update(documents(lm, kinds, args.keystrokes, args.startup_runs, not args.no_training))
     if args.only_documents:
         print(json.dumps(result, indent=2))
         return 0
