@@ -93,6 +93,9 @@ async def test_models_screen_rename_and_delete(make_app, tiny_bundle):
         shutil.copytree(tiny_bundle, paths.user_models_dir() / name)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
+        # The last model used, saved as its folder's path (as after training in the app):
+        # renamed, the setting follows; deleted, it goes (it pointed at a missing folder).
+        app.update_settings(model=str(paths.user_models_dir() / "alpha"))
         await pilot.press("f4")
         await settle(pilot)
         screen = app.screen
@@ -107,6 +110,8 @@ async def test_models_screen_rename_and_delete(make_app, tiny_bundle):
         await settle(pilot)
         assert (paths.user_models_dir() / "gamma").is_dir()
         assert users() == ["beta", "gamma"]
+        assert app.settings.model == "gamma"
+        app.update_settings(model=str(paths.user_models_dir() / "beta"))
         screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index("beta"))
         await pilot.press("d")
         await pilot.pause()
@@ -115,3 +120,4 @@ async def test_models_screen_rename_and_delete(make_app, tiny_bundle):
         await settle(pilot)
         assert not (paths.user_models_dir() / "beta").exists()
         assert users() == ["gamma"]
+        assert app.settings.model is None

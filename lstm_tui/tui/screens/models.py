@@ -66,6 +66,12 @@ class ModelsScreen(Screen):
             entries = []
         self.app.call_from_thread(self.show_entries, entries)
 
+    def _is_last_used(self, entry: ModelEntry) -> bool:
+        """Whether the saved "last model" setting names ``entry``: by its name, or by
+        its folder's path (a model trained in the app is switched to by path)."""
+        last = self.app.settings.model
+        return bool(last) and (last == entry.name or Path(last).expanduser().resolve() == entry.path.resolve())
+
     def _is_current(self, entry: ModelEntry) -> bool:
         lm = self.app.lm
         return bool(lm and lm.path and Path(lm.path).resolve() == entry.path.resolve())
@@ -157,7 +163,7 @@ class ModelsScreen(Screen):
         except (LstmTuiError, ValueError, OSError) as exc:
             self.notify(str(exc), title="Not renamed", severity="error")
             return
-        if self.app.settings.model == entry.name:
+        if self._is_last_used(entry):
             self.app.update_settings(model=new)
         self.notify(f"Renamed {entry.name} to {new}.")
         self.refresh_list()
@@ -183,7 +189,7 @@ class ModelsScreen(Screen):
         except (LstmTuiError, OSError) as exc:
             self.notify(str(exc), title="Not deleted", severity="error")
             return
-        if self.app.settings.model == entry.name:
+        if self._is_last_used(entry):
             self.app.update_settings(model=None)
         self.notify(f"Deleted {entry.name}.")
         self.refresh_list()
