@@ -45,6 +45,20 @@ def test_generate_streams_from_stdin(tiny_bundle):
     assert done.stdout.endswith("\n") and len(done.stdout) > 1
 
 
+def test_the_newline_that_ends_piped_input_is_not_part_of_the_prompt(tiny_bundle, capsys, monkeypatch):
+    """`echo "Dear Sir," | lstm-tui generate` continues "Dear Sir," (echo's newline
+    stayed in the prompt, and the continuation began a new paragraph)."""
+    import io
+
+    args = ("generate", "--model", str(tiny_bundle), "--max-tokens", "6", "--temperature", "0",
+            "--min-confidence", "0", "--continue-confidence", "0", "--json")
+    typed = call(capsys, *args, "--prompt", "She walked slowly")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"She walked slowly\n")))
+    piped = call(capsys, *args)
+    assert typed.returncode == piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout) == json.loads(typed.stdout)  # the text and its odds
+
+
 def test_eval_json_and_bad_files(tiny_bundle, tmp_path, capsys):
     good = tmp_path / "g.txt"
     good.write_text("The water was high after the rain.\n")

@@ -121,6 +121,26 @@ def test_save_replaces_atomically(tiny_bundle, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
 
 
+def test_a_full_disk_while_saving_is_one_line_and_keeps_the_old_model(tiny_bundle, tmp_path, monkeypatch):
+    import errno
+
+    from lstm_tui.core import bundle
+
+    b = load_bundle(tiny_bundle)
+    target = tmp_path / "m"
+    save_bundle(b.model, b.tokenizer, target, {"v": 1})
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(bundle, "save_file", full)
+    with pytest.raises(BundleError) as error:
+        save_bundle(b.model, b.tokenizer, target, {"v": 2})
+    assert str(error.value) == f"{target}: could not write the model (No space left on device)"
+    assert load_bundle(target).card["v"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no half-written folder
+
+
 def test_replacement_killed_midway_is_restored(tiny_bundle, tmp_path):
     target = tmp_path / "m"
     shutil.copytree(tiny_bundle, tmp_path / ".m.old-123")  # as left between the two renames

@@ -214,3 +214,18 @@ def test_a_line_without_end_is_read_in_bounded_parts(tmp_path, monkeypatch, unwr
     parts = list(data.iter_text(file))
     assert max(len(p) for p in parts) <= 1000 + 2 * 256
     assert "".join(parts) == data.normalise(text)
+
+
+def test_validation_files_outside_the_training_paths_keep_one_order(tmp_path):
+    """--val files that are not among the training paths come back in the order given
+    (a set gave a different order in each process, so a run and its resume missed the
+    token cache and validated on differently cut text)."""
+    train_dir, val_dir = tmp_path / "train", tmp_path / "val"
+    train_dir.mkdir(), val_dir.mkdir()
+    (train_dir / "t.txt").write_text("Training text of a few words.\n" * 20, encoding="utf-8")
+    names = ["f", "b", "e", "a", "d", "c"]
+    for name in names:
+        (val_dir / f"{name}.txt").write_text(f"Validation text {name}.\n" * 5, encoding="utf-8")
+    given = [val_dir / f"{name}.txt" for name in names]
+    _, val, _ = split_files(scan([train_dir]), 0.1, val_paths=given)
+    assert [f.path.name for f in val] == [f"{name}.txt" for name in names]
