@@ -136,15 +136,14 @@ class ProseArea(TextArea):
 
     def _find_columns_to_next_tab_stop(self) -> int:
         # TextArea's key handler asks this at every key, not only at Tab, and Textual
-        # measures the whole line before the cursor with its tabs expanded: 3 ms a key
-        # at the end of a line of 100,000 characters. The next tab stop is the same
-        # from the last tab before the cursor, where the line sits on a stop.
+        # measures the whole line before the cursor with its tabs expanded, which in a
+        # long line slowed every keystroke (docs/speed.md). The next tab stop is the
+        # same counted from the last tab before the cursor, where the line sits on one.
         row, column = self.cursor_location
-        line = self.document[row]
-        after_tab = line.rfind("\t", 0, column) + 1
-        width = self.indent_width
+        line, width = self.document[row], self.indent_width
         if not line:
             return width
+        after_tab = line.rfind("\t", 0, column) + 1
         return width - cell_len(line[after_tab:column]) % width
 
     def load_document(self, text: str, language: str | None) -> None:
