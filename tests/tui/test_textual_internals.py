@@ -13,7 +13,7 @@ TEXT_AREA = (  # read or overridden by ProseArea, GhostTextEditor and rows.rende
     "_theme", "_highlights", "_highlight_query", "_line_cache", "_has_cursor", "_draw_cursor",
     "_cursor_visible", "_cursor_offset", "_matching_bracket_location", "_render_line",
     "_build_highlight_map", "_get_builtin_highlight_query", "_rewrap_and_refresh_virtual_size",
-    "_set_document", "_refresh_size", "_find_columns_to_next_tab_stop",
+    "_set_document", "_refresh_size", "_find_columns_to_next_tab_stop", "_bindings", "_restart_blink",
 )
 WRAPPED_DOCUMENT = (  # replaced by large_text.QuickWrappedDocument's incremental tables
     "_offset_to_line_info", "_line_index_to_offsets", "_wrap_offsets", "_width", "_tab_width",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.cells import cell_len
+from textual import events
 from textual._tree_sitter import TREE_SITTER, get_language
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -133,6 +134,21 @@ class ProseArea(TextArea):
                     and rows.offset_to_location(Offset(0, top + self.size.height))[0] <= last):
                 self._build_highlight_map()
                 self.refresh()
+
+    async def _on_key(self, event: events.Key) -> None:
+        # TextArea inserts a typed character in this handler, while its bound keys
+        # (Backspace, the arrows, End...) went up to the app before acting, so in a
+        # burst of keys a character overtook them (Textualize/textual#6605): this
+        # widget's own bindings act here, in the order the keys came. Priority
+        # bindings were checked before the key reached the widget; these would have
+        # come first on the way up, so what runs is what would have.
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority:
+                self._restart_blink()  # as TextArea's handler does for every key
+                if await self.app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()
+                    return
 
     def _find_columns_to_next_tab_stop(self) -> int:
         # TextArea's key handler asks this at every key, not only at Tab, and Textual
