@@ -46,13 +46,21 @@ async def test_tab_inserts_and_undo_removes(make_app):
         assert editor.text == "The morning"
 
 
-async def test_tab_without_suggestion_indents(make_app, settings):
+async def test_tab_without_suggestion_indents_a_line_start_and_asks_in_mid_line(make_app, settings):
+    """With no ghost, Tab indents at the start of a line; after text it asks for a
+    suggestion (as Ctrl+G does) rather than put spaces into a sentence."""
     app = make_app(settings=settings.replace(auto_suggest=False))
     async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        await pilot.press("tab")
+        assert editor.text.startswith(" ") and not editor.text.strip()
         await type_text(pilot, "x")
         await settle(pilot)
+        asked = editor.request_id
         await pilot.press("tab")
-        assert app.query_one(GhostTextEditor).text.startswith("x ")
+        await settle(pilot)
+        assert editor.text.strip() == "x" and not editor.text.endswith(" ")
+        assert editor.request_id == asked + 1  # a suggestion was asked for
 
 
 async def test_escape_clears(make_app):

@@ -34,7 +34,7 @@ FOOTER_SETTLE_SECONDS = 0.4  # the ghost stays shown (or gone), and the keys qui
 class GhostTextEditor(ProseArea):
     BINDINGS = [
         Binding("tab", "accept", "Accept", id="accept",
-                tooltip="accept the whole suggestion (Tab indents when there is none)"),
+                tooltip="accept the whole suggestion (with none: ask for one, or at a line's start indent)"),
         Binding("ctrl+right", "accept_word", "Word", id="accept_word", tooltip="accept the next word of the suggestion"),
         # TextArea's own Right, which accepts the ghost here (action_cursor_right).
         Binding("right", "cursor_right", "Right", id="accept_right", show=False,
@@ -301,10 +301,22 @@ class GhostTextEditor(ProseArea):
             event.stop()
             event.prevent_default()
             self.action_accept()
+        elif event.key == "tab" and self._after_text():
+            # No ghost in mid-line: a writer reaching for one, not for indentation (when
+            # the model was unsure, Tab put spaces in the sentence). It asks instead.
+            event.stop()
+            event.prevent_default()
+            if not self.pending:
+                self.action_suggest()
         elif event.key == "escape" and (self.ghost or self.pending):
             event.stop()
             event.prevent_default()
             self.dismiss_ghost()
+
+    def _after_text(self) -> bool:
+        """Whether the cursor follows text on its line (not only indentation)."""
+        row, column = self.cursor_location
+        return not self.document[row][:column].isspace() and column > 0
 
     # -- actions ----------------------------------------------------------------------
 
