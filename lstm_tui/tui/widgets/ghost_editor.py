@@ -34,7 +34,7 @@ FOOTER_SETTLE_SECONDS = 0.4  # the ghost stays shown (or gone), and the keys qui
 class GhostTextEditor(ProseArea):
     BINDINGS = [
         Binding("tab", "accept", "Accept", id="accept",
-                tooltip="accept the whole suggestion (with none: ask for one, or at a line's start indent)"),
+                tooltip="accept the suggestion (none: ask; line start: indent)"),
         Binding("ctrl+right", "accept_word", "Word", id="accept_word", tooltip="accept the next word of the suggestion"),
         # TextArea's own Right, which accepts the ghost here (action_cursor_right).
         Binding("right", "cursor_right", "Right", id="accept_right", show=False,
