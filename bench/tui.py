@@ -13,11 +13,12 @@
 - open_<doc>_seconds: a fresh process from before the first lstm_tui import to the
   editor showing the whole document, focused (the model loads meanwhile).
 - echo_<doc>_*: in that document (1 MB and 20 MB of prose hard-wrapped at 72 columns;
-  one line of 100,000 characters; ``page``, 2.5 KB, for reference), keystroke to the frame that shows the character,
-  typing at the end of the middle line with automatic suggestions on (the default
-  settings: suggestions stream while typing goes on), ten keys a second, every tenth
-  key Enter (in the long line, a space: typing stays in it); in the page also with
-  automatic suggestions off, and beside a training child (echo_page_training).
+  one line of 100,000 characters; ``page``, 2.5 KB, for reference), keystroke to the
+  frame that shows the character, typing at the end of the middle line with
+  automatic suggestions on (the default settings: suggestions stream while typing
+  goes on), ten keys a second, every tenth key Enter (in the long line, a space:
+  typing stays in it); in the page also with automatic suggestions off, and beside
+  a training child (echo_page_training).
 User folders point at a temporary directory: nothing of yours is read or written.
 """
 

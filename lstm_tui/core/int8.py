@@ -6,11 +6,10 @@ fraction of a percent: bench/generation.py). This builds the int8 model from the
 float32 one with the quantized ops themselves (``linear_prepack``, ``linear_dynamic``,
 ``quantized_lstm``) rather than through ``torch.ao.quantization.quantize_dynamic``,
 whose eager-mode front end is deprecated in favour of torchao (which has no LSTM):
-the kernels stay, only the module wrappers go, and with them a few tens of
-microseconds of Python per step. Weights are quantized per output row (one scale
-each): the logits differ from float32's by about a third less than with one scale per
-matrix, and bits per byte stay as float32's (docs/speed.md). Activations are quantized
-per call, as before.
+the kernels stay, only the module wrappers go, and with them some Python per step.
+Weights are quantized per output row (one scale each): the logits follow float32's
+more closely than with one scale per matrix, and bits per byte stay as float32's
+(docs/speed.md has the figures). Activations are quantized per call.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ from .prose_area import ProseArea
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
 NEXT_WORD = re.compile(r"\s*[^\s]+")  # what Ctrl+Right takes of a ghost
-FOOTER_SETTLE_SECONDS = 0.4  # the ghost stays shown (or gone), and the keys quiet, this long before the Footer follows
+# The ghost stays shown (or gone), and the keys quiet, this long before the Footer follows.
+FOOTER_SETTLE_SECONDS = 0.4
 
 
 class GhostTextEditor(ProseArea):

@@ -58,7 +58,7 @@ def _caret_line_rows(area: TextArea) -> Callable[[int, int, tuple], tuple | None
     start, end = area.selection
     line_index, column = end
     text = area.document[line_index]
-    if start != end or _TEXTUAL_ONLY.search(text):
+    if start != end or not _plain(area, text):
         return lambda line, section, frame: None
     offsets = area.wrapped_document.get_offsets(line_index)
     matching = area._matching_bracket_location
@@ -72,6 +72,16 @@ def _caret_line_rows(area: TextArea) -> Callable[[int, int, tuple], tuple | None
         return "caret line", text[offsets[section - 1] if section else 0:offsets[section]], style, frame
 
     return key
+
+
+def _plain(area: TextArea, text: str) -> bool:
+    """Whether a line has none of the characters only Textual draws right (tabs, and
+    controls rich strips); kept for the last line asked, which a frame asks of each
+    of its rows and of the cursor's line."""
+    checked = getattr(area, "_row_line_checked", None)  # a line's rows share its string
+    if checked is None or checked[0] is not text:
+        checked = area._row_line_checked = (text, not _TEXTUAL_ONLY.search(text))
+    return checked[1]
 
 
 def render_row(area: TextArea, y: int) -> Strip | None:
@@ -93,10 +103,7 @@ def render_row(area: TextArea, y: int) -> Strip | None:
         return Strip.blank(area.size.width, base_style)
     line_index, section = wrapped._offset_to_line_info[y_offset]
     text = area.document[line_index]
-    checked = getattr(area, "_row_line_checked", None)  # a line's rows share its string
-    if checked is None or checked[0] is not text:
-        checked = area._row_line_checked = (text, not _TEXTUAL_ONLY.search(text))
-    if not checked[1]:
+    if not _plain(area, text):
         return None
     offsets = wrapped.get_offsets(line_index)
     start, end = area.selection
