@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Continue training the shipped default model from what the repository holds: a warm
+# restart of models/default (its tokenizer and weights; AdamW's moments are rebuilt
+# by a short warmup) on the split of scripts/modern_split.sh, with a moving average of
+# the weights. Each stretch is one cosine cycle sized to the machine time there is, so
+# a stretch cut short still ends on its best validation weights (checkpointed every
+# 5 minutes; `--resume` continues the same stretch on the same machine).
+#
+#   scripts/continue_default.sh [STEPS] [DATA_DIR]   # a new stretch (default 4000 steps)
+#   scripts/continue_default.sh --resume            # continue an interrupted stretch
+#
+# Nothing but the committed bundle is needed to start a stretch on a fresh machine.
+# The stretch's bundle lands in your models folder as default-next; install it with
+# scripts/install_default.sh default-next only when it beats models/default on both the
+# validation files and bench/suggestions.py. Runs at nice 19 on one thread by default
+# (LSTM_TUI_THREADS), so it gives way to everything else; SIGSTOP/SIGCONT pause it while
+# anything is timed (a --steps budget is not eaten by a pause).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+source "$here/scripts/modern_split.sh"
+name=default-next
+read -r -a lstm <<< "${LSTM_TUI:-lstm-tui}"
+opts=(--threads "${LSTM_TUI_THREADS:-1}" ${LSTM_TUI_EVENTS:+--events "$LSTM_TUI_EVENTS"})
+
+if [[ "${1:-}" == "--resume" ]]; then
+    exec nice -n 19 "${lstm[@]}" train --name "$name" --resume "${opts[@]}"
+fi
+steps="${1:-4000}"
+modern_split "${2:-$here/../shared/data}"
+exec nice -n 19 "${lstm[@]}" train "${split[@]}" --name "$name" --from "$here/models/default" \
+    --lr 2e-3 --warmup-steps 200 --steps "$steps" --ema 0.999 --dropout 0.1 \
+    --eval-every 1000 --val-max-tokens 600000 --force "${opts[@]}"
