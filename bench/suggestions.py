@@ -221,6 +221,11 @@ class TrigramPredictor:
                 self.by_prefix.setdefault(word[:i], word)
 
     def predict(self, before: list[str], prefix: str) -> str | None:
+        return self.predict_scored(before, prefix)[0]
+
+    def predict_scored(self, before: list[str], prefix: str) -> tuple[str | None, float]:
+        """The word, and its stupid-backoff score (a confidence to gate on: the share of
+        the context's continuations, times 0.4 per backoff; 0 for a bare prefix match)."""
         a, b = (["<s>", "<s>"] + before)[-2:]
         scored: dict[str, float] = {}
         tri = self.tri.get((a, b))
@@ -236,17 +241,20 @@ class TrigramPredictor:
                 if word.startswith(prefix) and word != prefix:
                     scored.setdefault(word, self.BACKOFF * c / n)
         if scored:
-            return max(scored, key=scored.__getitem__)
+            best = max(scored, key=scored.__getitem__)
+            return best, scored[best]
         word = self.by_prefix.get(prefix) if prefix else self.uni.most_common(1)[0][0]
-        return word if word and word != prefix else None
+        return (word, 0.0) if word and word != prefix else (None, 0.0)
 
-    def suggest(self, context: str) -> str:
+    def suggest(self, context: str, min_score: float = 0.0) -> str:
+        """The rest of the word being typed, or the next word; nothing when its score is
+        below ``min_score`` (the trigram gated, as the model's ghost is)."""
         line = context.rsplit("\n", 1)[-1]
         ends_in_space = not line or line[-1].isspace()
         tokens = line.split()
         prefix = "" if ends_in_space else (tokens.pop() if tokens else "")
-        word = self.predict(tokens, prefix)
-        if not word:
+        word, score = self.predict_scored(tokens, prefix)
+        if not word or (min_score > 0 and score < min_score):
             return ""
         rest = word[len(prefix):]
         return rest if prefix or ends_in_space else " " + rest

@@ -58,6 +58,10 @@ class TrainOptions:
     warmup_steps: int = option(100, "steps of learning-rate warmup (at most a tenth of the budget)")
     weight_decay: float = 0.01
     clip: float = 1.0  # max gradient norm
+    anchor: float | None = option(None, "fine-tunes: pull the weights back toward the parent's at this "
+                                      "rate per unit of learning rate (L2-SP, instead of weight decay "
+                                      "toward zero), so a little text does not wash out general English "
+                                      "(default: 0)")
     ema: float | None = option(None, "also keep a moving average of the weights, folding in each step with "
                                    "weight 1 - DECAY (0.999: about the last 1,000 steps); each validation "
                                    "keeps the better of it and the raw weights (default: off)")
@@ -85,6 +89,7 @@ class TrainOptions:
              "the budget (--minutes, --epochs or --steps) must be positive"),
             (self.eval_every is None or self.eval_every >= 1, "--eval-every must be at least 1"),
             (self.ema is None or 0 < self.ema < 1, f"--ema must be in (0, 1), not {self.ema}"),
+            (self.anchor is None or self.anchor >= 0, f"--anchor must be >= 0, not {self.anchor}"),
         ]
         for ok, message in checks:
             if not ok:

@@ -167,7 +167,7 @@ class TrainingRun:
             parameters=self.model.num_parameters(),
             weights=None if average is None else ("average" if model is average.model else "raw"),
             recipe={k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps", "weight_decay",
-                                               "clip", "ema")}
+                                               "clip", "ema", "anchor")}
             | {k: getattr(inputs.model_config, k) for k in RATES} | {"precision": self.precision.label})
         save_bundle(model, inputs.tokenizer, o.output, card)
 

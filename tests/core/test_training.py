@@ -435,3 +435,21 @@ def test_batch_rows_default():
     assert TrainOptions(**base, minutes=60).batch_rows("cpu") == 32
     assert TrainOptions(**base, minutes=10).batch_rows("cuda") == 32
     assert TrainOptions(**base, minutes=10, batch_size=8).batch_rows("cpu") == 8
+
+
+def _distance(model: torch.nn.Module, parent: torch.nn.Module) -> float:
+    return sum(float((a.float() - b.float()).pow(2).sum()) for a, b in
+               zip(model.state_dict().values(), parent.state_dict().values()))
+
+
+def test_an_anchored_fine_tune_stays_near_its_parent(tmp_path, tiny_corpus, tiny_bundle):
+    parent = load_bundle(tiny_bundle).model
+    moved = {}
+    for anchor in (None, 30.0):
+        opts = options(tmp_path / str(anchor), tiny_corpus, from_model=str(tiny_bundle), steps=8,
+                       eval_every=8, lr=5e-3, warmup_steps=0, anchor=anchor)
+        run = TrainingRun(opts, lambda e: None, device="cpu")
+        run.run()
+        moved[anchor] = _distance(run.model, parent)
+    assert moved[30.0] < 0.5 * moved[None]  # pulled back toward the parent at each step
+    assert load_bundle(tmp_path / "30.0" / "out").card["recipe"]["anchor"] == 30.0
