@@ -23,6 +23,11 @@ from .train_options import TrainOptions
 
 Emit = Callable[..., None]  # emit(event, **data)
 TOKENIZER_SAMPLE_BYTES = 20_000_000  # of training text that a new tokenizer learns from
+# A fine-tune on at most this much text holds out the end of every file, not whole files:
+# a writer's three books or four years of posts cannot spare one whole for validation (a
+# whole book was 29% of one writer's text), and the end of each is their later writing.
+# Its training ids are then held in memory (2 bytes a token).
+TAIL_SPLIT_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,11 @@ def prepare_inputs(options: TrainOptions, device: torch.device, dist: Distribute
     if not corpus.files:
         raise DataError("no usable text among " + ", ".join(o.paths)
                         + (f" ({len(corpus.skipped)} files skipped)" if corpus.skipped else ""))
-    train_files, val_files, tail = split_files(corpus, o.val_fraction, o.val_paths,
-                                               unwrap=not o.keep_line_breaks)
+    if o.from_model and not o.val_paths and corpus.total_bytes <= TAIL_SPLIT_BYTES:
+        train_files, val_files, tail = list(corpus.files), [], True
+    else:
+        train_files, val_files, tail = split_files(corpus, o.val_fraction, o.val_paths,
+                                                   unwrap=not o.keep_line_breaks)
     parent = load_bundle(o.from_model) if o.from_model else None
     if parent is not None:
         tokenizer = parent.tokenizer
@@ -69,7 +77,7 @@ def prepare_inputs(options: TrainOptions, device: torch.device, dist: Distribute
     if val_bytes == 0:
         raise DataError("the validation text is empty; add files or raise --val-fraction")
     emit("data", train_tokens=len(train_ids), val_tokens=len(val_ids), val_bytes=int(val_bytes),
-         train_files=len(train_files), val_files=len(val_files) or 1, vocab_size=tokenizer.vocab_size)
+         train_files=len(train_files), val_files=len(val_files) or len(train_files), vocab_size=tokenizer.vocab_size)
     return RunInputs(o, corpus, tokenizer, model_config, parent, TokenArrays(train_ids, val_ids, val_bytes),
                      torch.from_numpy(val_ids.astype(np.int64)))
 
@@ -81,8 +89,12 @@ def _token_ids(o: TrainOptions, tokenizer: Tokenizer, dist: Distributed, train_f
     cache = Path(o.cache_dir)
 
     def build() -> tuple[Any, Any]:
-        if tail:
+        if tail and len(train_files) == 1:
             return tokenize_files(train_files, tokenizer, cache, tail_fraction=o.val_fraction)
+        if tail:  # the end of each file validates
+            parts = [tokenize_files([f], tokenizer, cache, tail_fraction=o.val_fraction) for f in train_files]
+            tails = [t for _, t in parts if t is not None and len(t)]
+            return np.concatenate([head for head, _ in parts]), np.concatenate(tails) if tails else None
         val = np.asarray(tokenize_files(val_files, tokenizer, cache)[0])
         return tokenize_files(train_files, tokenizer, cache)[0], val
 

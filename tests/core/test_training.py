@@ -453,3 +453,16 @@ def test_an_anchored_fine_tune_stays_near_its_parent(tmp_path, tiny_corpus, tiny
         moved[anchor] = _distance(run.model, parent)
     assert moved[30.0] < 0.5 * moved[None]  # pulled back toward the parent at each step
     assert load_bundle(tmp_path / "30.0" / "out").card["recipe"]["anchor"] == 30.0
+
+
+def test_a_small_fine_tune_validates_on_the_end_of_every_file(tmp_path, tiny_corpus, tiny_bundle):
+    events = []
+    opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=2, eval_every=2, val_fraction=0.2)
+    TrainingRun(opts, events.append, device="cpu").run()
+    data = next(e for e in events if e["event"] == "data")
+    files = sorted(Path(tiny_corpus).rglob("*.txt"))
+    # No file is given up whole: each keeps most of its text for training and lends its end.
+    assert data["train_files"] == data["val_files"] == len(files) == 3
+    tokenizer = load_bundle(tiny_bundle).tokenizer
+    whole = sum(len(tokenizer.encode(p.read_text())) for p in files)
+    assert 0.1 * whole < data["val_tokens"] < 0.3 * whole

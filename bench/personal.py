@@ -1,0 +1,203 @@
+"""Does learning a writer's own files pay? A simulated writer types each writer's later
+text with the shipped model, then with that model fine-tuned on the writer's earlier
+files at fixed wall-clock budgets; prints JSON.
+
+  python bench/personal.py [--data DIR] [--writers NAME...] [--minutes 5 15]
+                           [--chars 6000] [--general-chars 1200] [--threads N]
+                           [--train-args "..."] [--quick]
+
+DIR (default: ../shared/data/personal beside the checkout) holds one folder per writer,
+each with ``train/`` (the writer's earlier files) and ``test.txt`` (their later
+writing). For each writer, in one process:
+
+- ``shipped``: the simulated writer of bench/suggestions.py (the editor's rules and
+  its default SamplingConfig) types ``--chars`` characters of passages of test.txt;
+- ``trigram``: the same writer with a word trigram trained on the writer's train/,
+  ``ungated`` (it always guesses) and ``gated`` to the precision of each fine-tuned
+  model: the lowest score threshold at which the trigram's shown guesses are right at
+  least as often as the model's, so both are compared at the same precision (this
+  picks the threshold on the typed text, in the trigram's favour);
+- for each budget in ``--minutes``: the fine-tune, run as the app runs it (``lstm-tui
+  train TRAIN --from PARENT --minutes M --events jsonl``, the recipe's defaults, all
+  cores unless --threads), with its steps, tokens per second and validation bits per
+  byte on the held-out slice of the writer's own files; then the writer again on
+  test.txt with the personal model, and on the general validation texts (what it
+  forgot).
+
+The general validation texts are bench/suggestions.py's (never a test file);
+``general_before`` is the parent on them. Pause anything else that uses the CPU while
+this runs: the budgets are wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from suggestions import VALIDATION, Tally, TrigramPredictor, passages, read, write  # noqa: E402
+
+DATA = HERE.parents[1] / "shared" / "data" / "personal"
+PASSAGE = 600  # characters per typed passage
+CONTEXT = 4000  # characters of the writer's text before a passage
+SCORE_THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def machine() -> dict:
+    """The CPU, as lscpu names it, and the flags that decide the kernels."""
+    model, flags = platform.processor(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and not model:
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    wanted = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
+    return {"cpu": model, "cores": os.cpu_count(), "flags": [f for f in wanted if f in flags]}
+
+
+def type_text(text: str, spans: list[tuple[int, int]], suggest) -> Tally:
+    tally = Tally()
+    for start, end in spans:
+        tally.add(write(text[start:end], text[max(0, start - CONTEXT):start], suggest))
+    return tally
+
+
+def model_suggest(lm, config):
+    return lambda context: "".join(lm.stream(context, config))
+
+
+def general(lm, config, chars: int, seed: int) -> dict:
+    """The writer on the general validation texts: what a personal model still knows."""
+    total = Tally()
+    for i, path in enumerate(VALIDATION):
+        text = read(path)
+        total.add(type_text(text, passages(text, chars, PASSAGE, seed + i), model_suggest(lm, config)))
+    return total.report()
+
+
+def gated_trigram(trigram: TrigramPredictor, text: str, spans, precision: float | None) -> dict:
+    """The trigram at the lowest score threshold whose precision reaches ``precision``."""
+    rows = []
+    for threshold in SCORE_THRESHOLDS:
+        report = type_text(text, spans, lambda c, t=threshold: trigram.suggest(c, t)).report()
+        rows.append({"threshold": threshold} | report)
+        if precision is None or (report["precision"] or 0) >= precision:
+            return rows[-1]
+    return rows[-1]  # never reached: the strictest tried
+
+
+def fine_tune(train: Path, parent: str, budget: str, threads: int, out: Path, extra: list[str],
+              env: dict[str, str]) -> dict:
+    """``lstm-tui train --from`` as the app's flow starts it; what the run reported.
+    ``budget`` is "--minutes M" or "--steps N"."""
+    command = [sys.executable, "-m", "lstm_tui", "train", str(train), "--from", parent, "--name", out.name,
+               "--output", str(out), *budget.split(), "--threads", str(threads), "--force",
+               "--events", "jsonl", *extra]
+    started = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=HERE.parent)
+    wall = time.perf_counter() - started
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0:
+        raise SystemExit(f"fine-tune failed ({proc.returncode}): {shlex.join(command)}\n{proc.stderr[-2000:]}")
+    rates = [e["tokens_per_second"] for e in events if e["event"] == "progress" and e["step"] > 10]
+    done = next(e for e in events if e["event"] == "done")
+    data = next(e for e in events if e["event"] == "data")
+    return {"budget": budget, "wall_seconds": round(wall, 1), "steps": done["steps"], "tokens": done["tokens"],
+            "tokens_per_second": round(statistics.median(rates)) if rates else None,
+            "train_tokens": data["train_tokens"], "val_tokens": data["val_tokens"],
+            "val_bpb_parent": round(done["parent_bpb"], 4), "val_bpb": round(done["best_bpb"], 4),
+            "args": extra}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DATA, help="folder of writers (train/ and test.txt each)")
+    parser.add_argument("--writers", nargs="+", help="writer folders to run (default: all)")
+    parser.add_argument("--model", default="default", help="the parent model (default: the shipped one)")
+    parser.add_argument("--minutes", nargs="+", type=float, default=[5.0, 15.0], help="fine-tuning budgets")
+    parser.add_argument("--chars", type=int, default=6000, help="characters of test.txt typed per writer")
+    parser.add_argument("--general-chars", type=int, default=1200,
+                        help="characters typed per general validation text")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads for fine-tuning")
+    parser.add_argument("--train-args", default="", help="further options for lstm-tui train (a recipe to try)")
+    parser.add_argument("--tune", nargs="+", metavar="ARGS",
+                        help="choose a recipe without looking at test.txt: fine-tune with each set of "
+                             "lstm-tui train options given (quoted, e.g. \"--lr 1e-3\") at --steps, and "
+                             "print each run's validation bits per byte on the writer's held-out slice")
+    parser.add_argument("--steps", type=int, default=450, help="--tune's budget in steps (a fixed amount "
+                        "of training, whatever else the machine is doing)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true",
+                        help="a development run: 1-minute budget, 1,500 characters, 600 per general text")
+    parser.add_argument("--keep", type=Path, help="keep the personal models in this folder")
+    args = parser.parse_args()
+    if args.quick:
+        args.minutes, args.chars, args.general_chars = [1.0], 1500, 600
+    if not args.data.is_dir():
+        parser.error(f"{args.data}: no such folder; pass --data with the path of shared/data/personal")
+    writers = args.writers or sorted(p.name for p in args.data.iterdir() if (p / "test.txt").is_file())
+
+    import torch
+
+    from lstm_tui import SamplingConfig, load_model
+
+    torch.set_num_threads(1)  # the simulated writer, as the editor's generation runs
+    config = SamplingConfig().replace(num_alternatives=1, seed=args.seed)
+    extra = shlex.split(args.train_args)
+    work = Path(tempfile.mkdtemp(prefix="lstm-tui-personal-"))
+    models = args.keep or work / "models"
+    # Runs and checkpoints go to a scratch data folder; the token cache is the user's.
+    env = dict(os.environ, XDG_DATA_HOME=str(work / "data"), PYTHONUNBUFFERED="1")
+
+    if args.tune:
+        tuned = {writer: {recipe: fine_tune(args.data / writer / "train", args.model, f"--steps {args.steps}",
+                                            args.threads, work / "tune" / writer, shlex.split(recipe), env)
+                          for recipe in args.tune} for writer in writers}
+        print(json.dumps({"machine": machine(), "steps": args.steps, "writers": tuned}, indent=2))
+        return
+    parent = load_model(args.model, device="cpu")
+    report: dict = {"machine": machine(), "torch": torch.__version__, "parent": parent.name,
+                    "config": config.to_dict(), "chars": args.chars, "minutes": args.minutes,
+                    "train_args": extra, "general_before": general(parent, config, args.general_chars, args.seed),
+                    "writers": {}}
+    for writer in writers:
+        folder = args.data / writer
+        text = read(folder / "test.txt")
+        spans = passages(text, args.chars, PASSAGE, args.seed)
+        row: dict = {"shipped": type_text(text, spans, model_suggest(parent, config)).report()}
+        trigram = TrigramPredictor(read(p) for p in sorted((folder / "train").rglob("*.txt")))
+        row["trigram_ungated"] = type_text(text, spans, trigram.suggest).report()
+        for minutes in args.minutes:
+            out = models / f"{writer}-{minutes:g}min"
+            trained = fine_tune(folder / "train", args.model, f"--minutes {minutes}", args.threads, out, extra, env)
+            lm = load_model(str(out), device="cpu")
+            personal = type_text(text, spans, model_suggest(lm, config)).report()
+            gated = gated_trigram(trigram, text, spans, personal["precision"])
+            row[f"{minutes:g}min"] = {
+                "train": trained, "personal": personal, "trigram_gated": gated,
+                "points_gained": round(100 * (personal["keystroke_savings"] - row["shipped"]["keystroke_savings"]), 2),
+                "ratio_to_gated_trigram": round(personal["keystroke_savings"] / gated["keystroke_savings"], 3)
+                if gated["keystroke_savings"] else None,
+                "general": general(lm, config, args.general_chars, args.seed)}
+            print(json.dumps({writer: {f"{minutes:g}min": row[f"{minutes:g}min"]["points_gained"]}}),
+                  file=sys.stderr, flush=True)
+        report["writers"][writer] = row
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
