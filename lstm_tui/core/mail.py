@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
+from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
 from html.parser import HTMLParser
@@ -43,6 +43,7 @@ _HEADER_FROM = re.compile(r"^\s*\*?from:\*?\s", re.IGNORECASE)
 _HEADER_SENT = re.compile(r"^\s*\*?(sent|date):\*?\s", re.IGNORECASE)
 _RULE_LINE = re.compile(r"^\s*_{8,}\s*$")
 _MBOX_ESCAPE = re.compile(r"^>+From ")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass
@@ -184,13 +185,9 @@ def own_text(raw: bytes, from_address: str | None = None, mbox: bool = False) ->
     # A message can be broken in more ways than the email package names; one bad
     # message is left out, not the mailbox.
     try:
-        if from_address:
-            headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
-            if not sent_by(headers, from_address):
-                return "", not_from(from_address)
-        message = BytesParser(policy=policy.default).parsebytes(raw)
-        assert isinstance(message, EmailMessage)
-        body = message.get_body(preferencelist=("plain", "html"))
+        if from_address and not sent_by(raw, from_address):
+            return "", not_from(from_address)
+        body = text_body(BytesParser(policy=policy.compat32).parsebytes(raw))
         if body is None:
             return "", "no text part"
         text = decoded(body)
@@ -205,12 +202,37 @@ def own_text(raw: bytes, from_address: str | None = None, mbox: bool = False) ->
     return (text, None) if text else ("", "only quotes, forwards or a signature")
 
 
-def sent_by(message: EmailMessage, address: str) -> bool:
+def text_body(message: Message) -> Message | None:
+    """The part a reader sees: the first text/plain part that is not an attachment,
+    else the first text/html one; never one inside an attached message.
+
+    Messages are parsed with the compat32 policy, whose headers are plain strings:
+    email.policy.default parses every header into an object, and again on each
+    look-up: reading 2,000 short messages took 5.4 s with it, 1.0 s without."""
+    found: dict[str, Message] = {}
+    parts = [message]
+    while parts and "plain" not in found:
+        part = parts.pop(0)
+        if part.get_content_type() == "message/rfc822":
+            continue
+        if part.is_multipart():
+            parts[:0] = part.get_payload()
+        elif part.get_content_maintype() == "text" and part.get_content_disposition() != "attachment":
+            found.setdefault(part.get_content_subtype(), part)
+    return found.get("plain") or found.get("html")
+
+
+def sent_by(raw: bytes, address: str) -> bool:
+    """Whether the message's From header has ``address`` (case aside). Only the header
+    block is parsed, and into plain strings (compat32): most messages of a mailbox
+    are someone else's, and parsing all of each took most of the time."""
+    end = _HEADER_END.search(raw)
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:end.end()] if end else raw)
     wanted = address.strip().lower()
-    return any(addr.strip().lower() == wanted for _, addr in getaddresses(message.get_all("From", [])))
+    return any(addr.strip().lower() == wanted for _, addr in getaddresses(headers.get_all("From", [])))
 
 
-def decoded(part: EmailMessage) -> str:
+def decoded(part: Message) -> str:
     """A text part's body as str: by its charset, else UTF-8, else Windows-1252 (much
     old mail says us-ascii and is not)."""
     payload = part.get_payload(decode=True) or b""

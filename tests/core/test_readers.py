@@ -170,14 +170,20 @@ def test_an_eml_file_is_one_message(tmp_path):
     assert scan([other], from_address="ann@example.com").skipped == [(other, "no messages from ann@example.com")]
 
 
-def test_a_message_without_text_and_a_broken_one_are_counted_apart(tmp_path):
-    attachment = message(ANN)
-    attachment.add_attachment(b"\x89PNG...", maintype="image", subtype="png", filename="a.png")
+def test_attachments_and_attached_messages_are_not_the_writers_text(tmp_path):
+    image = message(ANN)
+    image.add_attachment(b"\x89PNG...", maintype="image", subtype="png", filename="a.png")
+    notes = message(ANN)
+    notes.add_attachment("Attached notes.\n", filename="notes.txt")
+    forwarded = message(ANN)
+    forwarded.add_attachment(message(BOB, "Bob's words, forwarded whole.\n"))
+    with_attached = message(ANN, "Mine, with a forwarded message attached.\n")
+    with_attached.add_attachment(message(BOB, "Not mine.\n"))
     path = tmp_path / "box.mbox"
-    write_mbox(path, [attachment, message(ANN, "Mine.\n")])
+    write_mbox(path, [image, notes, forwarded, with_attached, message(ANN, "Mine.\n")])
     corpus = scan([path])
-    assert read_text(corpus.files[0]) == "Mine.\n"
-    assert dict(corpus.mailboxes[path.resolve()].skipped) == {"no text part": 1}
+    assert read_text(corpus.files[0]) == "Mine, with a forwarded message attached.\n\nMine.\n"
+    assert dict(corpus.mailboxes[path.resolve()].skipped) == {"no text part": 3}
 
 
 def test_format_flowed_lines_are_joined_where_the_client_wrapped_them():
