@@ -101,13 +101,10 @@ def raw_messages(path: Path, kind: str) -> Iterator[bytes]:
     if kind == "eml":
         yield path.read_bytes()
         return
-    if kind == "mbox":
-        box: mailbox.Mailbox = mailbox.mbox(path, create=False)
-        keys = list(box.iterkeys())
-    else:
-        box = mailbox.Maildir(path, create=False)
-        keys = sorted(box.iterkeys(), key=_in_delivery_order)
+    box: mailbox.Mailbox = (mailbox.mbox(path, create=False) if kind == "mbox"
+                            else mailbox.Maildir(path, create=False))
     try:
+        keys = box.iterkeys() if kind == "mbox" else sorted(box.iterkeys(), key=_in_delivery_order)
         for key in keys:
             try:
                 file = box.get_file(key)

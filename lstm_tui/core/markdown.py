@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 RULE = "markdown v1"  # bump when what is kept changes: it is part of the token cache's key
+MAX_LINE = 1 << 22  # characters of one line held before it is read in parts
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)(.*?)(?:[ \t]+#+)?[ \t]*$")
@@ -39,9 +40,17 @@ def markdown_text(pieces: Iterable[str]) -> Iterator[str]:
     """The prose of normalised Markdown text given in pieces that end at line breaks
     (as data.iter_text reads a file), as lines that each end with a line break."""
     reader = _Reader()
+    carry = ""  # the start of a line whose end is in a later piece
     for piece in pieces:
-        for line in piece.splitlines():
+        lines = (carry + piece).split("\n")  # not splitlines: a form feed does not end a line
+        carry = lines.pop()
+        if len(carry) > MAX_LINE:  # a line too long to hold: read in parts
+            lines.append(carry)
+            carry = ""
+        for line in lines:
             yield from reader.feed(line)
+    if carry:
+        yield from reader.feed(carry)
     yield from reader.feed(None)
 
 

@@ -318,3 +318,7 @@ def test_preview_counts_files_messages_words_and_skips(mbox, tmp_path):
     assert f"Words of your own: {words:,}" in text
     assert "  1 not from" not in text and "  2 not from ann@example.com" in text
     assert f"  {folder / 'photo.jpg'}: binary" in text
+
+
+def test_markdown_lines_may_end_in_a_later_piece_and_only_at_a_line_feed():
+    assert "".join(markdown_text(["# Tit", "le\nA page\x0cbreak\nno end"])) == "Title\n\nA page\x0cbreak\nno end\n"
