@@ -36,9 +36,13 @@ LEFT_OUT_FOLDERS = ("trash", "junk", "spam", "deleted")  # Maildir++ folders not
 
 _FORWARD = re.compile(r"^\s*(-{2,}\s*(forwarded message|original message)\s*-{2,}"
                       r"|begin forwarded message:)\s*$", re.IGNORECASE)
-_ON_WROTE = re.compile(r"^\s*on\s.*\b(wrote|writes)\s*:\s*$", re.IGNORECASE)
-_ON = re.compile(r"^\s*on\s", re.IGNORECASE)
-_WROTE = re.compile(r"\b(wrote|writes)\s*:\s*$", re.IGNORECASE)
+# "wrote:" in the languages of the clients met most (French, German, Spanish, Italian,
+# Dutch, Scandinavian); an attribution in another is dropped only with its quotes.
+_WROTE_WORDS = r"(\b(wrote|writes|a écrit|escribió|ha scritto|schreef|skrev)\s*|\bschrieb\b.*):\s*$"
+_ON_WORDS = r"^\s*(on|le|am|el|il|op|den)\s"
+_ON_WROTE = re.compile(_ON_WORDS + ".*" + _WROTE_WORDS, re.IGNORECASE)
+_ON = re.compile(_ON_WORDS, re.IGNORECASE)
+_WROTE = re.compile(_WROTE_WORDS, re.IGNORECASE)
 _HEADER_FROM = re.compile(r"^\s*\*?from:\*?\s", re.IGNORECASE)
 _HEADER_SENT = re.compile(r"^\s*\*?(sent|date):\*?\s", re.IGNORECASE)
 _RULE_LINE = re.compile(r"^\s*_{8,}\s*$")

@@ -199,6 +199,8 @@ def test_format_flowed_lines_are_joined_where_the_client_wrapped_them():
     ("Mine.\n\nOn 2 Jan 2024, Bob wrote:\nThe original, unquoted.\n", "Mine."),
     ("Mine.\n________________________________\nFrom: Bob\nSent: Tuesday\nTo: Ann\n\nHis.\n", "Mine."),
     ("Mine.\n\nBegin forwarded message:\n\nTheirs.\n", "Mine."),
+    ("À jeudi.\n\nLe lun. 1 janv. 2024 à 10:00, Bob <bob@example.org> a écrit :\n> Jeudi ?\n", "À jeudi."),
+    ("Bis bald.\n\nAm 01.01.2024 um 10:00 schrieb Bob:\nDer Brief, nicht zitiert.\n", "Bis bald."),
 ])
 def test_attributions_and_originals(body, expected):
     assert mail.writer_lines(body) == expected
