@@ -338,7 +338,8 @@ def split_files(corpus: Corpus, val_fraction: float, val_paths: Sequence[str | P
     threads trained on would flatter the validation figure. Alone, a mailbox is split
     at its tail, which holds its latest messages (an mbox grows at its end; a Maildir
     is read in the order of its names, which start with the delivery time): the
-    writing held out is the writer's later writing, as a personal model meets it."""
+    writing held out is the writer's later writing, as a personal model meets it.
+    Separate .eml files are a document each, as separate text files are."""
     if val_paths:
         # A list, not a set: the files keep one order in every process, so the token
         # cache's key (and the validation figure) is the same in a run and its resume.

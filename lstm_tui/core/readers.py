@@ -26,7 +26,7 @@ def kind_of(path: Path) -> str:
             head = f.read(1024)
     except OSError:
         head = b""  # sniffing the file will say why it cannot be read
-    if mail.looks_like_mbox(head):
+    if mail.looks_like_mbox(head) or (suffix == ".mbox" and head.startswith(b"From ")):
         return "mbox"
     return "markdown" if suffix in MARKDOWN_SUFFIXES else "text"
 
