@@ -84,12 +84,12 @@ class TrainOptions:
             (self.warmup_steps >= 0, "--warmup-steps must be >= 0"),
             (self.val_max_tokens >= 1, "--val-max-tokens must be at least 1"),
             (self.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}"),
+            (self.from_address is None or is_address(self.from_address),
+             f"--from-address must be an email address such as me@example.com, not {self.from_address!r}"),
             (all(v is None or v > 0 for v in (self.minutes, self.epochs, self.steps)),
              "the budget (--minutes, --epochs or --steps) must be positive"),
             (self.eval_every is None or self.eval_every >= 1, "--eval-every must be at least 1"),
             (self.ema is None or 0 < self.ema < 1, f"--ema must be in (0, 1), not {self.ema}"),
-            (self.from_address is None or is_address(self.from_address),
-             f"--from-address must be an email address such as me@example.com, not {self.from_address!r}"),
         ]
         for ok, message in checks:
             if not ok:
