@@ -34,8 +34,12 @@ def _field(group, flag: str, name: str | None = None, note: str = "", **kwargs: 
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", metavar="PATH", help="text files and folders (searched recursively)")
-    p.add_argument("--name", required=True, help="name of the new model (letters, digits, . _ -)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="text and Markdown files, mail (mbox, Maildir, .eml) "
+                                                            "and folders of them (searched recursively)")
+    p.add_argument("--name", help="name of the new model (letters, digits, . _ -); needed unless --preview")
+    p.add_argument("--preview", action="store_true",
+                   help="say what would be read from the PATHs (files and messages found, words of your own, "
+                        "what is skipped and why) and exit without training")
     p.add_argument("--from", dest="from_model", metavar="MODEL",
                    help="fine-tune this model (a name, 'default', or a folder) and keep its tokenizer")
     p.add_argument("--output", metavar="DIR", help="write the bundle here instead of your models folder")
@@ -66,6 +70,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     _field(o, "--val-fraction", type=float)
     _field(o, "--val", "val_paths", nargs="+", default=[], metavar="PATH")
     _field(o, "--keep-line-breaks", action="store_true")
+    _field(o, "--from-address", metavar="ADDRESS")
     _field(o, "--val-max-tokens", type=int)
     _field(o, "--eval-every", type=int, metavar="STEPS")
     _field(o, "--seed", type=int)
@@ -85,6 +90,8 @@ def options_from_args(args: argparse.Namespace):
     from .core.errors import LstmTuiError
     from .core.train_options import read_run_options
 
+    if args.name is None:
+        raise LstmTuiError("give the model a --name (or ask for a --preview of what would be read)")
     try:
         name = paths.validate_name(args.name)
     except ValueError as exc:
@@ -121,7 +128,7 @@ def options_from_args(args: argparse.Namespace):
 
 
 # What a resumed run may be told: how to run, not what to train.
-RESUMABLE = {"name", "resume", "threads", "device", "events", "command", "keep_checkpoints"}
+RESUMABLE = {"name", "preview", "resume", "threads", "device", "events", "command", "keep_checkpoints"}
 
 
 def options_changed(args: argparse.Namespace) -> list[str]:
@@ -149,7 +156,8 @@ def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Pat
         batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr, warmup_steps=args.warmup_steps,
         ema=args.ema, anchor=args.anchor,
         val_fraction=args.val_fraction, val_paths=tuple(str(Path(p).resolve()) for p in args.val_paths),
-        eval_every=args.eval_every, keep_line_breaks=args.keep_line_breaks, val_max_tokens=args.val_max_tokens, seed=args.seed, precision=args.precision)
+        eval_every=args.eval_every, keep_line_breaks=args.keep_line_breaks, val_max_tokens=args.val_max_tokens, seed=args.seed, precision=args.precision,
+        from_address=args.from_address)
 
 
 class StopFlag:
@@ -172,7 +180,24 @@ class StopFlag:
         return self.event.is_set()
 
 
+def run_preview(args: argparse.Namespace) -> int:
+    """``--preview``: what training would read, in plain words; nothing is trained."""
+    from .core.errors import LstmTuiError
+    from .core.mail import is_address
+    from .core.preview import preview
+
+    if not args.paths:
+        raise LstmTuiError("give at least one file or folder to preview")
+    if args.from_address is not None and not is_address(args.from_address):
+        raise LstmTuiError(f"--from-address must be an email address such as me@example.com, "
+                           f"not {args.from_address!r}")
+    print(preview(args.paths, args.from_address, unwrap=not args.keep_line_breaks).describe())
+    return 0
+
+
 def run_train(args: argparse.Namespace) -> int:
+    if args.preview:
+        return run_preview(args)
     options = options_from_args(args)
     import torch
 

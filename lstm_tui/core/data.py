@@ -8,6 +8,10 @@ A hard-wrapped file (most lines of a paragraph end near one width, paragraphs ap
 by blank lines, as in Project Gutenberg's books) can be read with each paragraph
 joined into one line, so a model does not learn to break lines where a printed page
 did.
+
+What a file holds is told by readers.kind_of: plain text is read as it is, Markdown
+without its markup (markdown.py), mail as the writer's own words of each message
+(mail.py; a whole mbox or Maildir is one file here).
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import mail, readers
 from .atomic import atomic_write_text, atomic_writer, private_dir
 from .errors import DataError, Writing
+from .markdown import markdown_text
 from .tokenizer import Tokenizer
 
 CHUNK = 1 << 22  # bytes read at a time
@@ -35,18 +41,26 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 
 @dataclass(frozen=True)
 class TextFile:
-    path: Path
-    size: int  # bytes on disk
-    sha256: str  # of the raw bytes
-    encoding: str
+    path: Path  # a file, or a Maildir folder
+    size: int  # bytes on disk; of a mailbox, UTF-8 bytes of the text kept from it
+    sha256: str  # of the raw bytes (of a mailbox, of its messages')
+    encoding: str  # "" for mail: each message says its own
     wrapped: bool = False  # its paragraphs are hard-wrapped (see is_hard_wrapped)
     unwrap: bool = False  # read with each paragraph joined into one line
+    kind: str = "text"  # one of readers.KINDS
+    from_address: str | None = None  # mail: only messages from this address are read
+
+    @property
+    def rule(self) -> str:
+        """How its text is read beyond its bytes ("" for plain text)."""
+        return readers.rule(self.kind, self.from_address)
 
 
 @dataclass
 class Corpus:
     files: list[TextFile] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    mailboxes: dict[Path, mail.MailCount] = field(default_factory=dict)  # what each mailbox held
 
     @property
     def total_bytes(self) -> int:
@@ -65,7 +79,8 @@ class Corpus:
 
 
 def find_files(paths: Sequence[str | Path]) -> list[Path]:
-    """Files under ``paths`` (recursively, hidden entries skipped), sorted, each once."""
+    """Files under ``paths`` (recursively, hidden entries skipped), sorted, each once;
+    a Maildir (and its Maildir++ subfolders) as the folder itself."""
     found: dict[Path, None] = {}
     for raw in paths:
         path = Path(raw).expanduser()
@@ -74,8 +89,15 @@ def find_files(paths: Sequence[str | Path]) -> list[Path]:
         if path.is_file():
             found[path.resolve()] = None
             continue
+        if mail.is_maildir(path):
+            found.update(dict.fromkeys(p.resolve() for p in mail.maildir_folders(path)))
+            continue
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in list(dirs):  # a Maildir is one source, not a folder of files
+                if mail.is_maildir(Path(root) / name):
+                    dirs.remove(name)
+                    found.update(dict.fromkeys(p.resolve() for p in mail.maildir_folders(Path(root) / name)))
             for name in sorted(names):
                 if not name.startswith("."):
                     found[(Path(root) / name).resolve()] = None
@@ -92,11 +114,12 @@ class Sniffed:
     wrapped: bool = False
 
 
-def sniff(path: Path) -> Sniffed:
+def sniff(path: Path, kind: str = "text") -> Sniffed:
     """How to read ``path`` as text, or why not.
 
     One pass: it decodes the whole file (to find undecodable bytes), hashes it, and
-    looks at the line lengths of its first WRAP_SAMPLE characters.
+    looks at the line lengths of its first WRAP_SAMPLE characters (for Markdown, of
+    the text left when the markup is dropped).
     """
     digest = hashlib.sha256()
     offset = 0
@@ -128,7 +151,12 @@ def sniff(path: Path) -> Sniffed:
         return Sniffed(reason=f"unreadable ({exc.strerror})")
     if chars == 0:
         return Sniffed(reason="empty")
-    return Sniffed(encoding, None, digest.hexdigest(), is_hard_wrapped(normalise("".join(head_text))))
+    head = normalise("".join(head_text))
+    if kind == "markdown":
+        head = "".join(markdown_text([head]))
+        if not head.strip() and kept < WRAP_SAMPLE:
+            return Sniffed(reason="nothing but markup")
+    return Sniffed(encoding, None, digest.hexdigest(), is_hard_wrapped(head))
 
 
 def is_hard_wrapped(text: str) -> bool:
@@ -147,17 +175,29 @@ def is_hard_wrapped(text: str) -> bool:
     return 50 <= width <= 100 and len(inner) >= 0.5 * len(full) and near >= 0.85 * len(inner)
 
 
-def scan(paths: Sequence[str | Path], unwrap: bool = False) -> Corpus:
-    """The text files under ``paths`` and the ones skipped, with why. With ``unwrap``,
-    hard-wrapped files are read with each paragraph on one line."""
+def scan(paths: Sequence[str | Path], unwrap: bool = False, from_address: str | None = None) -> Corpus:
+    """The text files and mailboxes under ``paths`` and the ones skipped, with why.
+    With ``unwrap``, hard-wrapped files are read with each paragraph on one line; with
+    ``from_address``, only mail from that address is read."""
     corpus = Corpus()
     for path in find_files(paths):
-        found = sniff(path)
-        if found.reason:
+        kind = readers.kind_of(path)
+        if why := readers.not_writing(path):
+            corpus.skipped.append((path, why))
+        elif kind in mail.KINDS:
+            box = mail.sniff_mail(path, kind, from_address, WRAP_SAMPLE)
+            corpus.mailboxes[path] = box.count
+            if box.reason:
+                corpus.skipped.append((path, box.reason))
+                continue
+            wrapped = is_hard_wrapped(box.head)
+            corpus.files.append(TextFile(path, box.text_bytes, box.sha256, "", wrapped, unwrap and wrapped,
+                                         kind, from_address))
+        elif (found := sniff(path, kind)).reason:
             corpus.skipped.append((path, found.reason))
-            continue
-        corpus.files.append(TextFile(path, path.stat().st_size, found.sha256, found.encoding,
-                                     found.wrapped, unwrap and found.wrapped))
+        else:
+            corpus.files.append(TextFile(path, path.stat().st_size, found.sha256, found.encoding,
+                                         found.wrapped, unwrap and found.wrapped, kind))
     return corpus
 
 
@@ -170,8 +210,14 @@ def iter_text(file: TextFile) -> Iterator[str]:
     """The file's text in pieces that end at a line break, normalised (and with its
     paragraphs joined when ``file.unwrap``). A line longer than MAX_PARAGRAPH characters
     comes in parts cut before a space, so memory stays bounded on a file without line
-    breaks (a 100 MB line took 3.6 GB)."""
-    pieces = _iter_lines(file)
+    breaks (a 100 MB line took 3.6 GB). Markdown comes without its markup, a mailbox
+    as its writer's own words, one message at a time."""
+    if file.kind in mail.KINDS:
+        pieces = mail.read_mail(file.path, file.kind, file.from_address)
+    elif file.kind == "markdown":
+        pieces = markdown_text(_iter_lines(file))
+    else:
+        pieces = _iter_lines(file)
     return join_paragraphs(pieces) if file.unwrap else pieces
 
 
@@ -281,17 +327,26 @@ def sample_text(files: Sequence[TextFile], max_chars: int) -> Iterator[str]:
 
 
 def split_files(corpus: Corpus, val_fraction: float, val_paths: Sequence[str | Path] = (),
-                unwrap: bool = False) -> tuple[list[TextFile], list[TextFile], bool]:
+                unwrap: bool = False, from_address: str | None = None,
+                ) -> tuple[list[TextFile], list[TextFile], bool]:
     """Choose validation documents: ``val_paths`` if given, else whole files worth
     about ``val_fraction`` of the bytes. Returns (train, val, tail_split): with a
-    single file, tail_split says to hold out the end of that file instead."""
+    single file, tail_split says to hold out the end of that file instead.
+
+    A mailbox is one document here, never split message by message: a thread's
+    messages repeat each other's phrases and topics, so held-out messages from the
+    threads trained on would flatter the validation figure. Alone, a mailbox is split
+    at its tail, which holds its latest messages (an mbox grows at its end; a Maildir
+    is read in the order of its names, which start with the delivery time): the
+    writing held out is the writer's later writing, as a personal model meets it.
+    Separate .eml files are a document each, as separate text files are."""
     if val_paths:
         # A list, not a set: the files keep one order in every process, so the token
         # cache's key (and the validation figure) is the same in a run and its resume.
         wanted = [p.resolve() for p in find_files(val_paths)]
         in_corpus = {f.path for f in corpus.files}
         val = [f for f in corpus.files if f.path in set(wanted)]
-        extra = scan([p for p in wanted if p not in in_corpus], unwrap)
+        extra = scan([p for p in wanted if p not in in_corpus], unwrap, from_address)
         val += extra.files
         train = [f for f in corpus.files if f.path not in wanted]
         if not val:
@@ -337,7 +392,8 @@ def tokenize_files(files: Sequence[TextFile], tokenizer: Tokenizer, cache: Path,
     h = hashlib.sha256(f"lstm-tui token cache v{CACHE_VERSION}\n".encode())
     h.update(tokenizer.proto)
     for f in files:
-        h.update(f"{f.sha256}{' unwrapped' * f.unwrap}\n".encode())
+        rule = f" {f.rule}" if f.rule else ""  # "" for plain text: its older caches still serve
+        h.update(f"{f.sha256}{' unwrapped' * f.unwrap}{rule}\n".encode())
     h.update(f"tail={tail_fraction}".encode())
     key = h.hexdigest()[:32]
     private_dir(cache)
@@ -395,6 +451,8 @@ def _build_cache(files: Sequence[TextFile], tokenizer: Tokenizer, bin_path: Path
 
 def _text_bytes(file: TextFile) -> int:
     """UTF-8 bytes of the file's normalised text (what the split counts in)."""
+    if file.kind in mail.KINDS:
+        return file.size  # counted when it was scanned (with joined paragraphs, about)
     return sum(len(piece.encode("utf-8")) for piece in iter_text(file))
 
 

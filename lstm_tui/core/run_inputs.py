@@ -44,7 +44,7 @@ class RunInputs:
 def prepare_inputs(options: TrainOptions, device: torch.device, dist: Distributed, emit: Emit,
                    resume: bool) -> RunInputs:
     o = options
-    corpus = scan(o.paths, unwrap=not o.keep_line_breaks)
+    corpus = scan(o.paths, unwrap=not o.keep_line_breaks, from_address=o.from_address)
     emit("files", read=[[str(f.path), f.size] for f in corpus.files],
          unwrapped=[str(f.path) for f in corpus.files if f.unwrap],
          skipped=[[str(p), why] for p, why in corpus.skipped])
@@ -55,7 +55,7 @@ def prepare_inputs(options: TrainOptions, device: torch.device, dist: Distribute
         train_files, val_files, tail = list(corpus.files), [], True
     else:
         train_files, val_files, tail = split_files(corpus, o.val_fraction, o.val_paths,
-                                                   unwrap=not o.keep_line_breaks)
+                                                   unwrap=not o.keep_line_breaks, from_address=o.from_address)
     parent = load_bundle(o.from_model) if o.from_model else None
     if parent is not None:
         tokenizer = parent.tokenizer

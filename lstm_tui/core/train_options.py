@@ -9,6 +9,7 @@ from pathlib import Path
 from .config import RATES, option
 from .errors import LstmTuiError
 from .jsonfile import read_json_object
+from .mail import is_address
 
 RUN_FILE = "run.json"
 MAX_RUN_FILE_BYTES = 2**20  # a run's options are about 1 KB
@@ -69,6 +70,8 @@ class TrainOptions:
     val_paths: tuple[str, ...] = option((), "validation files (instead of --val-fraction)")
     val_max_tokens: int = option(300_000, "cap on validation tokens")
     keep_line_breaks: bool = option(False, KEEP_LINE_BREAKS_HELP)
+    from_address: str | None = option(None, "of mail (mbox, Maildir, .eml), read only the messages sent "
+                                            "from this address (yours)")
     eval_every: int | None = option(None, "steps between validations (default: a tenth of a --minutes "
                                         "run's time at most, twenty in a --steps or --epochs run)")
     precision: str = option("auto", "auto: bf16 (or fp16) autocast on CUDA; on a CPU with native bfloat16 a "
@@ -85,6 +88,8 @@ class TrainOptions:
             (self.warmup_steps >= 0, "--warmup-steps must be >= 0"),
             (self.val_max_tokens >= 1, "--val-max-tokens must be at least 1"),
             (self.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}"),
+            (self.from_address is None or is_address(self.from_address),
+             f"--from-address must be an email address such as me@example.com, not {self.from_address!r}"),
             (all(v is None or v > 0 for v in (self.minutes, self.epochs, self.steps)),
              "the budget (--minutes, --epochs or --steps) must be positive"),
             (self.eval_every is None or self.eval_every >= 1, "--eval-every must be at least 1"),

@@ -1,0 +1,100 @@
+"""What training would read from some paths, before it reads it: files and messages
+found, words of the writer's own, what was skipped and why (Preview)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .data import iter_text, scan
+from .mail import KINDS as MAIL_KINDS
+
+KIND_NAMES = {"text": "plain text", "markdown": "Markdown", "mbox": "mbox", "maildir": "Maildir",
+              "eml": ".eml"}
+LISTED = 10  # skipped files named one by one; the rest are only counted
+
+
+@dataclass(frozen=True)
+class Preview:
+    found: int  # files and mail folders found
+    read: dict[str, int]  # of those, the ones that would be read, by kind (readers.KINDS)
+    messages_found: int  # in every mailbox, read or not
+    messages_kept: int  # with words of the writer's own
+    words: int  # of the writer's own, in everything that would be read
+    text_bytes: int  # UTF-8 bytes of that text
+    skipped_files: dict[str, int]  # why -> how many files
+    skipped_messages: dict[str, int]  # why -> how many messages
+    skipped: tuple[tuple[str, str], ...]  # each skipped file, and why
+    from_address: str | None = None
+    notes: list[str] = field(default_factory=list)  # advice in a sentence each
+
+    def describe(self) -> str:
+        """The preview in plain words, a line each."""
+        files = sum(self.read.values())
+        kinds = ", ".join(f"{n} {KIND_NAMES[k]}" for k, n in self.read.items() if n)
+        lines = [f"Found {_count(self.found, 'file')}; {files} to read" + (f": {kinds}." if kinds else ".")]
+        if self.messages_found:
+            only = f" (only those from {self.from_address})" if self.from_address else ""
+            lines.append(f"Mail: {_count(self.messages_found, 'message')}, {self.messages_kept} with words "
+                         f"of your own{only}.")
+        lines.append(f"Words of your own: {self.words:,} ({_size(self.text_bytes)} of text).")
+        for title, reasons in (("message", self.skipped_messages), ("file", self.skipped_files)):
+            if reasons:
+                lines.append(f"Left out: {_count(sum(reasons.values()), title)}:")
+                lines += [f"  {n:,} {why}" for why, n in sorted(reasons.items(), key=lambda r: -r[1])]
+        for path, why in self.skipped[:LISTED]:
+            lines.append(f"  {path}: {why}")
+        if len(self.skipped) > LISTED:
+            lines.append(f"  and {len(self.skipped) - LISTED:,} more")
+        return "\n".join(lines + self.notes)
+
+
+def preview(paths: Sequence[str | Path], from_address: str | None = None, unwrap: bool = True) -> Preview:
+    """What ``lstm-tui train`` would read from ``paths`` (a second reading of the text
+    files, to count their words; a mailbox's words are counted as it is scanned)."""
+    corpus = scan(paths, unwrap=unwrap, from_address=from_address)
+    read: Counter[str] = Counter()
+    words = size = 0
+    for file in corpus.files:
+        read[file.kind] += 1
+        if file.kind in MAIL_KINDS:
+            words += corpus.mailboxes[file.path].words
+            size += file.size
+            continue
+        for piece in iter_text(file):
+            words += len(piece.split())
+            size += len(piece.encode("utf-8"))
+    messages: Counter[str] = Counter()
+    for box in corpus.mailboxes.values():
+        messages.update(box.skipped)
+    notes = []
+    if from_address is None and corpus.mailboxes:
+        notes.append("Mail from everyone is read: --from-address ADDRESS keeps only what you sent.")
+    if not words:
+        notes.append("There is nothing to train on here.")
+    return Preview(
+        found=len(corpus.files) + len(corpus.skipped), read=dict(read),
+        messages_found=sum(b.found for b in corpus.mailboxes.values()),
+        messages_kept=sum(b.kept for b in corpus.mailboxes.values()), words=words, text_bytes=size,
+        skipped_files=dict(Counter(_reason(why) for _, why in corpus.skipped)),
+        skipped_messages=dict(messages), skipped=tuple((str(p), why) for p, why in corpus.skipped),
+        from_address=from_address, notes=notes)
+
+
+def _reason(why: str) -> str:
+    """A reason without its particulars ("not UTF-8 text (undecodable byte at offset 7)")."""
+    return re.sub(r" \(.*\)$", "", why)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
