@@ -45,11 +45,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from suggestions import VALIDATION, Tally, TrigramPredictor, passages, read, write  # noqa: E402
+from suggestions import VALIDATION, TrigramPredictor, read
+
+from lstm_tui.core.writer import Tally, passages, type_passages
 
 DATA = HERE.parents[1] / "shared" / "data" / "personal"
 PASSAGE = 600  # characters per typed passage
-CONTEXT = 4000  # characters of the writer's text before a passage
 SCORE_THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -69,13 +70,6 @@ def machine() -> dict:
     return {"cpu": model, "cores": os.cpu_count(), "flags": [f for f in wanted if f in flags]}
 
 
-def type_text(text: str, spans: list[tuple[int, int]], suggest) -> Tally:
-    tally = Tally()
-    for start, end in spans:
-        tally.add(write(text[start:end], text[max(0, start - CONTEXT):start], suggest))
-    return tally
-
-
 def model_suggest(lm, config):
     return lambda context: "".join(lm.stream(context, config))
 
@@ -85,7 +79,7 @@ def general(lm, config, chars: int, seed: int) -> dict:
     total = Tally()
     for i, path in enumerate(VALIDATION):
         text = read(path)
-        total.add(type_text(text, passages(text, chars, PASSAGE, seed + i), model_suggest(lm, config)))
+        total.add(type_passages(text, passages(text, chars, PASSAGE, seed + i), model_suggest(lm, config)))
     return total.report()
 
 
@@ -93,7 +87,7 @@ def gated_trigram(trigram: TrigramPredictor, text: str, spans, precision: float 
     """The trigram at the lowest score threshold whose precision reaches ``precision``."""
     rows = []
     for threshold in SCORE_THRESHOLDS:
-        report = type_text(text, spans, lambda c, t=threshold: trigram.suggest(c, t)).report()
+        report = type_passages(text, spans, lambda c, t=threshold: trigram.suggest(c, t)).report()
         rows.append({"threshold": threshold} | report)
         if precision is None or (report["precision"] or 0) >= precision:
             return rows[-1]
@@ -108,7 +102,7 @@ def fine_tune(train: Path, parent: str, budget: str, threads: int, out: Path, ex
                "--output", str(out), *budget.split(), "--threads", str(threads), "--force",
                "--events", "jsonl", *extra]
     started = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=HERE.parent)
+    proc = subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=HERE.parent)
     wall = time.perf_counter() - started
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0:
@@ -178,14 +172,14 @@ def main() -> None:
         folder = args.data / writer
         text = read(folder / "test.txt")
         spans = passages(text, args.chars, PASSAGE, args.seed)
-        row: dict = {"shipped": type_text(text, spans, model_suggest(parent, config)).report()}
+        row: dict = {"shipped": type_passages(text, spans, model_suggest(parent, config)).report()}
         trigram = TrigramPredictor(read(p) for p in sorted((folder / "train").rglob("*.txt")))
-        row["trigram_ungated"] = type_text(text, spans, trigram.suggest).report()
+        row["trigram_ungated"] = type_passages(text, spans, trigram.suggest).report()
         for minutes in args.minutes:
             out = models / f"{writer}-{minutes:g}min"
             trained = fine_tune(folder / "train", args.model, f"--minutes {minutes}", args.threads, out, extra, env)
             lm = load_model(str(out), device="cpu")
-            personal = type_text(text, spans, model_suggest(lm, config)).report()
+            personal = type_passages(text, spans, model_suggest(lm, config)).report()
             gated = gated_trigram(trigram, text, spans, personal["precision"])
             row[f"{minutes:g}min"] = {
                 "train": trained, "personal": personal, "trigram_gated": gated,

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import re
 import sys
 import time
@@ -48,98 +47,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the checkout's lstm_tui, also when it is not installed
-from lstm_tui.core.generation import common_prefix  # characters right before the first wrong one
-from lstm_tui.tui.widgets.ghost_editor import NEXT_WORD  # what Ctrl+Right takes
+from lstm_tui.core.writer import CONTEXT_CHARS, Suggest, Tally, passages, write
 
 DATA = HERE.parents[1] / "shared" / "data"
 VALIDATION = [DATA / "gutenberg" / "sense_and_sensibility.txt",
               DATA / "modern" / "standardebooks__willa-cather_o-pioneers.txt",
               DATA / "modern" / "18f__handbook.txt"]
 WORD = re.compile(r"\S+")
-CONTEXT_CHARS = 4000  # the text before the cursor that the editor sends
 THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
-Suggest = Callable[[str], str]
 
 
-# -- the writer -------------------------------------------------------------------------
-
-
-def words(text: str, n: int) -> list[str]:
-    return [m.group() for m in NEXT_WORD.finditer(text)][:n]
-
-
-class Tally:
-    """What the writer did and saw, summed over passages."""
-
-    def __init__(self) -> None:
-        self.chars = self.keys = self.keys_with_ghost = self.shown = self.first_right = 0
-        self.wrong_chars = 0
-        self.exact = {1: [0, 0], 2: [0, 0], 3: [0, 0]}  # N: [right, shown with >= N words]
-        self.requests = 0
-        self.seconds = 0.0
-
-    def saw(self, ghost: str, target: str) -> None:
-        self.shown += 1
-        self.wrong_chars += len(ghost) - common_prefix(ghost, target)
-        ghost_words = words(ghost, 3)
-        for n in self.exact:
-            if len(ghost_words) >= n:
-                self.exact[n][1] += 1
-                self.exact[n][0] += target.startswith("".join(ghost_words[:n]))
-        self.first_right += bool(ghost_words) and target.startswith(ghost_words[0])
-
-    def add(self, other: Tally) -> None:
-        for key, value in vars(other).items():
-            if key == "exact":
-                for n, (right, shown) in value.items():
-                    self.exact[n][0] += right
-                    self.exact[n][1] += shown
-            else:
-                setattr(self, key, getattr(self, key) + value)
-
-    def report(self) -> dict:
-        ratio = lambda a, b: round(a / b, 4) if b else None
-        return {
-            "chars": self.chars, "keys": self.keys,
-            "keystroke_savings": ratio(self.chars - self.keys, self.chars),
-            "precision": ratio(self.first_right, self.shown),
-            "coverage": ratio(self.keys_with_ghost, self.keys),
-            "wrong_chars_per_char": ratio(self.wrong_chars, self.chars),
-            **{f"exact_match_at_{n}": ratio(right, shown) for n, (right, shown) in self.exact.items()},
-            "shown": self.shown, "requests": self.requests,
-            "ms_per_request": ratio(1000 * self.seconds, self.requests),
-        }
-
-
-def write(passage: str, before: str, suggest: Suggest) -> Tally:
-    """Type ``passage`` after ``before`` by the editor's rules; what it cost."""
-    t = Tally()
-    t.chars = len(passage)
-    pos, ghost = 0, ""
-    while pos < len(passage):
-        target = passage[pos:]
-        if not ghost:
-            context = (before + passage[:pos])[-CONTEXT_CHARS:]
-            started = time.perf_counter()
-            ghost = suggest(context)
-            t.seconds += time.perf_counter() - started
-            t.requests += 1
-            if ghost:
-                t.saw(ghost, target)
-        t.keys += 1
-        t.keys_with_ghost += bool(ghost)
-        next_word = words(ghost, 1)
-        if len(ghost) >= 2 and target.startswith(ghost):  # Tab
-            pos += len(ghost)
-            ghost = ""
-        elif next_word and len(next_word[0]) >= 2 and target.startswith(next_word[0]):  # Ctrl+Right
-            pos += len(next_word[0])
-            ghost = ghost[len(next_word[0]):]
-        else:  # type one character; a ghost that predicted it keeps the rest
-            ghost = ghost[1:] if ghost.startswith(target[0]) else ""
-            pos += 1
-    return t
+# -- the writer: lstm_tui.core.writer ------------------------------------------------
 
 
 def next_word_curve(text: str, starts: list[tuple[int, int]], first_word: Callable[[str], tuple[str, float]],
@@ -172,25 +91,6 @@ def read(path: Path) -> str:
 
     (file,) = scan([path], unwrap=True).files
     return read_text(file)
-
-
-def passages(text: str, chars: int, length: int, seed: int) -> list[tuple[int, int]]:
-    """(start, end) of passages of about ``length`` characters, ``chars`` in all, each
-    starting at a paragraph and ending at a word end, from a fixed seed."""
-    rng = random.Random(seed)
-    starts = [m.end() for m in re.finditer(r"\n+", text) if CONTEXT_CHARS < m.end() < len(text) - 2 * length]
-    chosen: list[tuple[int, int]] = []
-    total = 0
-    for start in sorted(rng.sample(starts, min(len(starts), 4 * max(1, chars // length)))):
-        if total >= chars:
-            break
-        if chosen and start < chosen[-1][1]:
-            continue
-        end = text.find(" ", start + min(length, chars - total))
-        end = end if end > 0 else start + length
-        chosen.append((start, end))
-        total += end - start
-    return chosen
 
 
 # -- the trigram baseline -------------------------------------------------------------------

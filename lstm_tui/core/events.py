@@ -26,20 +26,25 @@ def files_lines(event: dict[str, Any]) -> list[str]:
     return lines
 
 
+def budget_text(budget: dict[str, float]) -> str:
+    """{"minutes": 2.0} -> "2 minutes"."""
+    return ", ".join(f"{amount:g} {kind if amount != 1 else kind.rstrip('s')}" for kind, amount in budget.items())
+
+
 def log_lines(event: dict[str, Any], parent_label: str = "parent") -> list[str]:
     """What a training event adds to a log, as plain-text lines; [] for the events a
     display shows otherwise (progress, sample, done)."""
     kind = event.get("event")
     if kind == "files":
         return files_lines(event)
-    if kind in ("status", "log", "stopped"):
+    if kind in ("status", "log", "stopped", "gain"):
         return [str(event.get("message", ""))]
     if kind == "data":
         return [f"{event['train_tokens']:,} training tokens, {event['val_tokens']:,} validation tokens, "
                 f"vocabulary {event['vocab_size']}"]
     if kind == "start":
         world = f" x{event['world_size']}" if event.get("world_size", 1) > 1 else ""
-        return [f"{event['params']:,} parameters on {event['device']}{world}; budget {event['budget']}"]
+        return [f"{event['params']:,} parameters on {event['device']}{world}; budget {budget_text(event['budget'])}"]
     if kind == "resumed":
         return [f"resumed at step {event['step']}"]
     if kind == "eval":

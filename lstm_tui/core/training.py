@@ -21,14 +21,15 @@ import torch
 
 from .atomic import atomic_write_text, private_dir
 from .budget import Budget
-from .bundle import save_bundle
-from .bundle_files import training_card
+from .bundle import load_bundle, save_bundle
+from .bundle_files import CARD_FILE, training_card
 from .checkpoint import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
 from .config import RATES, SamplingConfig
 from .device import resolve_device
 from .distributed import Distributed
 from .errors import Writing
 from .evaluate import total_bits
+from .gain import held_out_text, writer_gain
 from .generation import StreamingGenerator
 from .precision import training_precision
 from .run_inputs import RunInputs, prepare_inputs
@@ -171,6 +172,22 @@ class TrainingRun:
             | {k: getattr(inputs.model_config, k) for k in RATES} | {"precision": self.precision.label})
         save_bundle(model, inputs.tokenizer, o.output, card)
 
+    def measure_gain(self) -> None:
+        """A fine-tune's closing measurement: keystrokes saved on the writer's held-out
+        text with the parent and with the saved model, said in the log and the card."""
+        self.emit("status", message="measuring suggestions on your held-out text, before and after")
+        output = Path(self.inputs.options.output)
+        saved = load_bundle(output)
+        text = held_out_text(self.inputs.tokenizer, self.inputs.val_ids)
+        gain = writer_gain(self.inputs.parent.model, saved.model, self.inputs.tokenizer, self.device, text,
+                           should_stop=self.should_stop)
+        if gain is None:
+            return
+        card = dict(saved.card) | {"writer_gain": gain.to_dict()}
+        with Writing(output / CARD_FILE, "the model's card"):
+            atomic_write_text(output / CARD_FILE, json.dumps(card, indent=2) + "\n", private=True)
+        self.emit("gain", message=gain.sentence(), **gain.to_dict())
+
     # -- the run ---------------------------------------------------------------------
 
     def run(self) -> dict[str, Any]:
@@ -191,6 +208,8 @@ class TrainingRun:
                 self.emit("eval", step=0, val_bpb=self.progress.parent_bpb, best_bpb=None,
                           improved=False, parent=True)
             stopped = self.loop()
+            if not stopped and inputs.parent is not None and self.dist.main and math.isfinite(self.progress.best_bpb):
+                self.measure_gain()
         finally:
             self.dist.close()
         if not stopped and not self.keep_checkpoint and self.dist.main:

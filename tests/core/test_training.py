@@ -466,3 +466,22 @@ def test_a_small_fine_tune_validates_on_the_end_of_every_file(tmp_path, tiny_cor
     tokenizer = load_bundle(tiny_bundle).tokenizer
     whole = sum(len(tokenizer.encode(p.read_text())) for p in files)
     assert 0.1 * whole < data["val_tokens"] < 0.3 * whole
+
+
+def test_a_fine_tune_says_what_it_gained_on_the_writers_held_out_text(tmp_path, tiny_corpus, tiny_bundle):
+    events = []
+    opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=6, eval_every=3, val_fraction=0.3)
+    TrainingRun(opts, events.append, device="cpu").run()
+    (gain,) = [e for e in events if e["event"] == "gain"]
+    card = load_bundle(opts.output).card["writer_gain"]
+    assert card == {k: gain[k] for k in card} and card["chars"] > 0
+    assert 0 <= card["before"] <= 1 and 0 <= card["after"] <= 1
+    assert gain["message"].startswith("On your writing, suggestions ")
+    assert f"{round(100 * card['after'])}%" in gain["message"]
+
+
+def test_a_new_model_has_no_parent_to_compare_with(tmp_path, tiny_corpus):
+    events = []
+    TrainingRun(options(tmp_path, tiny_corpus, steps=2, eval_every=2), events.append, device="cpu").run()
+    assert not [e for e in events if e["event"] == "gain"]
+    assert "writer_gain" not in load_bundle(tmp_path / "out").card

@@ -10,7 +10,6 @@ the normal edit path, as one undoable edit.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -23,11 +22,11 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets.text_area import Edit
 
+from ...core.writer import NEXT_WORD  # what Ctrl+Right takes of a ghost
 from .ghost import MIN_ROOM, Ghost, GhostStatus, layout_ghost
 from .prose_area import ProseArea
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
-NEXT_WORD = re.compile(r"\s*[^\s]+")  # what Ctrl+Right takes of a ghost
 # The ghost stays shown (or gone), and the keys quiet, this long before the Footer follows.
 FOOTER_SETTLE_SECONDS = 0.4
 

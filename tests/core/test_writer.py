@@ -1,0 +1,45 @@
+"""The simulated writer: keystrokes counted by the editor's rules."""
+
+from lstm_tui.core.gain import WriterGain
+from lstm_tui.core.writer import passages, type_passages, write
+
+
+def test_no_ghost_costs_a_key_per_character():
+    t = write("hello world", "", lambda context: "")
+    assert (t.chars, t.keys, t.shown, t.savings) == (11, 11, 0, 0.0)
+
+
+def test_a_right_ghost_is_taken_with_tab_and_a_right_word_with_ctrl_right():
+    # After "hel" the ghost is the whole rest: typed h, e, l, then Tab.
+    t = write("hello world", "", lambda c: "lo world" if c == "hel" else "")
+    assert t.keys == 4 and t.shown == 1 and t.first_right == 1
+    # A ghost right in its first word only: Ctrl+Right takes the word, the rest is typed.
+    t = write("hello world", "", lambda c: "hello there" if c == "" else "")
+    assert t.keys == 1 + len(" world") and t.wrong_chars == len(" there") - 1
+
+
+def test_a_wrong_ghost_is_dismissed_by_typing():
+    t = write("abc", "", lambda c: "xyz" if c == "" else "")
+    assert t.keys == 3 and t.shown == 1 and t.first_right == 0
+
+
+def test_the_context_starts_where_the_writer_started():
+    seen = []
+    write("abc", "before ", lambda c: seen.append(c) or "")
+    assert seen == ["before ", "before a", "before ab"]
+
+
+def test_passages_start_at_paragraphs_with_text_before_them():
+    text = "".join(f"Paragraph {i} has some words in it.\n\n" for i in range(200))
+    spans = passages(text, 400, 100, seed=1, context=500)
+    assert spans and all(text[s - 1] == "\n" and s > 500 for s, _ in spans)
+    assert sum(e - s for s, e in spans) >= 400
+    assert type_passages(text, spans, lambda c: "").chars == sum(e - s for s, e in spans)
+
+
+def test_the_gain_in_plain_words():
+    up = WriterGain(0.21, 0.29, 0.5, 0.6, 2400)
+    assert up.sentence() == "On your writing, suggestions now save 29% of keystrokes, up from 21%."
+    assert WriterGain.from_dict(up.to_dict()) == up
+    assert WriterGain.from_dict({"before": "x"}) is None
+    assert "down from 30%" in WriterGain(0.30, 0.25, None, None, 100).sentence()
