@@ -51,7 +51,7 @@ from lstm_tui.core.writer import Tally, passages, type_passages
 
 DATA = HERE.parents[1] / "shared" / "data" / "personal"
 PASSAGE = 600  # characters per typed passage
-SCORE_THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+SCORE_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))  # 0 to 0.95
 
 
 def machine() -> dict:

@@ -124,25 +124,25 @@ class TrigramPredictor:
         return self.predict_scored(before, prefix)[0]
 
     def predict_scored(self, before: list[str], prefix: str) -> tuple[str | None, float]:
-        """The word, and its stupid-backoff score (a confidence to gate on: the share of
-        the context's continuations, times 0.4 per backoff; 0 for a bare prefix match)."""
+        """The word, and a confidence to gate on: its count among the words seen after
+        this context that start with what was typed, with two more unseen (so a context
+        seen once is not "certain"), times 0.4 per backoff; 0 for a bare prefix match."""
         a, b = (["<s>", "<s>"] + before)[-2:]
         scored: dict[str, float] = {}
-        tri = self.tri.get((a, b))
-        if tri:
-            n = sum(tri.values())
-            for word, c in tri.most_common():
-                if word.startswith(prefix) and word != prefix:
-                    scored.setdefault(word, c / n)
-        bi = self.bi.get(b)
-        if bi:
-            n = sum(bi.values())
-            for word, c in bi.most_common(self.CANDIDATES):
-                if word.startswith(prefix) and word != prefix:
-                    scored.setdefault(word, self.BACKOFF * c / n)
+        confidence: dict[str, float] = {}
+        for counts, weight, limit in ((self.tri.get((a, b)), 1.0, None), (self.bi.get(b), self.BACKOFF, self.CANDIDATES)):
+            if not counts:
+                continue
+            n = sum(counts.values())
+            matching = [(word, c) for word, c in counts.most_common(limit) if word.startswith(prefix) and word != prefix]
+            seen = sum(c for _, c in matching)
+            for word, c in matching:
+                if word not in scored:
+                    scored[word] = weight * c / n
+                    confidence[word] = weight * c / (seen + 2)
         if scored:
             best = max(scored, key=scored.__getitem__)
-            return best, scored[best]
+            return best, confidence[best]
         word = self.by_prefix.get(prefix) if prefix else self.uni.most_common(1)[0][0]
         return (word, 0.0) if word and word != prefix else (None, 0.0)
 
