@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .core.config import RATES, ModelConfig  # no torch behind either
+from .core.bundle_files import replace_refusal
+from .core.config import RATES, ModelConfig  # no torch behind any
 from .core.events import log_lines
 from .core.train_options import PRECISIONS, TrainOptions
 
@@ -73,7 +74,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
     r.add_argument("--resume", action="store_true", help="continue the interrupted run of --name exactly")
-    r.add_argument("--force", action="store_true", help="overwrite an existing model of this name")
+    r.add_argument("--force", action="store_true", help="replace an existing model of this name (or the model in --output); "
+                   "a folder holding anything else is never replaced")
     r.add_argument("--keep-checkpoints", action="store_true",
                    help="keep the run's folder (checkpoint, tokenizer) after it finishes; by default "
                         "only an unfinished run keeps one, for --resume")
@@ -97,8 +99,11 @@ def options_from_args(args: argparse.Namespace):
     if not args.paths:
         raise LstmTuiError("give at least one file or folder of text to train on")
     output = Path(args.output).expanduser() if args.output else paths.user_models_dir() / name
-    if (output / "config.json").exists() and not args.force:
-        raise LstmTuiError(f"{output}: a model named {name!r} exists; use --force to replace it "
+    if refusal := replace_refusal(output):  # a bundle replaces its folder: never the writer's files
+        raise LstmTuiError(f"{output}: {refusal}; a model is written to a new folder, or over one "
+                           "holding only a model (with --force)")
+    if output.is_dir() and any(output.iterdir()) and not args.force:
+        raise LstmTuiError(f"{output}: a model is there already; use --force to replace it "
                            "or --resume to continue its run")
     # Absolute: the card names the parent's folder, read later from anywhere.
     from_model = str(paths.resolve_model(args.from_model).resolve()) if args.from_model else None

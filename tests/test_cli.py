@@ -294,3 +294,46 @@ def test_generate_says_why_it_printed_nothing(tiny_bundle, capsys):
         shown = call(capsys, "generate", "--model", str(tiny_bundle), "--prompt", "The river",
                      "--min-confidence", "0", "--continue-confidence", "0", "--max-tokens", "4", *json_flag)
         assert shown.returncode == 0 and shown.stderr == ""  # nothing held back: no hint
+
+
+TINY_TRAIN = ["--steps", "2", "--hidden-dim", "16", "--embed-dim", "16", "--layers", "1", "--vocab-size", "400",
+              "--batch-size", "2", "--seq-len", "8", "--device", "cpu"]
+
+
+def run_isolated(user_dirs, *args):
+    """run() with the user's folders (runs, caches) inside the test's own tmp_path:
+    the autouse fixture's patch does not reach a child process."""
+    import os
+
+    env = {**os.environ, **{f"XDG_{kind.upper()}_HOME": str(user_dirs / "xdg" / kind)
+                            for kind in ("data", "config", "cache", "state")}}
+    return subprocess.run([sys.executable, "-m", "lstm_tui", *args], capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_train_output_never_replaces_a_folder_of_other_files(tiny_corpus, tmp_path, user_dirs, force):
+    essays = tmp_path / "essays"
+    (essays / "sub").mkdir(parents=True)
+    (essays / "e1.txt").write_text("my essay\n")
+    (essays / "sub" / "e2.txt").write_text("x\n")
+    before = sorted(p.relative_to(essays) for p in essays.rglob("*"))
+    done = run_isolated(user_dirs, "train", str(essays), str(tiny_corpus), "--name", "o2", "--output", str(essays), *TINY_TRAIN,
+               *(["--force"] if force else []))
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"lstm-tui: error: {essays}: holds files that are not part of a model "
+                                   "('e1.txt', 'sub'); a model is written to a new folder, or over one holding "
+                                   "only a model (with --force)")
+    assert sorted(p.relative_to(essays) for p in essays.rglob("*")) == before
+    assert (essays / "e1.txt").read_text() == "my essay\n"
+
+
+def test_train_output_replaces_a_model_only_with_force(tiny_corpus, tmp_path, user_dirs):
+    out = tmp_path / "out"
+    assert run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "o3", "--output", str(out), *TINY_TRAIN).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == ["card.json", "config.json", "model.safetensors",
+                                                      "tokenizer.model"]
+    again = run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "o3", "--output", str(out), *TINY_TRAIN)
+    assert again.returncode == 2 and "a model is there already; use --force" in again.stderr
+    assert run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "o3", "--output", str(out), *TINY_TRAIN,
+               "--force").returncode == 0
+

@@ -29,6 +29,7 @@ from .bundle_files import (
     read_card,
     read_config,
     read_json,
+    replace_refusal,
 )
 from .config import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, ModelConfig
 from .errors import BundleError
@@ -186,6 +187,8 @@ def save_bundle(model: LSTMLanguageModel, tokenizer: Tokenizer, folder: str | Pa
     folder.parent.mkdir(parents=True, exist_ok=True)
     if folder.exists() and not overwrite:
         raise BundleError(f"{folder}: already exists")
+    if refusal := replace_refusal(folder):
+        raise BundleError(f"{folder}: {refusal}, so no model was written there; choose a new folder")
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         with deferred_interrupts():  # a second Ctrl+C waits for the bundle to be whole
