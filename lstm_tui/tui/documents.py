@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.atomic import atomic_write_bytes
+from ..core.atomic import InPlaceWriteError, atomic_write_bytes, write_in_place
 from .line_endings import LineLayout, split_lines
 
 BINARY_SNIFF = 8192  # bytes looked at for a NUL, the mark of a binary file
@@ -107,15 +107,12 @@ def save_target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def _write_in_place(path: Path, data: bytes) -> None:
-    # A file with several hard links is rewritten in place, so every name sees the new
-    # text (a rename would leave the other names on the old file); so is a writable file
-    # in a folder where no temporary file can be made. Not atomic.
-    with open(path, "r+b") as handle:
-        handle.write(data)
-        handle.truncate()
-        handle.flush()
-        os.fsync(handle.fileno())
+# What became of a file whose in-place save failed, said to the writer.
+IN_PLACE_OUTCOMES = {
+    "unchanged": "The file was not changed",
+    "restored": "The file was put back as it was",
+    "damaged": "Its old content could not be put back either, so the file is damaged",
+}
 
 
 def write_document(path: Path, content: str) -> DiskState:
@@ -123,11 +120,16 @@ def write_document(path: Path, content: str) -> DiskState:
     target = save_target(path)
     data = content.encode("utf-8")
     try:
+        # A file with several hard links is rewritten in place, so every name sees the new
+        # text; so is a writable file in a folder where no temporary file can be made.
         if target.exists() and (target.stat().st_nlink > 1 or not os.access(target.parent, os.W_OK)):
-            _write_in_place(target, data)
+            write_in_place(target, data)
         else:
             atomic_write_bytes(target, data)
         return _state(target, data)
+    except InPlaceWriteError as exc:
+        raise DocumentError(f"{path} could not be saved: {exc}. {IN_PLACE_OUTCOMES[exc.state]}; "
+                            "your text is still in the editor: free some space, or use Save As.") from None
     except OSError as exc:
         raise DocumentError(f"{path} could not be saved: {exc.strerror or exc}. "
                             "Your text is still in the editor; try Save As.") from None
