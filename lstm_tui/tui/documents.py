@@ -79,12 +79,10 @@ def read_document(path: Path) -> OpenedDocument:
 
 def changed_on_disk(path: Path, known: DiskState | None) -> DiskState | None:
     """The file's state now if its content is not what the editor last read or wrote
-    (None when unchanged, or when it is gone: saving creates it again)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    if known is not None and (st.st_mtime_ns, st.st_size) == (known.mtime_ns, known.size):
+    (None when unchanged, or when it is gone: saving creates it again). The content
+    decides, never size and time alone: a program can write the same number of bytes
+    and set the time back (touch -d, a restore from a backup, a clock)."""
+    if not path.exists():
         return None
     try:
         now = _state(path, path.read_bytes())

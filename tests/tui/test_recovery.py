@@ -243,3 +243,22 @@ async def test_an_older_versions_copy_is_offered_and_keeps_the_line_endings(make
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert target.read_bytes() == b"one\r\ntwo\r\nthree" and not legacy.exists()
+
+
+async def test_an_outside_change_of_the_same_size_and_time_is_noticed(make_app, tmp_path):
+    target = tmp_path / "f.txt"
+    target.write_text("abcdefgh\n")
+    os.utime(target, ns=(1_577_836_800_000_000_000,) * 2)
+    app = make_app(target)
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = target.stat()
+        target.write_text("ABCDEFGH\n")  # another program: same size, and the time set back
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("!", (0, 0))
+        await pilot.press("escape", "ctrl+s")
+        await pilot.pause()
+        assert dialog_title(app) == "Changed on disk"
+        await pilot.click("#choice-cancel")
+        await settle(pilot)
+    assert target.read_text() == "ABCDEFGH\n"
