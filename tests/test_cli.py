@@ -337,3 +337,18 @@ def test_train_output_replaces_a_model_only_with_force(tiny_corpus, tmp_path, us
     assert run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "o3", "--output", str(out), *TINY_TRAIN,
                "--force").returncode == 0
 
+
+
+def test_a_trained_model_is_private_whatever_the_umask(tiny_corpus, tmp_path, user_dirs):
+    import os
+
+    old = os.umask(0o022)  # the child inherits it
+    try:
+        done = run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "mine", *TINY_TRAIN)
+    finally:
+        os.umask(old)
+    assert done.returncode == 0, done.stderr
+    models = user_dirs / "xdg" / "data" / "lstm-tui" / "models"
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (models, models / "mine", *(models / "mine").iterdir())}
+    assert modes == {"models": 0o700, "mine": 0o700, "card.json": 0o600, "config.json": 0o600,
+                     "model.safetensors": 0o600, "tokenizer.model": 0o600}

@@ -1,7 +1,7 @@
 """Model bundles on disk: config.json, model.safetensors, tokenizer.model, card.json.
 
 Saving writes a temporary folder and renames it into place, so a bundle is never
-half-written. Loading validates every file and raises ``BundleError`` with one line
+half-written, and private to its owner (0700, its files 0600). Loading validates every file and raises ``BundleError`` with one line
 naming the file and the problem. Weights are safetensors: nothing is ever unpickled.
 """
 
@@ -19,7 +19,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .atomic import fsync_dir
+from .atomic import fsync_dir, private_dir
 from .bundle_files import (
     CARD_FILE,
     CONFIG_FILE,
@@ -184,7 +184,8 @@ def save_bundle(model: LSTMLanguageModel, tokenizer: Tokenizer, folder: str | Pa
     byte within a small fraction of a percent of float32.
     """
     folder = Path(folder).expanduser()
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    if not folder.parent.exists():
+        private_dir(folder.parent)  # a new models folder: a listing of them is private too
     if folder.exists() and not overwrite:
         raise BundleError(f"{folder}: already exists")
     if refusal := replace_refusal(folder):
@@ -205,9 +206,9 @@ def save_bundle(model: LSTMLanguageModel, tokenizer: Tokenizer, folder: str | Pa
 
 def _write_bundle_files(model: LSTMLanguageModel, tokenizer: Tokenizer, tmp: Path, folder: Path,
                         card: dict[str, Any] | None, dtype: torch.dtype) -> None:
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would hide the bundle from other users
+    # Private whatever the umask (0700, 0600), as editors keep swap files: the tokenizer
+    # holds the writer's words, and the weights can be made to recite their text.
+    tmp.chmod(0o700)
     config = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION,
               "architecture": "lstm", **model.config.to_dict(),
               "weights_dtype": str(dtype).removeprefix("torch.")}
@@ -217,7 +218,7 @@ def _write_bundle_files(model: LSTMLanguageModel, tokenizer: Tokenizer, tmp: Pat
     tokenizer.save(tmp / TOKENIZER_FILE)
     _write_json(tmp / CARD_FILE, {"name": folder.name, **(card or {})})
     for path in tmp.iterdir():
-        path.chmod(0o666 & ~umask)  # some writers create files 0600
+        path.chmod(0o600)  # some writers create files 0644
         _fsync(path)
     _replace_dir(tmp, folder)
 

@@ -262,3 +262,18 @@ async def test_an_outside_change_of_the_same_size_and_time_is_noticed(make_app, 
         await pilot.click("#choice-cancel")
         await settle(pilot)
     assert target.read_text() == "ABCDEFGH\n"
+
+
+async def test_recovery_copies_and_their_folder_are_private_whatever_the_umask(make_app, tmp_path):
+    paths.recovery_dir().mkdir(parents=True, mode=0o755)  # as an earlier version left it
+    old = os.umask(0o000)
+    try:
+        app = make_app(tmp_path / "story.txt")
+        async with app.run_test(size=(100, 30)) as pilot:
+            append(app, "my unsaved words")
+            await autosave(pilot)
+            copies = list(paths.recovery_dir().glob("*.json"))
+            assert copies and all(p.stat().st_mode & 0o777 == 0o600 for p in copies)
+    finally:
+        os.umask(old)
+    assert paths.recovery_dir().stat().st_mode & 0o777 == 0o700
