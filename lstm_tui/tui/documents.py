@@ -15,9 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.atomic import InPlaceWriteError, atomic_write_bytes, write_in_place
+from ..core.jsonfile import open_regular
 from .line_endings import LineLayout, split_lines
 
 BINARY_SNIFF = 8192  # bytes looked at for a NUL, the mark of a binary file
+# The largest file opened: the editor stays quick at 20 MB (docs/speed.md), and a
+# recovery copy of it must stay under recovery.MAX_COPY_BYTES.
+MAX_DOCUMENT_BYTES = 64 * 2**20
 
 
 class DocumentError(Exception):
@@ -64,10 +68,29 @@ def _decode(path: Path, data: bytes) -> str:
             "in it was changed. Convert it first, e.g. iconv -f latin1 -t utf-8.") from None
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file of an editable size; never waits on a FIFO nor reads
+    a device that never ends. DocumentError says why not; OSError as open raises it."""
+    try:
+        handle = open_regular(path)
+    except ValueError:
+        if path.is_dir():
+            raise DocumentError(f"{path} is a folder; open a text file instead.") from None
+        raise DocumentError(f"{path} is not a regular file (a pipe, a device or a socket), so it was "
+                            "not opened; lstm-tui edits text files.") from None
+    with handle:
+        too_large = os.fstat(handle.fileno()).st_size > MAX_DOCUMENT_BYTES
+        data = b"" if too_large else handle.read(MAX_DOCUMENT_BYTES + 1)
+    if too_large or len(data) > MAX_DOCUMENT_BYTES:  # larger at once, or grown while read
+        raise DocumentError(f"{path} is larger than {MAX_DOCUMENT_BYTES >> 20} MB, so it was not "
+                            f"opened; lstm-tui edits files of up to {MAX_DOCUMENT_BYTES >> 20} MB.")
+    return data
+
+
 def read_document(path: Path) -> OpenedDocument:
     """The text of ``path``; empty if it does not exist yet (created on first save)."""
     try:
-        data = path.read_bytes()
+        data = _read_bytes(path)
     except FileNotFoundError:
         return OpenedDocument(split_lines(""), None)
     except IsADirectoryError:
@@ -85,8 +108,8 @@ def changed_on_disk(path: Path, known: DiskState | None) -> DiskState | None:
     if not path.exists():
         return None
     try:
-        now = _state(path, path.read_bytes())
-    except OSError:
+        now = _state(path, _read_bytes(path))
+    except (OSError, DocumentError):
         return None  # unreadable now: the save itself will say what is wrong
     return None if known is not None and now.sha256 == known.sha256 else now
 

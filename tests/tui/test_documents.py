@@ -348,3 +348,54 @@ def test_an_in_place_write_that_fails_midway_puts_the_old_text_back(tmp_path: Pa
     with pytest.raises(DocumentError, match="Input/output error. The file was put back as it was"):
         write_document(a, "new text\n" * 500)
     assert b.read_text() == "old text\n" * 1000
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/null"])
+def test_devices_are_refused_not_read(special: str):
+    with pytest.raises(DocumentError) as refused:
+        read_document(Path(special))
+    assert str(refused.value) == (f"{special} is not a regular file (a pipe, a device or a socket), so it "
+                                  "was not opened; lstm-tui edits text files.")
+
+
+def test_a_file_too_large_to_edit_is_refused_unread(tmp_path: Path):
+    from lstm_tui.tui.documents import MAX_DOCUMENT_BYTES
+
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as f:
+        f.truncate(MAX_DOCUMENT_BYTES + 1)  # sparse: no disk space needed
+    with pytest.raises(DocumentError, match=r"huge.txt is larger than 64 MB, so it was not opened"):
+        read_document(huge)
+
+
+async def test_a_fifo_is_refused_and_ctrl_q_still_quits(make_app, tmp_path: Path):
+    import errno
+    import threading
+    import time
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def writer():  # ends any read of the FIFO (as an empty file), so a blocked app cannot hang the test
+        while not done.is_set():
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError as exc:
+                assert exc.errno == errno.ENXIO  # no reader yet
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        app = make_app(fifo)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert notices(app)[0] == (f"{fifo} is not a regular file (a pipe, a device or a socket), so it "
+                                       "was not opened; lstm-tui edits text files.")
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+        assert app.return_code == 0
+    finally:
+        done.set()
+        thread.join()
