@@ -234,8 +234,12 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def run_models(args: argparse.Namespace) -> int:
     from .catalog import list_models
+    from .plain import plain
 
-    entries = list_models()
+    def warn(message: str) -> None:
+        print(f"lstm-tui: warning: {plain(message)}", file=sys.stderr)
+
+    entries = list_models(on_problem=warn)
     if args.json:
         print(json.dumps([e.to_dict() for e in entries], indent=2))
         return 0
@@ -243,16 +247,14 @@ def run_models(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from .plain import plain
-
     table = Table("name", "kind", "val bits/byte", "params", "size", "trained on", "parent", "path")
     for e in entries:
         # Text, not markup, with escapes made visible: card fields may hold anything.
         cells = (e.name, e.kind, e.fmt_bpb(), e.fmt_params(), e.fmt_size(), e.trained_on,
                  e.parent or "", str(e.path))
         table.add_row(*(Text(plain(c)) for c in cells))
-        for warning in e.warnings:
-            print(f"lstm-tui: warning: {plain(warning)}", file=sys.stderr)
+        for warning in (*e.warnings, *([f"{e.error}; the model cannot be used"] if e.error else [])):
+            warn(warning)
     Console().print(table)
     return 0
 

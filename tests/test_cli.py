@@ -226,26 +226,6 @@ def test_an_empty_model_name_is_refused(capsys):
                                                "a folder, or 'default'")
 
 
-def test_a_models_folder_that_cannot_be_read_is_one_line(capsys, monkeypatch):
-    from pathlib import Path
-
-    from lstm_tui import paths
-
-    paths.user_models_dir().mkdir(parents=True)
-
-    real = Path.iterdir
-
-    def refused(self):
-        if self == paths.user_models_dir():
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
-
-    monkeypatch.setattr(Path, "iterdir", refused)  # root reads a 0000 folder: stand in for it
-    assert main(["models"]) == 2
-    assert capsys.readouterr().err.strip() == (f"lstm-tui: error: {paths.user_models_dir()}: cannot list "
-                                               "your models (Permission denied)")
-
-
 def test_eval_reads_a_hard_wrapped_book_as_training_does(tiny_bundle, tmp_path, capsys):
     import textwrap
 
@@ -352,3 +332,64 @@ def test_a_trained_model_is_private_whatever_the_umask(tiny_corpus, tmp_path, us
     modes = {p.name: p.stat().st_mode & 0o777 for p in (models, models / "mine", *(models / "mine").iterdir())}
     assert modes == {"models": 0o700, "mine": 0o700, "card.json": 0o600, "config.json": 0o600,
                      "model.safetensors": 0o600, "tokenizer.model": 0o600}
+
+
+def _without_root_reading() -> None:
+    """In the child before exec: drop root's power to ignore a mode (CAP_DAC_OVERRIDE,
+    CAP_DAC_READ_SEARCH), so a folder of mode 000 is refused as for any other user."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def run_unprivileged(user_dirs, *args):
+    """run_isolated(), as a user whom a 000 mode stops: root loses the capabilities
+    that would read it anyway; skipped where they cannot be dropped."""
+    import os
+
+    env = {**os.environ, **{f"XDG_{kind.upper()}_HOME": str(user_dirs / "xdg" / kind)
+                            for kind in ("data", "config", "cache", "state")}}
+    preexec = _without_root_reading if os.geteuid() == 0 else None
+    try:
+        return subprocess.run([sys.executable, "-m", "lstm_tui", *args], capture_output=True, text=True,
+                              env=env, preexec_fn=preexec)
+    except subprocess.SubprocessError as exc:
+        pytest.skip(f"cannot drop root's read capabilities here ({exc})")
+
+
+@pytest.fixture
+def locked_models(tiny_bundle, user_dirs):
+    """The user's models folder (as the child sees it) with a good model and one of mode 000."""
+    import shutil
+
+    models = user_dirs / "xdg" / "data" / "lstm-tui" / "models"
+    shutil.copytree(tiny_bundle, models / "good")
+    shutil.copytree(tiny_bundle, models / "locked")
+    (models / "locked").chmod(0o000)
+    yield models
+    (models / "locked").chmod(0o700)
+    models.chmod(0o700)
+
+
+def test_models_lists_the_rest_when_a_model_folder_cannot_be_read(locked_models, user_dirs):
+    done = run_unprivileged(user_dirs, "models")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [f"lstm-tui: warning: {locked_models / 'locked' / 'config.json'}: cannot "
+                                        "be read (Permission denied); the model cannot be used"]
+    assert all(name in done.stdout for name in ("default", "good", "locked"))
+
+
+def test_an_unreadable_models_folder_is_one_line_and_the_shipped_model_still_listed(locked_models, user_dirs):
+    locked_models.chmod(0o000)
+    listed = run_unprivileged(user_dirs, "models", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [e["name"] for e in json.loads(listed.stdout)] == ["default"]
+    assert listed.stderr.splitlines() == [f"lstm-tui: warning: {locked_models}: cannot list your models "
+                                          "(Permission denied)"]
+    generated = run_unprivileged(user_dirs, "generate", "--model", "good", "--prompt", "The", "--device", "cpu")
+    assert generated.returncode == 2
+    assert generated.stderr.splitlines() == [f"lstm-tui: error: {locked_models / 'good'}: cannot be read "
+                                             "(Permission denied)"]

@@ -142,11 +142,15 @@ def _check_shapes(path: Path, header: dict[str, tuple[str, tuple[int, ...]]], co
 
 def load_bundle(folder: str | Path) -> Bundle:
     folder = Path(folder).expanduser()
-    if not folder.exists():
-        _restore_interrupted(folder)
-    if not folder.exists():
+    try:
+        if not folder.exists():
+            _restore_interrupted(folder)
+        exists, is_dir = folder.exists(), folder.is_dir()
+    except OSError as exc:  # a models folder of mode 000, say
+        raise BundleError(f"{folder}: cannot be read ({exc.strerror or exc})") from None
+    if not exists:
         raise BundleError(f"{folder}: no such model folder")
-    if not folder.is_dir():
+    if not is_dir:
         raise BundleError(f"{folder}: a model is a folder holding {CONFIG_FILE}, {WEIGHTS_FILE} "
                           f"and {TOKENIZER_FILE}, not a single file")
     config = read_config(folder)

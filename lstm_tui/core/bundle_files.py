@@ -103,7 +103,11 @@ def read_config(folder: Path) -> ModelConfig:
 def read_card(folder: Path) -> tuple[dict[str, Any], list[str]]:
     """The checked card (empty if there is none), and warnings about fields dropped."""
     path = folder / CARD_FILE
-    return check_card(read_json(path), str(path)) if path.exists() else ({}, [])
+    try:
+        present = path.exists()
+    except OSError as exc:  # a folder that may be listed but not searched
+        raise BundleError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return check_card(read_json(path), str(path)) if present else ({}, [])
 
 
 def training_card(*, name: str, parent: tuple[str, str, dict[str, Any]] | None, data: dict[str, Any],
