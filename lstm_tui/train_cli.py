@@ -117,10 +117,13 @@ def options_from_args(args: argparse.Namespace):
         else:
             ModelConfig(embed_dim=512 if args.embed_dim is None else args.embed_dim,
                         hidden_dim=512 if args.hidden_dim is None else args.hidden_dim,
-                        num_layers=args.layers, **options.rates())
+                        num_layers=args.layers, vocab_size=args.vocab_size, **options.rates())
     except ValueError as exc:
-        # Every message starts with the field's name: say the option instead.
-        raise LstmTuiError("--" + str(exc).replace("num_layers", "layers").replace("_", "-")) from None
+        # A message about one field starts with its name: say the option instead.
+        message = str(exc)
+        if message.split()[0] in {f.name for f in fields(ModelConfig)}:
+            message = "--" + message.replace("num_layers", "layers").replace("_", "-")
+        raise LstmTuiError(message) from None
     return options
 
 

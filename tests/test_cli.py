@@ -393,3 +393,16 @@ def test_an_unreadable_models_folder_is_one_line_and_the_shipped_model_still_lis
     assert generated.returncode == 2
     assert generated.stderr.splitlines() == [f"lstm-tui: error: {locked_models / 'good'}: cannot be read "
                                              "(Permission denied)"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["generate", "--prompt", "x", "--beam", "1000000"], "--beam must be an integer from 1 to 128, not 1000000"),
+    (["generate", "--prompt", "x", "--max-tokens", "1000000"], "--max-tokens must be an integer from 1 to 1,000"),
+    (["generate", "--prompt", "x", "--alternatives", "1000"], "--alternatives must be an integer from 1 to 16"),
+    (["train", "x", "--name", "big", "--batch-size", "1000000"], "--batch-size must be from 1 to 4,096"),
+    (["train", "x", "--name", "big", "--hidden-dim", "30000", "--layers", "60"], "would hold"),
+])
+def test_sizes_beyond_their_limits_are_one_line_before_any_work(args, message, user_dirs):
+    done = run_isolated(user_dirs, *args)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("lstm-tui: error: ") and message in done.stderr

@@ -54,3 +54,12 @@ async def test_the_app_starts_with_a_hostile_settings_file(make_app, tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert any("nested too deeply" in m for m in notices(app))
+
+
+def test_a_size_beyond_its_limit_in_the_file_keeps_its_default(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("[sampling]\nbeam_width = 1000000\nmax_tokens = 12\n")
+    warnings: list[str] = []
+    settings = load_settings(path, warnings)
+    assert (settings.sampling.beam_width, settings.sampling.max_tokens) == (PRESETS["suggest"].beam_width, 12)
+    assert warnings == [f"{path}: sampling.beam_width is not usable; the default is kept."]
