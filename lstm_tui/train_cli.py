@@ -16,6 +16,7 @@ from . import paths
 from .core.bundle_files import replace_refusal
 from .core.config import RATES, ModelConfig  # no torch behind any
 from .core.events import log_lines
+from .plain import plain
 from .core.train_options import PRECISIONS, TrainOptions
 
 TRAIN_FIELDS = {f.name: f for f in fields(TrainOptions)}
@@ -256,8 +257,8 @@ class RichReport:
 
     def __call__(self, e: dict[str, Any]) -> None:
         kind = e["event"]
-        for line in log_lines(e):  # text from files and models: never markup
-            self.bar.console.print(line, markup=False, highlight=False)
+        for line in log_lines(e):  # text from files and models: never markup, nor escapes
+            self.bar.console.print(plain(line), markup=False, highlight=False, soft_wrap=True)
         if kind == "start":
             self.bar.start()
         elif kind == "progress":
@@ -273,5 +274,6 @@ class RichReport:
         elif kind == "done":
             self.bar.update(self.task, completed=1.0)
             if not e["stopped"]:
-                self.bar.console.print(f"done: best validation {e['best_bpb']:.4f} bits/byte; model in {e['output']}",
+                self.bar.console.print(f"done: best validation {e['best_bpb']:.4f} bits/byte; model in "
+                                       f"{plain(e['output'])}",
                                        markup=False, highlight=False)

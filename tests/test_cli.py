@@ -406,3 +406,20 @@ def test_sizes_beyond_their_limits_are_one_line_before_any_work(args, message, u
     done = run_isolated(user_dirs, *args)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert done.stderr.startswith("lstm-tui: error: ") and message in done.stderr
+
+
+def test_file_names_with_escape_sequences_are_printed_escaped(tiny_corpus, tiny_bundle, tmp_path, user_dirs):
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "good.txt").write_text((tiny_corpus / "a.txt").read_text())
+    (texts / "evil\x1b]0;pwned\x07.txt").write_bytes(b"\x00\x01binary")
+    shown = "evil\\x1b]0;pwned\\x07.txt"
+    evaluated = run_isolated(user_dirs, "eval", str(texts), "--model", str(tiny_bundle), "--device", "cpu")
+    assert evaluated.returncode == 0, evaluated.stderr
+    trained = run_isolated(user_dirs, "train", str(texts), str(tiny_corpus), "--name", "esc", *TINY_TRAIN)
+    assert trained.returncode == 0, trained.stderr
+    for done in (evaluated, trained):
+        assert "\x1b" not in done.stdout + done.stderr and "\x07" not in done.stdout + done.stderr
+        assert f"skipped {texts / shown}" in done.stderr
+    refused = run_isolated(user_dirs, "eval", str(texts / "evil\x1b]0;pwned\x07.txt"), "--model", str(tiny_bundle))
+    assert refused.returncode == 2 and "\x1b" not in refused.stderr and shown in refused.stderr
