@@ -17,7 +17,7 @@ import torch
 
 from .core.adapt import DocumentLearner
 from .core.bundle import Bundle, load_bundle
-from .core.config import SamplingConfig
+from .core.config import SAMPLING_LIMITS, SamplingConfig
 from .core.device import checked_device, resolve_device, set_inference_threads
 from .core.evaluate import EvalResult, evaluate_text
 from .core.generation import Completion, StopHook, StreamingGenerator
@@ -77,7 +77,11 @@ class LanguageModel:
 
     def alternatives(self, context: str, config: SamplingConfig, n: int,
                      should_stop: StopHook | None = None) -> list[Completion]:
-        """``n`` extra samples of the continuation (sampling mode), drawn as one batch."""
+        """``n`` extra samples of the continuation (sampling mode), drawn as one batch
+        (at most SamplingConfig's limit on alternatives: the batch is n rows wide)."""
+        limit = SAMPLING_LIMITS["num_alternatives"]
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= limit:
+            raise ValueError(f"n must be an integer from 1 to {limit}, not {n!r}")
         return self.generator.samples(context, config, n, should_stop)
 
     def learn(self, text: str, should_stop: Callable[[], bool] | None = None) -> int:

@@ -6,6 +6,7 @@ Reads only config.json and card.json (no torch), so listing is instant.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,14 +72,27 @@ def entry(path: Path, kind: str) -> ModelEntry:
         card, warnings = read_card(path)
     except BundleError as exc:
         config, card, error = {}, {}, str(exc)
-    if error is None and not (path / WEIGHTS_FILE).exists():
-        error = f"{path / WEIGHTS_FILE}: missing"
-    size = sum(f.stat().st_size for f in path.iterdir() if f.is_file()) if path.is_dir() else 0
+    try:
+        if error is None and not (path / WEIGHTS_FILE).exists():
+            error = f"{path / WEIGHTS_FILE}: missing"
+        size = sum(f.stat().st_size for f in path.iterdir() if f.is_file()) if path.is_dir() else 0
+    except OSError as exc:  # a folder of mode 000, say: listed, with the reason
+        size, error = 0, error or f"{path}: cannot be read ({exc.strerror or exc})"
     name = paths.DEFAULT_MODEL if kind == "shipped" else path.name
     return ModelEntry(name, path, kind, card, config, size, error, tuple(warnings))
 
 
-def list_models() -> list[ModelEntry]:
+def _holds_model(folder: Path) -> bool:
+    try:
+        return folder.is_dir() and not folder.name.startswith(".") and (folder / CONFIG_FILE).exists()
+    except OSError:  # cannot look inside: listed, and its entry says why it cannot be used
+        return True
+
+
+def list_models(on_problem: Callable[[str], None] | None = None) -> list[ModelEntry]:
+    """The shipped model and the user's. A models folder that cannot be read is told
+    to ``on_problem`` (one line) and the shipped model still listed; without
+    ``on_problem`` it raises ``BundleError``."""
     entries = []
     default = paths.default_bundle()
     if (default / CONFIG_FILE).exists():
@@ -87,10 +101,12 @@ def list_models() -> list[ModelEntry]:
     try:
         folders = sorted(root.iterdir()) if root.is_dir() else []
     except OSError as exc:
-        raise BundleError(f"{root}: cannot list your models ({exc.strerror or exc})") from None
-    for folder in folders:
-        if folder.is_dir() and not folder.name.startswith(".") and (folder / CONFIG_FILE).exists():
-            entries.append(entry(folder, "user"))
+        problem = f"{root}: cannot list your models ({exc.strerror or exc})"
+        if on_problem is None:
+            raise BundleError(problem) from None
+        on_problem(problem)
+        folders = []
+    entries.extend(entry(folder, "user") for folder in folders if _holds_model(folder))
     return entries
 
 

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from . import __version__
+from .plain import plain
 
 COMMANDS = ("tui", "train", "generate", "eval", "models", "bench")
 DESCRIPTION = """\
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(HANDLERS[args.command](args) or 0)
     except LstmTuiError as exc:
-        print(f"lstm-tui: error: {exc}", file=sys.stderr)
+        print(f"lstm-tui: error: {plain(str(exc))}", file=sys.stderr)  # it may quote a file's name
         return 2
     except KeyboardInterrupt:
         print("lstm-tui: interrupted", file=sys.stderr)
@@ -208,7 +209,7 @@ def run_eval(args: argparse.Namespace) -> int:
     # joined, so a model is not scored on line breaks a printed page put there.
     corpus = scan(args.files, unwrap=not args.keep_line_breaks)
     for path, why in corpus.skipped:
-        print(f"lstm-tui: skipped {path}: {why}", file=sys.stderr)
+        print(f"lstm-tui: skipped {plain(path)}: {plain(why)}", file=sys.stderr)  # names from disk
     if not corpus.files:
         raise DataError("no readable text among " + ", ".join(args.files))
     lm = load_model(args.model, device=args.device, threads=os.cpu_count())  # batched: use every core
@@ -226,7 +227,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
         return 0
     for row in rows:
-        print(f"{row['bits_per_byte']:.4f} bits/byte  {row['tokens_per_second']:8.0f} tok/s  {row['file']}")
+        print(f"{row['bits_per_byte']:.4f} bits/byte  {row['tokens_per_second']:8.0f} tok/s  {plain(row['file'])}")
     if len(rows) > 1:
         print(f"{summary['bits_per_byte']:.4f} bits/byte  overall ({total_bytes} bytes)")
     return 0
@@ -235,7 +236,10 @@ def run_eval(args: argparse.Namespace) -> int:
 def run_models(args: argparse.Namespace) -> int:
     from .catalog import list_models
 
-    entries = list_models()
+    def warn(message: str) -> None:
+        print(f"lstm-tui: warning: {plain(message)}", file=sys.stderr)
+
+    entries = list_models(on_problem=warn)
     if args.json:
         print(json.dumps([e.to_dict() for e in entries], indent=2))
         return 0
@@ -243,16 +247,14 @@ def run_models(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from .plain import plain
-
     table = Table("name", "kind", "val bits/byte", "params", "size", "trained on", "parent", "path")
     for e in entries:
         # Text, not markup, with escapes made visible: card fields may hold anything.
         cells = (e.name, e.kind, e.fmt_bpb(), e.fmt_params(), e.fmt_size(), e.trained_on,
                  e.parent or "", str(e.path))
         table.add_row(*(Text(plain(c)) for c in cells))
-        for warning in e.warnings:
-            print(f"lstm-tui: warning: {plain(warning)}", file=sys.stderr)
+        for warning in (*e.warnings, *([f"{e.error}; the model cannot be used"] if e.error else [])):
+            warn(warning)
     Console().print(table)
     return 0
 
@@ -266,7 +268,7 @@ def run_bench(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     else:
         for key, value in result.items():
-            print(f"{key:>36}: {value}")
+            print(f"{key:>36}: {plain(value)}")
     return 0
 
 

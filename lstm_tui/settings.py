@@ -1,7 +1,8 @@
 """User settings: sampling, preset, suggestion timing and theme, as TOML in the config dir.
 
-Read with ``tomllib``; written by hand (the file is flat: a few top-level keys and
-one ``[sampling]`` table) to a temporary file that replaces the old one atomically.
+Read with ``tomllib``, written with ``tomli_w`` (any string a name or folder may hold,
+control characters too, comes back as it went) to a temporary file that replaces the
+old one atomically.
 A missing or broken file gives the defaults; a broken value falls back alone.
 """
 
@@ -12,6 +13,8 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from . import paths
 from .core.atomic import atomic_write_text, remove_stale_temp_files
@@ -117,26 +120,26 @@ def _coerce(value: Any, like: Any) -> Any:
     raise TypeError(value)
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{text}"'
+def _storable(value: Any) -> bool:
+    """Whether TOML, which is UTF-8, can hold ``value``: a folder name read from disk
+    may carry bytes that are not UTF-8 (as lone surrogates), and is then left out
+    rather than making the whole file unwritable."""
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def dumps(settings: Settings) -> str:
-    lines = ["# lstm-tui settings: written by the app, safe to edit by hand", ""]
-    for f in fields(Settings):
-        value = getattr(settings, f.name)
-        if f.name != "sampling" and value is not None:
-            lines.append(f"{f.name} = {_toml_value(value)}")
-    lines += ["", "[sampling]"]
-    for key, value in settings.sampling.to_dict().items():
-        if value is not None:  # TOML has no null: an unset seed is simply left out
-            lines.append(f"{key} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
+    top = {f.name: value for f in fields(Settings)
+           if f.name != "sampling" and (value := getattr(settings, f.name)) is not None and _storable(value)}
+    # TOML has no null: an unset seed is simply left out.
+    sampling = {key: value for key, value in settings.sampling.to_dict().items() if value is not None}
+    return "# lstm-tui settings: written by the app, safe to edit by hand\n\n" + tomli_w.dumps(
+        {**top, "sampling": sampling})
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:

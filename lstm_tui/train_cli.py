@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .core.config import RATES, ModelConfig  # no torch behind either
+from .core.bundle_files import replace_refusal
+from .core.config import RATES, ModelConfig  # no torch behind any
 from .core.events import log_lines
+from .plain import plain
 from .core.train_options import PRECISIONS, TrainOptions
 
 TRAIN_FIELDS = {f.name: f for f in fields(TrainOptions)}
@@ -79,7 +81,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
     r.add_argument("--resume", action="store_true", help="continue the interrupted run of --name exactly")
-    r.add_argument("--force", action="store_true", help="overwrite an existing model of this name")
+    r.add_argument("--force", action="store_true", help="replace an existing model of this name (or the model in --output); "
+                   "a folder holding anything else is never replaced")
     r.add_argument("--keep-checkpoints", action="store_true",
                    help="keep the run's folder (checkpoint, tokenizer) after it finishes; by default "
                         "only an unfinished run keeps one, for --resume")
@@ -105,8 +108,11 @@ def options_from_args(args: argparse.Namespace):
     if not args.paths:
         raise LstmTuiError("give at least one file or folder of text to train on")
     output = Path(args.output).expanduser() if args.output else paths.user_models_dir() / name
-    if (output / "config.json").exists() and not args.force:
-        raise LstmTuiError(f"{output}: a model named {name!r} exists; use --force to replace it "
+    if refusal := replace_refusal(output):  # a bundle replaces its folder: never the writer's files
+        raise LstmTuiError(f"{output}: {refusal}; a model is written to a new folder, or over one "
+                           "holding only a model (with --force)")
+    if output.is_dir() and any(output.iterdir()) and not args.force:
+        raise LstmTuiError(f"{output}: a model is there already; use --force to replace it "
                            "or --resume to continue its run")
     # Absolute: the card names the parent's folder, read later from anywhere.
     from_model = str(paths.resolve_model(args.from_model).resolve()) if args.from_model else None
@@ -120,10 +126,13 @@ def options_from_args(args: argparse.Namespace):
         else:
             ModelConfig(embed_dim=512 if args.embed_dim is None else args.embed_dim,
                         hidden_dim=512 if args.hidden_dim is None else args.hidden_dim,
-                        num_layers=args.layers, **options.rates())
+                        num_layers=args.layers, vocab_size=args.vocab_size, **options.rates())
     except ValueError as exc:
-        # Every message starts with the field's name: say the option instead.
-        raise LstmTuiError("--" + str(exc).replace("num_layers", "layers").replace("_", "-")) from None
+        # A message about one field starts with its name: say the option instead.
+        message = str(exc)
+        if message.split()[0] in {f.name for f in fields(ModelConfig)}:
+            message = "--" + message.replace("num_layers", "layers").replace("_", "-")
+        raise LstmTuiError(message) from None
     return options
 
 
@@ -274,8 +283,8 @@ class RichReport:
 
     def __call__(self, e: dict[str, Any]) -> None:
         kind = e["event"]
-        for line in log_lines(e):  # text from files and models: never markup
-            self.bar.console.print(line, markup=False, highlight=False)
+        for line in log_lines(e):  # text from files and models: never markup, nor escapes
+            self.bar.console.print(plain(line), markup=False, highlight=False, soft_wrap=True)
         if kind == "start":
             self.bar.start()
         elif kind == "progress":
@@ -291,5 +300,6 @@ class RichReport:
         elif kind == "done":
             self.bar.update(self.task, completed=1.0)
             if not e["stopped"]:
-                self.bar.console.print(f"done: best validation {e['best_bpb']:.4f} bits/byte; model in {e['output']}",
+                self.bar.console.print(f"done: best validation {e['best_bpb']:.4f} bits/byte; model in "
+                                       f"{plain(e['output'])}",
                                        markup=False, highlight=False)

@@ -226,26 +226,6 @@ def test_an_empty_model_name_is_refused(capsys):
                                                "a folder, or 'default'")
 
 
-def test_a_models_folder_that_cannot_be_read_is_one_line(capsys, monkeypatch):
-    from pathlib import Path
-
-    from lstm_tui import paths
-
-    paths.user_models_dir().mkdir(parents=True)
-
-    real = Path.iterdir
-
-    def refused(self):
-        if self == paths.user_models_dir():
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
-
-    monkeypatch.setattr(Path, "iterdir", refused)  # root reads a 0000 folder: stand in for it
-    assert main(["models"]) == 2
-    assert capsys.readouterr().err.strip() == (f"lstm-tui: error: {paths.user_models_dir()}: cannot list "
-                                               "your models (Permission denied)")
-
-
 def test_eval_reads_a_hard_wrapped_book_as_training_does(tiny_bundle, tmp_path, capsys):
     import textwrap
 
@@ -294,3 +274,152 @@ def test_generate_says_why_it_printed_nothing(tiny_bundle, capsys):
         shown = call(capsys, "generate", "--model", str(tiny_bundle), "--prompt", "The river",
                      "--min-confidence", "0", "--continue-confidence", "0", "--max-tokens", "4", *json_flag)
         assert shown.returncode == 0 and shown.stderr == ""  # nothing held back: no hint
+
+
+TINY_TRAIN = ["--steps", "2", "--hidden-dim", "16", "--embed-dim", "16", "--layers", "1", "--vocab-size", "400",
+              "--batch-size", "2", "--seq-len", "8", "--device", "cpu"]
+
+
+def run_isolated(user_dirs, *args):
+    """run() with the user's folders (runs, caches) inside the test's own tmp_path:
+    the autouse fixture's patch does not reach a child process."""
+    import os
+
+    env = {**os.environ, **{f"XDG_{kind.upper()}_HOME": str(user_dirs / "xdg" / kind)
+                            for kind in ("data", "config", "cache", "state")}}
+    return subprocess.run([sys.executable, "-m", "lstm_tui", *args], capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_train_output_never_replaces_a_folder_of_other_files(tiny_corpus, tmp_path, user_dirs, force):
+    essays = tmp_path / "essays"
+    (essays / "sub").mkdir(parents=True)
+    (essays / "e1.txt").write_text("my essay\n")
+    (essays / "sub" / "e2.txt").write_text("x\n")
+    before = sorted(p.relative_to(essays) for p in essays.rglob("*"))
+    done = run_isolated(user_dirs, "train", str(essays), str(tiny_corpus), "--name", "o2", "--output", str(essays), *TINY_TRAIN,
+               *(["--force"] if force else []))
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"lstm-tui: error: {essays}: holds files that are not part of a model "
+                                   "('e1.txt', 'sub'); a model is written to a new folder, or over one holding "
+                                   "only a model (with --force)")
+    assert sorted(p.relative_to(essays) for p in essays.rglob("*")) == before
+    assert (essays / "e1.txt").read_text() == "my essay\n"
+
+
+def test_train_output_replaces_a_model_only_with_force(tiny_corpus, tmp_path, user_dirs):
+    out = tmp_path / "out"
+    assert run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "o3", "--output", str(out), *TINY_TRAIN).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == ["card.json", "config.json", "model.safetensors",
+                                                      "tokenizer.model"]
+    again = run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "o3", "--output", str(out), *TINY_TRAIN)
+    assert again.returncode == 2 and "a model is there already; use --force" in again.stderr
+    assert run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "o3", "--output", str(out), *TINY_TRAIN,
+               "--force").returncode == 0
+
+
+
+def test_a_trained_model_is_private_whatever_the_umask(tiny_corpus, tmp_path, user_dirs):
+    import os
+
+    old = os.umask(0o022)  # the child inherits it
+    try:
+        done = run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "mine", *TINY_TRAIN)
+    finally:
+        os.umask(old)
+    assert done.returncode == 0, done.stderr
+    models = user_dirs / "xdg" / "data" / "lstm-tui" / "models"
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (models, models / "mine", *(models / "mine").iterdir())}
+    assert modes == {"models": 0o700, "mine": 0o700, "card.json": 0o600, "config.json": 0o600,
+                     "model.safetensors": 0o600, "tokenizer.model": 0o600}
+
+
+def _without_root_reading() -> None:
+    """In the child before exec: drop root's power to ignore a mode (CAP_DAC_OVERRIDE,
+    CAP_DAC_READ_SEARCH), so a folder of mode 000 is refused as for any other user."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def run_unprivileged(user_dirs, *args):
+    """run_isolated(), as a user whom a 000 mode stops: root loses the capabilities
+    that would read it anyway; skipped where they cannot be dropped."""
+    import os
+
+    env = {**os.environ, **{f"XDG_{kind.upper()}_HOME": str(user_dirs / "xdg" / kind)
+                            for kind in ("data", "config", "cache", "state")}}
+    preexec = _without_root_reading if os.geteuid() == 0 else None
+    try:
+        return subprocess.run([sys.executable, "-m", "lstm_tui", *args], capture_output=True, text=True,
+                              env=env, preexec_fn=preexec)
+    except subprocess.SubprocessError as exc:
+        pytest.skip(f"cannot drop root's read capabilities here ({exc})")
+
+
+@pytest.fixture
+def locked_models(tiny_bundle, user_dirs):
+    """The user's models folder (as the child sees it) with a good model and one of mode 000."""
+    import shutil
+
+    models = user_dirs / "xdg" / "data" / "lstm-tui" / "models"
+    shutil.copytree(tiny_bundle, models / "good")
+    shutil.copytree(tiny_bundle, models / "locked")
+    (models / "locked").chmod(0o000)
+    yield models
+    (models / "locked").chmod(0o700)
+    models.chmod(0o700)
+
+
+def test_models_lists_the_rest_when_a_model_folder_cannot_be_read(locked_models, user_dirs):
+    done = run_unprivileged(user_dirs, "models")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [f"lstm-tui: warning: {locked_models / 'locked' / 'config.json'}: cannot "
+                                        "be read (Permission denied); the model cannot be used"]
+    assert all(name in done.stdout for name in ("default", "good", "locked"))
+
+
+def test_an_unreadable_models_folder_is_one_line_and_the_shipped_model_still_listed(locked_models, user_dirs):
+    locked_models.chmod(0o000)
+    listed = run_unprivileged(user_dirs, "models", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [e["name"] for e in json.loads(listed.stdout)] == ["default"]
+    assert listed.stderr.splitlines() == [f"lstm-tui: warning: {locked_models}: cannot list your models "
+                                          "(Permission denied)"]
+    generated = run_unprivileged(user_dirs, "generate", "--model", "good", "--prompt", "The", "--device", "cpu")
+    assert generated.returncode == 2
+    assert generated.stderr.splitlines() == [f"lstm-tui: error: {locked_models / 'good'}: cannot be read "
+                                             "(Permission denied)"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["generate", "--prompt", "x", "--beam", "1000000"], "--beam must be an integer from 1 to 128, not 1000000"),
+    (["generate", "--prompt", "x", "--max-tokens", "1000000"], "--max-tokens must be an integer from 1 to 1,000"),
+    (["generate", "--prompt", "x", "--alternatives", "1000"], "--alternatives must be an integer from 1 to 16"),
+    (["train", "x", "--name", "big", "--batch-size", "1000000"], "--batch-size must be from 1 to 4,096"),
+    (["train", "x", "--name", "big", "--hidden-dim", "30000", "--layers", "60"], "would hold"),
+])
+def test_sizes_beyond_their_limits_are_one_line_before_any_work(args, message, user_dirs):
+    done = run_isolated(user_dirs, *args)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("lstm-tui: error: ") and message in done.stderr
+
+
+def test_file_names_with_escape_sequences_are_printed_escaped(tiny_corpus, tiny_bundle, tmp_path, user_dirs):
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "good.txt").write_text((tiny_corpus / "a.txt").read_text())
+    (texts / "evil\x1b]0;pwned\x07.txt").write_bytes(b"\x00\x01binary")
+    shown = "evil\\x1b]0;pwned\\x07.txt"
+    evaluated = run_isolated(user_dirs, "eval", str(texts), "--model", str(tiny_bundle), "--device", "cpu")
+    assert evaluated.returncode == 0, evaluated.stderr
+    trained = run_isolated(user_dirs, "train", str(texts), str(tiny_corpus), "--name", "esc", *TINY_TRAIN)
+    assert trained.returncode == 0, trained.stderr
+    for done in (evaluated, trained):
+        assert "\x1b" not in done.stdout + done.stderr and "\x07" not in done.stdout + done.stderr
+        assert f"skipped {texts / shown}" in done.stderr
+    refused = run_isolated(user_dirs, "eval", str(texts / "evil\x1b]0;pwned\x07.txt"), "--model", str(tiny_bundle))
+    assert refused.returncode == 2 and "\x1b" not in refused.stderr and shown in refused.stderr

@@ -1,4 +1,5 @@
-"""Atomic file writes: a crash leaves either the old file or the new one, never half.
+"""Atomic file writes: a crash leaves either the old file or the new one, never half;
+and the one in-place rewrite, for files a rename cannot replace.
 
 The temporary file is named ``.NAME.lstm-tui-PID-XXXX.tmp`` so that one left by a
 killed save is recognisably ours, and removed at the next start once PID has ended.
@@ -7,6 +8,7 @@ killed save is recognisably ours, and removed at the next start once PID has end
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
@@ -108,6 +110,61 @@ def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> Non
 
 def atomic_write_text(path: Path, text: str, *, private: bool = False) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), private=private)
+
+
+class InPlaceWriteError(Exception):
+    """An in-place rewrite failed; ``state`` says what became of the file:
+    "unchanged" (refused before a byte changed), "restored" (its old content is back)
+    or "damaged" (the old content could not be put back either)."""
+
+    def __init__(self, cause: OSError, state: str) -> None:
+        super().__init__(cause.strerror or str(cause))
+        self.cause, self.state = cause, state
+
+
+def _write_all(handle: BinaryIO, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = handle.write(view)
+        if not written:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
+
+
+def _rewrite(handle: BinaryIO, data: bytes) -> None:
+    handle.seek(0)
+    _write_all(handle, data)
+    handle.truncate(len(data))
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def write_in_place(path: Path, data: bytes) -> None:
+    """Rewrite ``path`` in the file itself (the same inode), as a file with several hard
+    links needs (a rename would leave the other names on the old text), or one in a
+    folder where no temporary file can be made. Not atomic, so made safe another way:
+    the space the new content needs is reserved before a byte changes, so a full disk
+    refuses with the file untouched; a write that fails anyway puts the old content
+    back (it fits: it was there). Raises ``InPlaceWriteError`` saying which happened."""
+    with open(path, "r+b", buffering=0) as handle:
+        old = handle.read()
+        if len(data) > len(old):
+            try:
+                os.posix_fallocate(handle.fileno(), 0, len(data))
+            except OSError as exc:  # no space, or a filesystem that cannot promise it
+                try:
+                    handle.truncate(len(old))  # a partial reservation may have grown it
+                except OSError:
+                    pass
+                raise InPlaceWriteError(exc, "unchanged") from None
+        try:
+            _rewrite(handle, data)
+        except OSError as exc:
+            try:
+                _rewrite(handle, old)
+            except OSError:
+                raise InPlaceWriteError(exc, "damaged") from None
+            raise InPlaceWriteError(exc, "restored") from None
 
 
 def _pid_alive(pid: int) -> bool:

@@ -1,7 +1,7 @@
 """Model bundles on disk: config.json, model.safetensors, tokenizer.model, card.json.
 
 Saving writes a temporary folder and renames it into place, so a bundle is never
-half-written. Loading validates every file and raises ``BundleError`` with one line
+half-written, and private to its owner (0700, its files 0600). Loading validates every file and raises ``BundleError`` with one line
 naming the file and the problem. Weights are safetensors: nothing is ever unpickled.
 """
 
@@ -19,7 +19,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .atomic import fsync_dir
+from .atomic import fsync_dir, private_dir
 from .bundle_files import (
     CARD_FILE,
     CONFIG_FILE,
@@ -29,6 +29,7 @@ from .bundle_files import (
     read_card,
     read_config,
     read_json,
+    replace_refusal,
 )
 from .config import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, ModelConfig
 from .errors import BundleError
@@ -141,11 +142,15 @@ def _check_shapes(path: Path, header: dict[str, tuple[str, tuple[int, ...]]], co
 
 def load_bundle(folder: str | Path) -> Bundle:
     folder = Path(folder).expanduser()
-    if not folder.exists():
-        _restore_interrupted(folder)
-    if not folder.exists():
+    try:
+        if not folder.exists():
+            _restore_interrupted(folder)
+        exists, is_dir = folder.exists(), folder.is_dir()
+    except OSError as exc:  # a models folder of mode 000, say
+        raise BundleError(f"{folder}: cannot be read ({exc.strerror or exc})") from None
+    if not exists:
         raise BundleError(f"{folder}: no such model folder")
-    if not folder.is_dir():
+    if not is_dir:
         raise BundleError(f"{folder}: a model is a folder holding {CONFIG_FILE}, {WEIGHTS_FILE} "
                           f"and {TOKENIZER_FILE}, not a single file")
     config = read_config(folder)
@@ -183,9 +188,12 @@ def save_bundle(model: LSTMLanguageModel, tokenizer: Tokenizer, folder: str | Pa
     byte within a small fraction of a percent of float32.
     """
     folder = Path(folder).expanduser()
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    if not folder.parent.exists():
+        private_dir(folder.parent)  # a new models folder: a listing of them is private too
     if folder.exists() and not overwrite:
         raise BundleError(f"{folder}: already exists")
+    if refusal := replace_refusal(folder):
+        raise BundleError(f"{folder}: {refusal}, so no model was written there; choose a new folder")
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         with deferred_interrupts():  # a second Ctrl+C waits for the bundle to be whole
@@ -202,9 +210,9 @@ def save_bundle(model: LSTMLanguageModel, tokenizer: Tokenizer, folder: str | Pa
 
 def _write_bundle_files(model: LSTMLanguageModel, tokenizer: Tokenizer, tmp: Path, folder: Path,
                         card: dict[str, Any] | None, dtype: torch.dtype) -> None:
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would hide the bundle from other users
+    # Private whatever the umask (0700, 0600), as editors keep swap files: the tokenizer
+    # holds the writer's words, and the weights can be made to recite their text.
+    tmp.chmod(0o700)
     config = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION,
               "architecture": "lstm", **model.config.to_dict(),
               "weights_dtype": str(dtype).removeprefix("torch.")}
@@ -214,7 +222,7 @@ def _write_bundle_files(model: LSTMLanguageModel, tokenizer: Tokenizer, tmp: Pat
     tokenizer.save(tmp / TOKENIZER_FILE)
     _write_json(tmp / CARD_FILE, {"name": folder.name, **(card or {})})
     for path in tmp.iterdir():
-        path.chmod(0o666 & ~umask)  # some writers create files 0600
+        path.chmod(0o600)  # some writers create files 0644
         _fsync(path)
     _replace_dir(tmp, folder)
 

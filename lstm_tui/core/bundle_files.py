@@ -4,6 +4,7 @@ needs, without torch (importing it takes seconds on a busy machine)."""
 from __future__ import annotations
 
 import math
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,31 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.model"
 CARD_FILE = "card.json"
+BUNDLE_FILES = frozenset({CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, CARD_FILE})
 MAX_JSON_BYTES = 4 * 2**20  # config.json and card.json are a few KB: a larger one is not ours
 # The card fields that screens and listings format, and what each must be; a field of
 # another type is dropped with a warning, so a hand-edited card cannot crash them.
 CARD_TYPES: dict[str, type] = {"name": str, "created": str, "parent": str, "val_bits_per_byte": float,
                                "parent_val_bits_per_byte": float, "parameters": int, "data": dict}
 CARD_DATA_TYPES: dict[str, type] = {"description": str, "files": int, "bytes": int}
+
+
+def replace_refusal(folder: Path) -> str | None:
+    """Why a bundle may not be written over ``folder`` (None: it may). Replacing a
+    folder removes it, so only a folder that holds a bundle's files and nothing else
+    (or nothing at all) may be replaced: never a folder of texts a writer named by
+    mistake, nor a file."""
+    try:
+        if not folder.is_dir() or folder.is_symlink():
+            return None if not os.path.lexists(folder) else "is not a folder"
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    others = [n for n in names if n not in BUNDLE_FILES]
+    if others:
+        shown = ", ".join(repr(n) for n in others[:3]) + (", ..." if len(others) > 3 else "")
+        return f"holds files that are not part of a model ({shown})"
+    return None
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -83,7 +103,11 @@ def read_config(folder: Path) -> ModelConfig:
 def read_card(folder: Path) -> tuple[dict[str, Any], list[str]]:
     """The checked card (empty if there is none), and warnings about fields dropped."""
     path = folder / CARD_FILE
-    return check_card(read_json(path), str(path)) if path.exists() else ({}, [])
+    try:
+        present = path.exists()
+    except OSError as exc:  # a folder that may be listed but not searched
+        raise BundleError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return check_card(read_json(path), str(path)) if present else ({}, [])
 
 
 def training_card(*, name: str, parent: tuple[str, str, dict[str, Any]] | None, data: dict[str, Any],

@@ -14,8 +14,40 @@ LINE_BREAKS = ("document", "any")  # SamplingConfig.line_breaks
 
 
 # Far beyond any model this app trains or runs, and small enough that a hostile
-# config.json cannot make a loader lay out millions of layers.
+# config.json cannot make a loader lay out millions of layers. The one place for each
+# limit: TrainOptions (so the command line, the TUI's training panel and a run.json)
+# checks the same numbers before anything is allocated.
 SIZE_LIMITS = {"vocab_size": 2**20, "embed_dim": 2**15, "hidden_dim": 2**15, "num_layers": 64}
+# Each width may be large, not all at once: a billion weights is 4 GB in float32, some
+# hundred times the shipped model.
+MAX_PARAMETERS = 10**9
+# The largest of each size a suggestion or `generate` may ask for, checked by
+# SamplingConfig, so the command line, the API, settings.toml and the sampling panel
+# (which takes its field ranges from here) refuse the same numbers before any work. A
+# beam of 10,000 took 3 GB; one of 1,000,000 was killed by the kernel.
+SAMPLING_LIMITS = {"max_tokens": 1000, "beam_width": 128, "num_alternatives": 16, "top_k": SIZE_LIMITS["vocab_size"],
+                   "repetition_window": 4096}
+
+
+def parameter_count(vocab_size: int, embed_dim: int, hidden_dim: int, num_layers: int, tie_weights: bool) -> int:
+    """The weights a model of these sizes holds (LSTMLanguageModel's layout), counted
+    before any is allocated."""
+    lstm = sum(4 * hidden_dim * ((embed_dim if layer == 0 else hidden_dim) + hidden_dim + 2)
+               for layer in range(num_layers))
+    out = embed_dim if tie_weights else hidden_dim
+    projection = hidden_dim * embed_dim + embed_dim if tie_weights and hidden_dim != embed_dim else 0
+    return vocab_size * embed_dim + lstm + projection + (0 if tie_weights else out * vocab_size) + vocab_size
+
+
+def check_sizes(sizes: dict[str, Any], names: dict[str, str] | None = None) -> None:
+    """Each of ``sizes`` (SIZE_LIMITS' names) an integer within its limit, and the
+    model they make within MAX_PARAMETERS; ValueError starting with the (``names``-
+    renamed) field otherwise. Sizes given as None are left to their defaults."""
+    names = names or {}
+    for name, value in sizes.items():
+        limit = SIZE_LIMITS[name]
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit):
+            raise ValueError(f"{names.get(name, name)} must be an integer from 1 to {limit:,}, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -30,14 +62,17 @@ class ModelConfig:
     embed_drop: float = 0.0  # drops whole words: rows of the embedding matrix (training only)
 
     def __post_init__(self) -> None:
-        for name, limit in SIZE_LIMITS.items():
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
-                raise ValueError(f"{name} must be an integer from 1 to {limit:,}, not {value!r}")
+        check_sizes({name: getattr(self, name) for name in SIZE_LIMITS})
+        if (count := self.parameter_count()) > MAX_PARAMETERS:
+            raise ValueError(f"a model of these sizes (widths, layers, vocabulary) would hold {count:,} "
+                             f"weights; the most is {MAX_PARAMETERS:,}")
         for name in RATES:
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), not {value!r}")
+
+    def parameter_count(self) -> int:
+        return parameter_count(self.vocab_size, self.embed_dim, self.hidden_dim, self.num_layers, self.tie_weights)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,18 +123,18 @@ class SamplingConfig:
              "temperature must be 0 (greedy) or between 0.0001 and 100"),
             (1e-3 <= self.repetition_penalty <= 1000, "repetition_penalty must be between 0.001 and 1000"),
             (self.seed is None or 0 <= self.seed < 2 ** 63, "seed must be between 0 and 2**63 - 1"),
-            (self.top_k >= 0, "top_k must be >= 0"),
             (0 < self.top_p <= 1, "top_p must be in (0, 1]"),
-            (self.repetition_window >= 0, "repetition_window must be >= 0"),
-            (self.max_tokens >= 1, "max_tokens must be >= 1"),
-            (self.beam_width >= 1, "beam_width must be >= 1"),
-            (self.num_alternatives >= 1, "num_alternatives must be >= 1"),
             (self.stop_at in STOP_RULES, "stop_at must be none, newline or sentence"),
             (0 <= self.min_confidence <= 1, "min_confidence must be in [0, 1]"),
             (0 <= self.continue_confidence <= 1, "continue_confidence must be in [0, 1]"),
             (self.line_breaks in LINE_BREAKS, "line_breaks must be document or any"),
             (0 <= self.document_cache < 1, "document_cache must be in [0, 1)"),
         ]
+        lowest = {"top_k": 0, "repetition_window": 0}
+        for name, limit in SAMPLING_LIMITS.items():
+            value, low = getattr(self, name), lowest.get(name, 1)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= limit:
+                raise ValueError(f"{name} must be an integer from {low} to {limit:,}, not {value!r}")
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .config import RATES, option
+from .config import RATES, check_sizes, option
 from .errors import LstmTuiError
 from .jsonfile import read_json_object
 from .mail import is_address
@@ -19,6 +19,13 @@ WIDE_LR = 5e-3  # peak learning rate of a new model wider than 256
 KEEP_LINE_BREAKS_HELP = ("keep the line breaks of hard-wrapped files (verse, code); by default each "
                          "paragraph of a file wrapped at a fixed width is joined into one line")
 PRECISIONS = ("auto", "fp32", "bf16", "bf16-output", "fp16")
+# A step's activations grow with rows times window (times width and vocabulary): the
+# defaults use 1,024 tokens a step; these limits are a hundred times that and more.
+MAX_BATCH_SIZE = 4096
+MAX_SEQ_LEN = 8192
+MAX_STEP_TOKENS = 2**17
+FLAGS = {"vocab_size": "--vocab-size", "embed_dim": "--embed-dim", "hidden_dim": "--hidden-dim",
+         "num_layers": "--layers"}
 
 
 _SHORT = f"{SHORT_CPU_MINUTES} minutes"
@@ -80,10 +87,16 @@ class TrainOptions:
     seed: int = option(1234, "seed for the weights, the batches and dropout")
 
     def __post_init__(self) -> None:
+        check_sizes({"vocab_size": self.vocab_size, "embed_dim": self.embed_dim, "hidden_dim": self.hidden_dim,
+                     "num_layers": self.layers}, FLAGS)
+        rows = self.batch_size or 32
         checks = [
             (0 < self.val_fraction <= 0.5, f"--val-fraction must be in (0, 0.5], not {self.val_fraction}"),
-            (self.batch_size is None or self.batch_size >= 1, "--batch-size must be at least 1"),
-            (self.seq_len >= 2, "--seq-len must be at least 2"),
+            (self.batch_size is None or 1 <= self.batch_size <= MAX_BATCH_SIZE,
+             f"--batch-size must be from 1 to {MAX_BATCH_SIZE:,}"),
+            (2 <= self.seq_len <= MAX_SEQ_LEN, f"--seq-len must be from 2 to {MAX_SEQ_LEN:,}"),
+            (rows * self.seq_len <= MAX_STEP_TOKENS,
+             f"--batch-size times --seq-len must be at most {MAX_STEP_TOKENS:,} tokens a step"),
             (self.lr is None or self.lr > 0, "--lr must be positive"),
             (self.warmup_steps >= 0, "--warmup-steps must be >= 0"),
             (self.val_max_tokens >= 1, "--val-max-tokens must be at least 1"),

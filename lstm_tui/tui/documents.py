@@ -14,10 +14,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.atomic import atomic_write_bytes
+from ..core.atomic import InPlaceWriteError, atomic_write_bytes, write_in_place
+from ..core.jsonfile import open_regular
 from .line_endings import LineLayout, split_lines
 
 BINARY_SNIFF = 8192  # bytes looked at for a NUL, the mark of a binary file
+# The largest file opened: the editor stays quick at 20 MB (docs/speed.md), and a
+# recovery copy of it must stay under recovery.MAX_COPY_BYTES.
+MAX_DOCUMENT_BYTES = 64 * 2**20
 
 
 class DocumentError(Exception):
@@ -64,10 +68,29 @@ def _decode(path: Path, data: bytes) -> str:
             "in it was changed. Convert it first, e.g. iconv -f latin1 -t utf-8.") from None
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file of an editable size; never waits on a FIFO nor reads
+    a device that never ends. DocumentError says why not; OSError as open raises it."""
+    try:
+        handle = open_regular(path)
+    except ValueError:
+        if path.is_dir():
+            raise DocumentError(f"{path} is a folder; open a text file instead.") from None
+        raise DocumentError(f"{path} is not a regular file (a pipe, a device or a socket), so it was "
+                            "not opened; lstm-tui edits text files.") from None
+    with handle:
+        too_large = os.fstat(handle.fileno()).st_size > MAX_DOCUMENT_BYTES
+        data = b"" if too_large else handle.read(MAX_DOCUMENT_BYTES + 1)
+    if too_large or len(data) > MAX_DOCUMENT_BYTES:  # larger at once, or grown while read
+        raise DocumentError(f"{path} is larger than {MAX_DOCUMENT_BYTES >> 20} MB, so it was not "
+                            f"opened; lstm-tui edits files of up to {MAX_DOCUMENT_BYTES >> 20} MB.")
+    return data
+
+
 def read_document(path: Path) -> OpenedDocument:
     """The text of ``path``; empty if it does not exist yet (created on first save)."""
     try:
-        data = path.read_bytes()
+        data = _read_bytes(path)
     except FileNotFoundError:
         return OpenedDocument(split_lines(""), None)
     except IsADirectoryError:
@@ -79,16 +102,14 @@ def read_document(path: Path) -> OpenedDocument:
 
 def changed_on_disk(path: Path, known: DiskState | None) -> DiskState | None:
     """The file's state now if its content is not what the editor last read or wrote
-    (None when unchanged, or when it is gone: saving creates it again)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    if known is not None and (st.st_mtime_ns, st.st_size) == (known.mtime_ns, known.size):
+    (None when unchanged, or when it is gone: saving creates it again). The content
+    decides, never size and time alone: a program can write the same number of bytes
+    and set the time back (touch -d, a restore from a backup, a clock)."""
+    if not path.exists():
         return None
     try:
-        now = _state(path, path.read_bytes())
-    except OSError:
+        now = _state(path, _read_bytes(path))
+    except (OSError, DocumentError):
         return None  # unreadable now: the save itself will say what is wrong
     return None if known is not None and now.sha256 == known.sha256 else now
 
@@ -107,15 +128,12 @@ def save_target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def _write_in_place(path: Path, data: bytes) -> None:
-    # A file with several hard links is rewritten in place, so every name sees the new
-    # text (a rename would leave the other names on the old file); so is a writable file
-    # in a folder where no temporary file can be made. Not atomic.
-    with open(path, "r+b") as handle:
-        handle.write(data)
-        handle.truncate()
-        handle.flush()
-        os.fsync(handle.fileno())
+# What became of a file whose in-place save failed, said to the writer.
+IN_PLACE_OUTCOMES = {
+    "unchanged": "The file was not changed",
+    "restored": "The file was put back as it was",
+    "damaged": "Its old content could not be put back either, so the file is damaged",
+}
 
 
 def write_document(path: Path, content: str) -> DiskState:
@@ -123,11 +141,16 @@ def write_document(path: Path, content: str) -> DiskState:
     target = save_target(path)
     data = content.encode("utf-8")
     try:
+        # A file with several hard links is rewritten in place, so every name sees the new
+        # text; so is a writable file in a folder where no temporary file can be made.
         if target.exists() and (target.stat().st_nlink > 1 or not os.access(target.parent, os.W_OK)):
-            _write_in_place(target, data)
+            write_in_place(target, data)
         else:
             atomic_write_bytes(target, data)
         return _state(target, data)
+    except InPlaceWriteError as exc:
+        raise DocumentError(f"{path} could not be saved: {exc}. {IN_PLACE_OUTCOMES[exc.state]}; "
+                            "your text is still in the editor: free some space, or use Save As.") from None
     except OSError as exc:
         raise DocumentError(f"{path} could not be saved: {exc.strerror or exc}. "
                             "Your text is still in the editor; try Save As.") from None

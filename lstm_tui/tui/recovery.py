@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..core.atomic import atomic_write_bytes, remove_stale_temp_files
+from ..core.atomic import atomic_write_bytes, private_dir, remove_stale_temp_files
 from ..core.jsonfile import load_json_object
 from .documents import DocumentError, read_document
 
@@ -97,7 +97,7 @@ class RecoveryStore:
         self._write_lock = threading.Lock()  # a copy written in a thread vs. a discard
         self.discards = 0  # grows with each discard: a write begun before one is dropped
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            private_dir(self.folder)  # the copies hold the writer's unsaved text
             remove_stale_temp_files(self.folder)
         except OSError:
             pass  # writing a copy will say what is wrong

@@ -243,3 +243,15 @@ def test_a_bundle_file_that_is_not_a_regular_file_is_refused_without_hanging(tin
         (b / name).symlink_to("/dev/zero")
     with pytest.raises(BundleError, match=f"{name}: .*not a regular file"):
         load_bundle(b)
+
+
+def test_save_bundle_refuses_to_replace_a_folder_of_other_files(tiny_lm, tmp_path):
+    from lstm_tui.core.bundle import save_bundle
+    from lstm_tui.core.errors import BundleError
+
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(BundleError, match="holds files that are not part of a model"):
+        save_bundle(tiny_lm.bundle.model, tiny_lm.tokenizer, folder)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]

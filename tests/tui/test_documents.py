@@ -254,3 +254,148 @@ async def test_editing_through_a_symlink_keeps_the_link_and_no_copy(make_app, tm
         await settle(pilot)
     assert link.is_symlink() and real.read_text() == "oldnew "
     assert recovery_copies() == []
+
+
+class FullDisk:
+    """A disk with ``free`` bytes left, for one file: writes into the space the file
+    already holds succeed, growing it past that fails with ENOSPC, as does reserving
+    more (posix_fallocate). Stands in for a full tmpfs, which needs root to mount."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, target: Path, free: int = 0) -> None:
+        import builtins
+        import errno
+
+        self.limit = target.stat().st_size + free
+        real_open, real_fallocate = builtins.open, os.posix_fallocate
+        disk = self
+
+        class Limited:
+            def __init__(self, raw) -> None:
+                self.raw = raw
+
+            def __getattr__(self, name):
+                return getattr(self.raw, name)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self.raw.close()
+
+            def write(self, data) -> int:
+                room = disk.limit - self.raw.tell()
+                if room <= 0:
+                    raise OSError(errno.ENOSPC, "No space left on device")
+                return self.raw.write(bytes(data[:room]))
+
+        def limited_open(file, mode="r", *args, **kwargs):
+            handle = real_open(file, mode, *args, **kwargs)
+            if Path(file) == target and ("+" in mode or "w" in mode or "a" in mode):
+                return Limited(handle.raw if hasattr(handle, "raw") else handle)
+            return handle
+
+        def limited_fallocate(fd, offset, length):
+            if offset + length > disk.limit:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_fallocate(fd, offset, length)
+
+        monkeypatch.setattr(builtins, "open", limited_open)
+        monkeypatch.setattr(os, "posix_fallocate", limited_fallocate)
+
+
+async def test_a_hard_linked_file_on_a_full_disk_is_not_destroyed(make_app, tmp_path: Path, monkeypatch):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    old = "".join(f"line {i} of the essay\n" for i in range(5000))
+    a.write_text(old)
+    os.link(a, b)
+    app = make_app(a)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("A new opening. ", (0, 0))
+        await pilot.press("escape")
+        with monkeypatch.context() as m:
+            FullDisk(m, a)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        assert a.read_text() == old and b.read_text() == old
+        assert notices(app)[-1] == (f"{a} could not be saved: No space left on device. The file was not changed; "
+                                    "your text is still in the editor: free some space, or use Save As.")
+        assert app.editor_screen.modified
+        await pilot.press("ctrl+s")  # space freed
+        await settle(pilot)
+    assert b.read_text() == "A new opening. " + old and a.stat().st_ino == b.stat().st_ino
+
+
+def test_an_in_place_write_that_fails_midway_puts_the_old_text_back(tmp_path: Path, monkeypatch):
+    import errno
+
+    from lstm_tui.core import atomic
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old text\n" * 1000)
+    os.link(a, b)
+    real = atomic._write_all
+    calls = []
+
+    def failing(handle, data):  # the first write breaks halfway (an I/O error)
+        calls.append(len(data))
+        if len(calls) == 1:
+            handle.write(data[: len(data) // 2])
+            raise OSError(errno.EIO, "Input/output error")
+        real(handle, data)
+
+    monkeypatch.setattr(atomic, "_write_all", failing)
+    with pytest.raises(DocumentError, match="Input/output error. The file was put back as it was"):
+        write_document(a, "new text\n" * 500)
+    assert b.read_text() == "old text\n" * 1000
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/null"])
+def test_devices_are_refused_not_read(special: str):
+    with pytest.raises(DocumentError) as refused:
+        read_document(Path(special))
+    assert str(refused.value) == (f"{special} is not a regular file (a pipe, a device or a socket), so it "
+                                  "was not opened; lstm-tui edits text files.")
+
+
+def test_a_file_too_large_to_edit_is_refused_unread(tmp_path: Path):
+    from lstm_tui.tui.documents import MAX_DOCUMENT_BYTES
+
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as f:
+        f.truncate(MAX_DOCUMENT_BYTES + 1)  # sparse: no disk space needed
+    with pytest.raises(DocumentError, match=r"huge.txt is larger than 64 MB, so it was not opened"):
+        read_document(huge)
+
+
+async def test_a_fifo_is_refused_and_ctrl_q_still_quits(make_app, tmp_path: Path):
+    import errno
+    import threading
+    import time
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def writer():  # ends any read of the FIFO (as an empty file), so a blocked app cannot hang the test
+        while not done.is_set():
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError as exc:
+                assert exc.errno == errno.ENXIO  # no reader yet
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        app = make_app(fifo)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert notices(app)[0] == (f"{fifo} is not a regular file (a pipe, a device or a socket), so it "
+                                       "was not opened; lstm-tui edits text files.")
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+        assert app.return_code == 0
+    finally:
+        done.set()
+        thread.join()

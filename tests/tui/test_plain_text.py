@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lstm_tui.plain import plain
 from lstm_tui.tui.widgets.status_bar import StatusBar
 
@@ -88,3 +90,34 @@ async def test_a_dialog_shows_a_file_name_as_it_is(make_app, tmp_path: Path):
         await pilot.pause()
         shown = str(app.screen.query_one(".dialog-message").render())
         assert shown == "notes [v2] [/b]\\x1b[2J.txt exists."
+
+
+CONTROLS = "title: \x1b]0;pwned\x07 clip: \x1b]52;c;aGVsbG8=\x07 red: \x1b[31mred\x1b[0m c1: \x9b2J del: \x7f bs: \x08 end"
+
+
+def drawn(app) -> list[str]:
+    from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+    editor = app.query_one(GhostTextEditor)
+    return ["".join(segment.text for segment in editor.render_line(y)) for y in range(editor.size.height)]
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "notes.md", "tabbed.txt"])
+async def test_control_characters_in_a_document_are_drawn_visibly_and_saved_back(make_app, tmp_path, name):
+    import unicodedata
+
+    target = tmp_path / name
+    original = (("\t" if name == "tabbed.txt" else "") + CONTROLS + "\nsecond line\r\n").encode()
+    target.write_bytes(original)
+    app = make_app(target)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        rows = drawn(app)
+        assert not [c for row in rows for c in row if unicodedata.category(c) == "Cc"], rows
+        assert "\u241b]0;pwned" in rows[0] and "\u241b]52;c;" in rows[0]  # ESC shown as a glyph
+        if name != "tabbed.txt":  # Textual's own drawing (tabs) drops BEL and BS; never raw
+            assert "pwned\u2407" in rows[0] and "\ufffd2J" in rows[0] and "\u2421" in rows[0]
+        app.query_one("GhostTextEditor").insert("x", (1, 0))  # an edit elsewhere
+        await pilot.press("escape", "ctrl+s")
+        await settle(pilot)
+    assert target.read_bytes() == original.replace(b"\nsecond", b"\nxsecond")

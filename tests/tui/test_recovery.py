@@ -243,3 +243,37 @@ async def test_an_older_versions_copy_is_offered_and_keeps_the_line_endings(make
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert target.read_bytes() == b"one\r\ntwo\r\nthree" and not legacy.exists()
+
+
+async def test_an_outside_change_of_the_same_size_and_time_is_noticed(make_app, tmp_path):
+    target = tmp_path / "f.txt"
+    target.write_text("abcdefgh\n")
+    os.utime(target, ns=(1_577_836_800_000_000_000,) * 2)
+    app = make_app(target)
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = target.stat()
+        target.write_text("ABCDEFGH\n")  # another program: same size, and the time set back
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("!", (0, 0))
+        await pilot.press("escape", "ctrl+s")
+        await pilot.pause()
+        assert dialog_title(app) == "Changed on disk"
+        await pilot.click("#choice-cancel")
+        await settle(pilot)
+    assert target.read_text() == "ABCDEFGH\n"
+
+
+async def test_recovery_copies_and_their_folder_are_private_whatever_the_umask(make_app, tmp_path):
+    paths.recovery_dir().mkdir(parents=True, mode=0o755)  # as an earlier version left it
+    old = os.umask(0o000)
+    try:
+        app = make_app(tmp_path / "story.txt")
+        async with app.run_test(size=(100, 30)) as pilot:
+            append(app, "my unsaved words")
+            await autosave(pilot)
+            copies = list(paths.recovery_dir().glob("*.json"))
+            assert copies and all(p.stat().st_mode & 0o777 == 0o600 for p in copies)
+    finally:
+        os.umask(old)
+    assert paths.recovery_dir().stat().st_mode & 0o777 == 0o700

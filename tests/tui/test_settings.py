@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import tomllib
 
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
+
 from lstm_tui.core.config import PRESETS
 from lstm_tui.settings import Settings, dumps, load_settings, save_settings, settings_path
 
@@ -54,3 +58,31 @@ async def test_the_app_starts_with_a_hostile_settings_file(make_app, tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert any("nested too deeply" in m for m in notices(app))
+
+
+def test_a_size_beyond_its_limit_in_the_file_keeps_its_default(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("[sampling]\nbeam_width = 1000000\nmax_tokens = 12\n")
+    warnings: list[str] = []
+    settings = load_settings(path, warnings)
+    assert (settings.sampling.beam_width, settings.sampling.max_tokens) == (PRESETS["suggest"].beam_width, 12)
+    assert warnings == [f"{path}: sampling.beam_width is not usable; the default is kept."]
+
+
+@given(name=st.text(), theme=st.text(), seed=st.none() | st.integers(0, 2**63 - 1))
+@examples(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_string_survives_a_round_trip(tmp_path, name, theme, seed):
+    """A model's name or folder may hold any character (a control character made the
+    hand-written file unreadable, and every setting reset at the next start)."""
+    path = tmp_path / "settings.toml"
+    saved = Settings(model=name, theme=theme, sampling=PRESETS["suggest"].replace(seed=seed))
+    save_settings(saved, path)
+    warnings: list[str] = []
+    assert load_settings(path, warnings) == saved and warnings == []
+
+
+def test_a_name_that_cannot_be_written_as_utf8_is_left_out_not_the_file(tmp_path):
+    path = tmp_path / "settings.toml"
+    save_settings(Settings(model="caf\udce9", debounce_ms=40), path)  # a folder name not in UTF-8
+    warnings: list[str] = []
+    assert load_settings(path, warnings) == Settings(debounce_ms=40) and warnings == []

@@ -106,7 +106,7 @@ def test_models_screen(snap_compare, snap_app):
 
     async def run_before(pilot) -> None:
         await _steady(pilot)
-        await pilot.app.push_screen(ModelsScreen(lister=lambda: entries))
+        await pilot.app.push_screen(ModelsScreen(lister=lambda on_problem: entries))
         await settle(pilot)
 
     assert snap_compare(snap_app(), terminal_size=SIZE, run_before=run_before)

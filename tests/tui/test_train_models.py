@@ -121,3 +121,24 @@ async def test_models_screen_rename_and_delete(make_app, tiny_bundle):
         assert not (paths.user_models_dir() / "beta").exists()
         assert users() == ["gamma"]
         assert app.settings.model is None
+
+
+async def test_models_screen_lists_the_shipped_model_when_the_models_folder_cannot_be_read(
+        make_app, tiny_bundle, monkeypatch):
+    from .conftest import notices
+
+    shutil.copytree(tiny_bundle, paths.user_models_dir() / "alpha")
+    real = Path.iterdir
+
+    def refused(self):  # root reads a 000 folder anyway: stand in for a user it stops
+        if self == paths.user_models_dir():
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", refused)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        assert [e.name for e in app.screen.entries] == ["default"]
+        assert notices(app)[-1] == f"{paths.user_models_dir()}: cannot list your models (Permission denied)"

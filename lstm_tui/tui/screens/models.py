@@ -21,13 +21,14 @@ if TYPE_CHECKING:
     from ...catalog import ModelEntry
     from ..app import LstmTuiApp
 
-Lister = Callable[[], "list[ModelEntry]"]
+# Lists the models; a folder it cannot read is told to its argument, one line each.
+Lister = Callable[[Callable[[str], None]], "list[ModelEntry]"]
 
 
-def _catalog_lister() -> list[ModelEntry]:
+def _catalog_lister(on_problem: Callable[[str], None]) -> list[ModelEntry]:
     from ...catalog import list_models  # reads each bundle's JSON files: disk work, so in a thread
 
-    return list_models()
+    return list_models(on_problem=on_problem)
 
 
 class ModelsScreen(Screen):
@@ -59,8 +60,11 @@ class ModelsScreen(Screen):
 
     @work(thread=True, exclusive=True, group="models", exit_on_error=False)
     def refresh_list(self) -> None:
+        def warn(problem: str) -> None:  # the shipped model and the others are listed all the same
+            self.app.call_from_thread(self.notify, problem, severity="warning", timeout=10)
+
         try:
-            entries = self.lister()
+            entries = self.lister(warn)
         except Exception as exc:
             self.app.call_from_thread(self.notify, f"Could not list models: {exc}", severity="error")
             entries = []

@@ -25,6 +25,7 @@ from textual.widgets.text_area import Edit
 from ...core.writer import NEXT_WORD  # what Ctrl+Right takes of a ghost
 from .ghost import MIN_ROOM, Ghost, GhostStatus, layout_ghost
 from .prose_area import ProseArea
+from .rows import visible_controls
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
 # The ghost stays shown (or gone), and the keys quiet, this long before the Footer follows.
@@ -164,7 +165,7 @@ class GhostTextEditor(ProseArea):
             theme = self._theme
             base = theme.base_style if theme and theme.base_style is not None else self.rich_style
             ghost = base + self.get_component_rich_style("text-area--suggestion")
-            segments = [Segment(" " * self.gutter_width, base), Segment(rows[k], ghost)]
+            segments = [Segment(" " * self.gutter_width, base), Segment(visible_controls(rows[k]), ghost)]
             return Strip(segments).extend_cell_length(self.size.width, base)
         return super().render_line(y)
 

@@ -22,7 +22,7 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import DocumentNavigator, Edit, EditHistory
 
 from .large_text import CountingDocument, QuickWrappedDocument, counting_syntax_document
-from .rows import render_row, settled_row_keys
+from .rows import render_row, settled_row_keys, visible_strip
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 # Larger files stay plain: tree-sitter's Markdown grammar re-parses the whole text at
@@ -182,7 +182,7 @@ class ProseArea(TextArea):
         settled = self._settled_key(y)
         if settled is not None:  # a row of text alone: kept across edits elsewhere
             if (strip := self._settled_rows.get(settled)) is None:
-                strip = self._settled_rows[settled] = render_row(self, y) or self._render_line(y)
+                strip = self._settled_rows[settled] = render_row(self, y) or visible_strip(self._render_line(y))
             return strip
         # TextArea.render_line less its first test, ``not self.text``, which joins the
         # whole document for every row drawn.
@@ -200,7 +200,7 @@ class ProseArea(TextArea):
         )
         if (cached := self._line_cache.get(cache_key)) is not None:
             return cached
-        line = render_row(self, y) or self._render_line(y)
+        line = render_row(self, y) or visible_strip(self._render_line(y))
         self._line_cache[cache_key] = line
         return line
 

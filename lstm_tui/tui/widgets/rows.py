@@ -11,12 +11,39 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 from textual.widgets import TextArea
 
-_TEXTUAL_ONLY = re.compile(r"[\t\x07\x08\x0b\x0c\r]")  # tabs expand; rich strips the others
+_TEXTUAL_ONLY = re.compile(r"\t")  # tabs expand, as Textual alone does right
+# Every control character but the tab (a line holds no newline): C0, DEL and C1.
+_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7f else "\ufffd"
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control character drawn as one visible cell (ESC as \u241b,
+    BEL as \u2407, DEL as \u2421, a C1 control as \ufffd), never sent to the terminal,
+    where ESC ] 0 ; ... BEL retitles the window and OSC 52 writes the clipboard. One
+    cell each, character for character, so columns and styles stay where they were;
+    the document itself keeps the characters, and saves them back unchanged."""
+    return _CONTROLS.sub(_picture, text) if _CONTROLS.search(text) else text
+
+
+def visible_strip(strip: Strip) -> Strip:
+    """A row Textual drew, with its control characters made visible as above (rich
+    drops BEL, BS, VT, FF and CR itself; the others it would send raw). Kept to the
+    row's width: Textual measured the controls as no cells."""
+    if not any(_CONTROLS.search(segment.text) for segment in strip):
+        return strip
+    segments = [Segment(visible_controls(s.text), s.style, s.control) for s in strip]
+    return Strip(segments).crop(0, strip.cell_length)
 
 
 def settled_row_keys(area: TextArea) -> Callable[[int], tuple | None]:
@@ -75,8 +102,7 @@ def _caret_line_rows(area: TextArea) -> Callable[[int, int, tuple], tuple | None
 
 
 def _plain(area: TextArea, text: str) -> bool:
-    """Whether a line has none of the characters only Textual draws right (tabs, and
-    controls rich strips); kept for the last line asked, which a frame asks of each
+    """Whether a line has none of the characters only Textual draws right (tabs); kept for the last line asked, which a frame asks of each
     of its rows and of the cursor's line."""
     checked = getattr(area, "_row_line_checked", None)  # a line's rows share its string
     if checked is None or checked[0] is not text:
@@ -87,7 +113,7 @@ def _plain(area: TextArea, text: str) -> bool:
 def render_row(area: TextArea, y: int) -> Strip | None:
     """TextArea._render_line for a row of plain text, built from the row's own part of
     its line; None where Textual's own is needed (line numbers, syntax highlighting,
-    no soft wrap, tabs or characters rich strips).
+    no soft wrap, tabs). Control characters are drawn visibly (``visible_controls``).
 
     Textual makes a rich Text of the whole line and divides it at every wrap offset for
     each row it draws. The spans are the same as Textual's, in the same order, clipped
@@ -154,7 +180,7 @@ def render_row(area: TextArea, y: int) -> Strip | None:
 
     lo = offsets[section - 1] if section else 0
     hi = offsets[section] if section < len(offsets) else len(line)
-    row = Text(line[lo:hi], end="", no_wrap=True)
+    row = Text(visible_controls(line[lo:hi]), end="", no_wrap=True)
     for style, a, b in spans:
         a, b = max(a, lo), min(b, hi)
         if a < b:

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.validation import Integer, Number
 from textual.widgets import Input, Label, Select, Static
 
-from ...core.config import PRESETS, SamplingConfig
+from ...core.config import PRESETS, SAMPLING_LIMITS, SamplingConfig
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,9 @@ FIELDS = (
     FieldSpec("top_k", "Top-k", int, 0, 1000, 5),
     FieldSpec("top_p", "Top-p", float, 0.01, 1.0, 0.05),
     FieldSpec("repetition_penalty", "Repetition", float, 0.5, 3.0, 0.05),
-    FieldSpec("beam_width", "Beam width", int, 1, 16, 1),
-    FieldSpec("num_alternatives", "Alternatives", int, 1, 8, 1),
-    FieldSpec("max_tokens", "Max tokens", int, 1, 400, 4),
+    FieldSpec("beam_width", "Beam width", int, 1, SAMPLING_LIMITS["beam_width"], 1),
+    FieldSpec("num_alternatives", "Alternatives", int, 1, SAMPLING_LIMITS["num_alternatives"], 1),
+    FieldSpec("max_tokens", "Max tokens", int, 1, SAMPLING_LIMITS["max_tokens"], 4),
     FieldSpec("debounce_ms", "Debounce ms", int, 0, 2000, 10, "pause in typing before a suggestion"),
 )
 STOP_OPTIONS = [("no stop", "none"), ("at a newline", "newline"), ("at sentence end", "sentence")]
