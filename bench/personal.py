@@ -20,7 +20,8 @@ writing). For each writer, in one process:
 - for each budget in ``--minutes``: the fine-tune, run as the app runs it (``lstm-tui
   train TRAIN --from PARENT --minutes M --events jsonl``, the recipe's defaults, all
   cores unless --threads), with its steps, tokens per second and validation bits per
-  byte on the held-out slice of the writer's own files; then the writer again on
+  byte on the held-out slice of the writer's own files and the keystrokes saved there
+  before and after (what the app tells the writer); then the writer again on
   test.txt with the personal model, and on the general validation texts (what it
   forgot).
 
@@ -110,11 +111,13 @@ def fine_tune(train: Path, parent: str, budget: str, threads: int, out: Path, ex
     rates = [e["tokens_per_second"] for e in events if e["event"] == "progress" and e["step"] > 10]
     done = next(e for e in events if e["event"] == "done")
     data = next(e for e in events if e["event"] == "data")
+    gain = next(({k: v for k, v in e.items() if k not in ("event", "time", "message")}
+                 for e in events if e["event"] == "gain"), None)
     return {"budget": budget, "wall_seconds": round(wall, 1), "steps": done["steps"], "tokens": done["tokens"],
             "tokens_per_second": round(statistics.median(rates)) if rates else None,
             "train_tokens": data["train_tokens"], "val_tokens": data["val_tokens"],
             "val_bpb_parent": round(done["parent_bpb"], 4), "val_bpb": round(done["best_bpb"], 4),
-            "args": extra}
+            "held_out_gain": gain, "args": extra}
 
 
 def main() -> None:
