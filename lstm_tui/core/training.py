@@ -195,7 +195,8 @@ class TrainingRun:
             self.inputs = inputs = self.prepare()
             self.state = self.build(inputs)
             self.budget = Budget(inputs.options, self.state.batches.per_epoch, len(inputs.val_ids),
-                                 passes=1 if self.state.average is None else 2)
+                                 passes=1 if self.state.average is None else 2,
+                                 step_tokens=self.state.batches.rows * inputs.options.seq_len * self.dist.world)
             if self.resume:
                 self.load_checkpoint()
             self.write_run_file()

@@ -60,3 +60,17 @@ def test_the_first_validation_comes_early_at_the_estimated_pace():
     # before the final one, which comes at the end.
     assert [round(s) for s in starts[:-1]] == list(range(60, 481, 60))
     assert starts[-1] >= 599
+
+
+def test_a_steps_run_validates_twenty_times_unless_that_takes_over_a_tenth():
+    options = TrainOptions(paths=("x",), name="t", output="o", run_dir="r", cache_dir="c", steps=200)
+    cheap = Budget(options, steps_per_epoch=10**9, val_tokens=1000, passes=1, step_tokens=1024)
+    assert cheap.eval_interval() == 10
+    # 40,000 validation tokens against 1,024 a step: every 10 steps would read four
+    # times what the run trains on; now the validations cost about a tenth.
+    costly = Budget(options, steps_per_epoch=10**9, val_tokens=40_000, passes=1, step_tokens=1024)
+    interval = costly.eval_interval()
+    validations = 200 // interval
+    assert validations * 40_000 / FORWARD_SPEEDUP <= VALIDATION_SHARE * 200 * 1024 * 1.01
+    assert Budget(TrainOptions(paths=("x",), name="t", output="o", run_dir="r", cache_dir="c", steps=200,
+                               eval_every=7), 10**9, 40_000, 1, 1024).eval_interval() == 7  # as told
