@@ -139,6 +139,18 @@ def _rewrite(handle: BinaryIO, data: bytes) -> None:
     os.fsync(handle.fileno())
 
 
+def _reserve(handle: BinaryIO, old_size: int, size: int) -> None:
+    """Make the file ``size`` bytes long on disk, its first ``old_size`` unchanged."""
+    if hasattr(os, "posix_fallocate"):
+        os.posix_fallocate(handle.fileno(), 0, size)
+        return
+    # macOS has no posix_fallocate: zeros written past the end reserve the space as well.
+    handle.seek(old_size)
+    _write_all(handle, bytes(size - old_size))
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
 def write_in_place(path: Path, data: bytes) -> None:
     """Rewrite ``path`` in the file itself (the same inode), as a file with several hard
     links needs (a rename would leave the other names on the old text), or one in a
@@ -150,7 +162,7 @@ def write_in_place(path: Path, data: bytes) -> None:
         old = handle.read()
         if len(data) > len(old):
             try:
-                os.posix_fallocate(handle.fileno(), 0, len(data))
+                _reserve(handle, len(old), len(data))
             except OSError as exc:  # no space, or a filesystem that cannot promise it
                 try:
                     handle.truncate(len(old))  # a partial reservation may have grown it

@@ -399,3 +399,21 @@ async def test_a_fifo_is_refused_and_ctrl_q_still_quits(make_app, tmp_path: Path
     finally:
         done.set()
         thread.join()
+
+
+def test_without_posix_fallocate_a_full_disk_still_refuses_before_a_byte_changes(tmp_path: Path, monkeypatch):
+    from lstm_tui.core.atomic import InPlaceWriteError, write_in_place
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    old = b"the essay as it was\n" * 500
+    a.write_bytes(old)
+    os.link(a, b)
+    with monkeypatch.context() as m:
+        FullDisk(m, a, free=10)
+        m.delattr(os, "posix_fallocate")  # as on macOS: the space is reserved with zeros
+        with pytest.raises(InPlaceWriteError) as caught:
+            write_in_place(a, b"A new opening. " + old)
+    assert caught.value.state == "unchanged" and b.read_bytes() == old
+    monkeypatch.delattr(os, "posix_fallocate")
+    write_in_place(a, b"A new opening. " + old)  # room enough: written
+    assert b.read_bytes() == b"A new opening. " + old
