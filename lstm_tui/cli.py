@@ -43,21 +43,26 @@ _SAMPLING_FLAGS = {"beam_width": ["--beam"], "num_alternatives": ["--alternative
 
 
 def _sampling_args(p: argparse.ArgumentParser) -> None:
-    """One option per SamplingConfig field, with the field's default and help."""
+    """One option per SamplingConfig field, with its help and generate's default (unset,
+    it follows --suggest: the editor's policy, or generate's own continuation)."""
     from dataclasses import fields
 
-    from .core.config import LINE_BREAKS, STOP_RULES, SamplingConfig
+    from .core.config import GENERATE, LINE_BREAKS, STOP_RULES, SamplingConfig
 
-    g = p.add_argument_group("suggestion and sampling (the defaults are the editor's suggestion policy)")
-    defaults = SamplingConfig()
+    p.add_argument("--suggest", action="store_true",
+                   help="suggest as the editor does: only when the model is sure enough, to the end of "
+                        "the sentence at most (the defaults below become the editor's)")
+    g = p.add_argument_group("sampling (with --suggest, the editor's defaults)")
+    editor = SamplingConfig()
     choices = {"stop_at": STOP_RULES, "line_breaks": LINE_BREAKS}
     for f in fields(SamplingConfig):
-        default = getattr(defaults, f.name)
+        default, suggest = getattr(GENERATE, f.name), getattr(editor, f.name)
         flags = _SAMPLING_FLAGS.get(f.name, ["--" + f.name.replace("_", "-")])
         kind = int if f.name == "seed" else type(default)
-        g.add_argument(*flags, dest=f.name, type=kind, default=default, choices=choices.get(f.name),
+        shown = f"default: {default}" + (f"; {suggest} with --suggest" if suggest != default else "")
+        g.add_argument(*flags, dest=f.name, type=kind, default=None, choices=choices.get(f.name),
                        metavar=None if f.name in choices else "N" if kind is int else "X",
-                       help=f"{f.metadata['help']} (default: {default})")
+                       help=f"{f.metadata['help']} ({shown})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,10 +144,12 @@ def run_tui(args: argparse.Namespace) -> int:
 def _sampling(args: argparse.Namespace):
     from dataclasses import fields
 
-    from .core.config import SamplingConfig
+    from .core.config import GENERATE, SamplingConfig
 
+    base = SamplingConfig() if args.suggest else GENERATE
+    given = {f.name: getattr(args, f.name) for f in fields(SamplingConfig) if getattr(args, f.name) is not None}
     try:
-        return SamplingConfig(**{f.name: getattr(args, f.name) for f in fields(SamplingConfig)})
+        return base.replace(**given)
     except ValueError as exc:
         from .core.errors import LstmTuiError
 
@@ -168,7 +175,7 @@ def _read_stdin() -> str:
 
 
 UNSURE_HINT = ("lstm-tui: the model is unsure how this goes on, so it suggests nothing "
-               "(--min-confidence 0 --continue-confidence 0 continue anyway)")
+               "(without --suggest, or with --min-confidence 0 --continue-confidence 0, it continues anyway)")
 
 
 def run_generate(args: argparse.Namespace) -> int:

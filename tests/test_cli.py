@@ -423,3 +423,20 @@ def test_file_names_with_escape_sequences_are_printed_escaped(tiny_corpus, tiny_
         assert f"skipped {texts / shown}" in done.stderr
     refused = run_isolated(user_dirs, "eval", str(texts / "evil\x1b]0;pwned\x07.txt"), "--model", str(tiny_bundle))
     assert refused.returncode == 2 and "\x1b" not in refused.stderr and shown in refused.stderr
+
+
+def test_generate_continues_without_flags_and_suggests_when_asked(tiny_bundle, capsys):
+    """`lstm-tui generate --prompt ...` printed nothing: its defaults were the editor's
+    gate. A command named generate generates; --suggest asks for the editor's policy."""
+    from lstm_tui.core.config import GENERATE, SamplingConfig
+
+    done = call(capsys, "generate", "--model", str(tiny_bundle), "--prompt", "The river", "--seed", "1",
+                "--json")
+    assert done.returncode == 0 and json.loads(done.stdout)["text"].strip() and done.stderr == ""
+    assert GENERATE.min_confidence == GENERATE.continue_confidence == 0 and GENERATE.stop_at == "none"
+    from lstm_tui.cli import _sampling, build_parser
+
+    args = build_parser().parse_args(["generate", "--suggest", "--max-tokens", "5"])
+    assert _sampling(args) == SamplingConfig(max_tokens=5)  # the editor's, with what was given
+    args = build_parser().parse_args(["generate", "--temperature", "0"])
+    assert _sampling(args) == GENERATE.replace(temperature=0.0)

@@ -166,3 +166,9 @@ PRESETS: dict[str, SamplingConfig] = {
                                continue_confidence=0.0),
 }
 DEFAULT_PRESET = "suggest"
+# `lstm-tui generate`: a continuation, always, as long as it asks (the gate, the stop at a
+# sentence end and the line-break rule are the editor's, for suggestions nobody asked
+# for; `generate --suggest` applies them). Sampled, a little cooled: greedy text this
+# long falls into loops ("the squatting of the squatting of ...").
+GENERATE = SamplingConfig(temperature=0.8, repetition_penalty=1.1, max_tokens=60, stop_at="none",
+                          min_confidence=0.0, continue_confidence=0.0, line_breaks="any")
