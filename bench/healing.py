@@ -51,9 +51,7 @@ def cuts(text: str, n: int, seed: int = 0) -> list[tuple[str, int, str]]:
 
 
 def accuracy(generators: dict, text: str, n: int, config) -> dict:
-    from lstm_tui.core.generation import (
-        common_prefix,  # characters right before the first wrong one
-    )
+    from lstm_tui.core.sequences import common_prefix  # characters right before the first wrong one
 
     results: dict[str, dict[str, list[float]]] = {}
     for kind, at, target in cuts(text, n):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from .generation import common_prefix
+from .sequences import common_prefix
 from .int8 import quantize_for_cpu
 from .model import LSTMLanguageModel, State, frozen_copy
 from .tokenizer import Tokenizer

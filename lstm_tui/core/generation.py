@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from contextlib import contextmanager
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -26,6 +26,7 @@ from .healing import PrefixConstraint, after_tail, split_tail
 from .policy import WordGate, end_index, line_break_allowed
 from .model import State
 from .sampling import next_token
+from .sequences import common_prefix
 from .tokenizer import Tokenizer
 
 
@@ -302,17 +303,6 @@ def _one_hot(index: int, size: int, device: torch.device) -> torch.Tensor:
     mask = torch.zeros(size, dtype=torch.bool, device=device)
     mask[index] = True
     return mask
-
-
-def common_prefix(a: Sequence, b: Sequence) -> int:
-    """Length of the longest common start of two strings or lists, compared a block
-    at a time (a whole document every few seconds, a context every keystroke)."""
-    n, i, step = min(len(a), len(b)), 0, 4096
-    while step:
-        while i + step <= n and a[i:i + step] == b[i:i + step]:
-            i += step
-        step //= 8
-    return i
 
 
 def _generator(seed: int | None, device: torch.device) -> torch.Generator | None:

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable
 
-from .generation import common_prefix
+from .sequences import common_prefix
 
 NEXT_WORD = re.compile(r"\s*[^\s]+")  # what Ctrl+Right takes of a ghost
 CONTEXT_CHARS = 4000  # the text before a passage that the writer had already written
