@@ -1,4 +1,5 @@
-"""User settings: sampling, preset, suggestion timing and theme, as TOML in the config dir.
+"""User settings: sampling, preset, suggestion timing, theme and what to learn from, as
+TOML in the config dir.
 
 Read with ``tomllib``; written by hand (the file is flat: a few top-level keys and
 one ``[sampling]`` table) to a temporary file that replaces the old one atomically.
@@ -7,6 +8,7 @@ A missing or broken file gives the defaults; a broken value falls back alone.
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -32,6 +34,8 @@ class Settings:
     learn: bool = False  # learn from the document while writing (F5)
     theme: str = "textual-dark"  # a Textual theme name
     model: str | None = None  # the model last switched to (a name or folder); None: default
+    learn_paths: tuple[str, ...] = ()  # the files, folders and mailboxes "Learn my writing" reads
+    learn_from_address: str = ""  # its "Only mail from" address; empty: mail from everyone
 
     def replace(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -112,18 +116,22 @@ def _coerce(value: Any, like: Any) -> Any:
         return float(value)
     if isinstance(like, str) and isinstance(value, str):
         return value
+    if isinstance(like, tuple) and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
     if like is None and isinstance(value, int) and not isinstance(value, bool):
         return value  # seed: None in the defaults, an int when set
     raise TypeError(value)
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{text}"'
+    # JSON's escapes are TOML's, and cover every control character (a path may hold one)
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def dumps(settings: Settings) -> str:

@@ -83,7 +83,7 @@ def test_train_screen(snap_compare, snap_app, tmp_path: Path):
         await pilot.press("f3")
         await pilot.pause()
         pilot.app.screen.add_path(str(root / "chapter1.md"))
-        await pilot.pause()
+        await settle(pilot)  # the preview, read in a thread
         pilot.app.screen.query_one("#train-selected").highlighted = None
         await pilot.pause()
 
