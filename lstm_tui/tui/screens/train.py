@@ -311,7 +311,9 @@ class TrainScreen(Screen):
                 stats.update(Text(plain(f"{self.gain.sentence()}\nModel {self.name_last} is ready: "
                                         "Use model (F9) writes with it.", keep_newlines=True)))
                 stats.add_class("gain")
-                self.app.notify(f"{self.gain.sentence()} F9 on this screen writes with {self.name_last}.",
+                stats.scroll_visible()
+                self.app.notify(f"{self.gain.sentence()} Use model (F9) on the Learn my writing screen (F3) "
+                                f"writes with {self.name_last}.",
                                 title="Learned your writing", timeout=12)
                 return
             best = e.get("best_bpb")
