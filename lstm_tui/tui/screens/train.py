@@ -122,8 +122,8 @@ class TrainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sources_changed(self.query_one(WritingSources).Changed(
-            tuple(self.app.settings.learn_paths), self.app.settings.learn_from_address))
+        settings = self.app.settings  # the choice remembered from last time
+        self.query_one(PreviewPanel).show_preview(settings.learn_paths, settings.learn_from_address)
 
     def on_screen_resume(self) -> None:
         """Name the next model after the one in use (it is the parent of a fine-tune),
