@@ -14,6 +14,7 @@ from typing import Any
 from . import paths
 from .core.bundle_files import CONFIG_FILE, WEIGHTS_FILE, read_card, read_json
 from .core.errors import BundleError
+from .core.gain import WriterGain
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,15 @@ class ModelEntry:
     @property
     def val_bpb(self) -> float | None:
         return self.card.get("val_bits_per_byte")
+
+    @property
+    def gain(self) -> WriterGain | None:
+        """Keystrokes saved on the writer's held-out text, before and after its fine-tune."""
+        raw = self.card.get("writer_gain")
+        return WriterGain.from_dict(raw) if isinstance(raw, dict) else None
+
+    def fmt_gain(self) -> str:
+        return self.gain.short() if self.gain else "-"
 
     @property
     def parent(self) -> str | None:
@@ -62,6 +72,7 @@ class ModelEntry:
         return {"name": self.name, "path": str(self.path), "kind": self.kind, "size": self.size,
                 "val_bits_per_byte": self.val_bpb, "parent": self.parent, "created": self.created,
                 "parameters": self.card.get("parameters"), "trained_on": self.trained_on,
+                "writer_gain": self.gain.to_dict() if self.gain else None,
                 "error": self.error}
 
 

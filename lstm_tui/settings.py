@@ -1,4 +1,5 @@
-"""User settings: sampling, preset, suggestion timing and theme, as TOML in the config dir.
+"""User settings: sampling, preset, suggestion timing, theme and what to learn from, as
+TOML in the config dir.
 
 Read with ``tomllib``, written with ``tomli_w`` (any string a name or folder may hold,
 control characters too, comes back as it went) to a temporary file that replaces the
@@ -35,6 +36,8 @@ class Settings:
     learn: bool = False  # learn from the document while writing (F5)
     theme: str = "textual-dark"  # a Textual theme name
     model: str | None = None  # the model last switched to (a name or folder); None: default
+    learn_paths: tuple[str, ...] = ()  # the files, folders and mailboxes "Learn my writing" reads
+    learn_from_address: str = ""  # its "Only mail from" address; empty: mail from everyone
 
     def replace(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -115,6 +118,8 @@ def _coerce(value: Any, like: Any) -> Any:
         return float(value)
     if isinstance(like, str) and isinstance(value, str):
         return value
+    if isinstance(like, tuple) and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
     if like is None and isinstance(value, int) and not isinstance(value, bool):
         return value  # seed: None in the defaults, an int when set
     raise TypeError(value)
@@ -124,6 +129,8 @@ def _storable(value: Any) -> bool:
     """Whether TOML, which is UTF-8, can hold ``value``: a folder name read from disk
     may carry bytes that are not UTF-8 (as lone surrogates), and is then left out
     rather than making the whole file unwritable."""
+    if isinstance(value, tuple):
+        return all(_storable(v) for v in value)
     if not isinstance(value, str):
         return True
     try:

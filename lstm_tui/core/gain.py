@@ -10,17 +10,16 @@ now save 29% of keystrokes, up from 21%").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # the measuring needs torch; reading a card's WriterGain must not (models list)
+    import torch
 
-from .config import SamplingConfig
-from .generation import StreamingGenerator
-from .int8 import quantize_for_cpu
-from .model import LSTMLanguageModel, frozen_copy
-from .tokenizer import Tokenizer
-from .writer import passages, type_passages
+    from .model import LSTMLanguageModel
+    from .tokenizer import Tokenizer
 
 GAIN_CHARS = 2400  # characters typed with each model: about 20 s each on a laptop core
 PASSAGE_CHARS = 400
@@ -47,8 +46,13 @@ class WriterGain:
             gain = cls(**{k: data[k] for k in ("before", "after", "precision_before", "precision_after", "chars")})
         except (KeyError, TypeError):
             return None
-        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (gain.before, gain.after))
+        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                 for v in (gain.before, gain.after))
         return gain if ok else None
+
+    def short(self) -> str:
+        """For a table cell: "29%, was 21%"."""
+        return f"{round(100 * self.after)}%, was {round(100 * self.before)}%"
 
     def sentence(self) -> str:
         """In plain words, for the writer."""
@@ -71,6 +75,12 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
                      spans: list[tuple[int, int]], context: int = CONTEXT_CHARS,
                      should_stop: Callable[[], bool] | None = None):
     """The simulated writer's tally with ``model`` on ``spans`` of ``text``."""
+    from .config import SamplingConfig
+    from .generation import StreamingGenerator
+    from .int8 import quantize_for_cpu
+    from .model import frozen_copy
+    from .writer import type_passages
+
     runner = quantize_for_cpu(model) if device.type == "cpu" else frozen_copy(model)
     generator = StreamingGenerator(runner, tokenizer, device)
     config = SamplingConfig()
@@ -86,6 +96,8 @@ def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: 
                 should_stop: Callable[[], bool] | None = None) -> WriterGain | None:
     """Keystrokes saved on ``text`` by ``parent`` and by ``model``; None when the text is
     too short to hold a passage or ``should_stop`` cut the measurement short."""
+    from .writer import passages
+
     context = min(CONTEXT_CHARS, len(text) // 4)  # a little held-out text still gets measured
     spans = passages(text, chars, PASSAGE_CHARS, seed, context=context)
     if not spans:

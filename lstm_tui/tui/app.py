@@ -39,7 +39,8 @@ class LstmTuiApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
                 tooltip="quit (asks first if there are unsaved changes)"),
         Binding("f1", "help", "Help", id="help", tooltip="this help"),
-        Binding("f3", "train", "Train", id="train", tooltip="train or fine-tune a model on your files"),
+        Binding("f3", "train", "Learn my writing", id="train",
+                tooltip="learn my writing: fine-tune the model on your own files and mail"),
         Binding("f4", "models", "Models", id="models", tooltip="models: switch, rename, delete"),
     ]
     # "training 42%" while a run goes on: set by the training screen, shown by the editor's.

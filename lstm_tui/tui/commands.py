@@ -79,7 +79,10 @@ def app_commands(app: LstmTuiApp) -> Iterable[SystemCommand]:
                         on_editor("cursor_document_start", True))
     yield SystemCommand("Go to the end", "Move the cursor to the end of the document (Ctrl+End)",
                         on_editor("cursor_document_end", True))
-    yield SystemCommand("Train a model", "Train or fine-tune on your own files (F3)", app.action_train)
+    yield SystemCommand("Learn my writing", "Fine-tune the model on your own files, notes and mail (F3)",
+                        app.action_train)
+    yield SystemCommand("Train a model", "Fine-tune, or train from scratch, on your own files (F3)",
+                        app.action_train)
     yield SystemCommand("Models", "Switch, rename or delete models (F4)", app.action_models)
     yield SystemCommand("Help", "List the keys (F1)", app.action_help)
     yield SystemCommand("Quit", "Quit lstm-tui (Ctrl+Q)", app.action_quit)

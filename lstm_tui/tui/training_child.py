@@ -32,6 +32,7 @@ class TrainRequest:
     budget: float = 10.0
     extra: tuple[str, ...] = ()  # further options for ``lstm-tui train``, as typed
     resume: bool = False  # continue the stopped run of ``name`` instead
+    from_address: str | None = None  # from mailboxes, read only what this address sent
 
     def arguments(self) -> list[str]:
         if self.resume:
@@ -39,6 +40,8 @@ class TrainRequest:
         args = [*self.paths, "--name", self.name]
         if self.from_model:
             args += ["--from", self.from_model]
+        if self.from_address:
+            args += ["--from-address", self.from_address]
         value = int(self.budget) if self.budget_kind == "steps" else self.budget
         return [*args, f"--{self.budget_kind}", str(value), *self.extra]
 

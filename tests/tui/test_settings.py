@@ -23,6 +23,16 @@ def test_roundtrip():
     tomllib.loads(dumps(Settings()))  # the defaults (seed None) are valid TOML too
 
 
+def test_what_to_learn_from_round_trips_whatever_the_paths_hold():
+    s = Settings(learn_paths=("/home/me/notes", 'C:\\mail\\"Sent"', "tab\there\x7f\nline"),
+                 learn_from_address="me@example.com")
+    save_settings(s)
+    assert load_settings() == s
+    settings_path().write_text('learn_paths = ["ok", 3]\n')
+    warnings: list[str] = []
+    assert load_settings(warnings=warnings).learn_paths == () and warnings
+
+
 def test_missing_or_broken_file_gives_defaults():
     assert load_settings() == Settings()
     settings_path().parent.mkdir(parents=True, exist_ok=True)

@@ -83,7 +83,7 @@ def test_train_screen(snap_compare, snap_app, tmp_path: Path):
         await pilot.press("f3")
         await pilot.pause()
         pilot.app.screen.add_path(str(root / "chapter1.md"))
-        await pilot.pause()
+        await settle(pilot)  # the preview, read in a thread
         pilot.app.screen.query_one("#train-selected").highlighted = None
         await pilot.pause()
 
@@ -100,7 +100,9 @@ def test_models_screen(snap_compare, snap_app):
     entries = [
         ModelEntry("default", Path("/opt/lstm-tui/models/default"), "shipped", card, config, 30_000_000),
         ModelEntry("my-letters", Path("/home/me/.local/share/lstm-tui/models/my-letters"), "user",
-                   {**card, "val_bits_per_byte": 1.41, "parent": "default", "created": "2025-02-03"},
+                   {**card, "val_bits_per_byte": 1.41, "parent": "default", "created": "2025-02-03",
+                    "writer_gain": {"before": 0.21, "after": 0.29, "precision_before": 0.52,
+                                    "precision_after": 0.61, "chars": 2400}},
                    config, 30_100_000),
     ]
 

@@ -142,3 +142,30 @@ async def test_models_screen_lists_the_shipped_model_when_the_models_folder_cann
         await settle(pilot)
         assert [e.name for e in app.screen.entries] == ["default"]
         assert notices(app)[-1] == f"{paths.user_models_dir()}: cannot list your models (Permission denied)"
+
+
+async def test_models_screen_compares_models_on_the_writers_text(make_app, tiny_bundle):
+    import json
+
+    for name in ("plain", "mine"):
+        shutil.copytree(tiny_bundle, paths.user_models_dir() / name)
+    card_file = paths.user_models_dir() / "mine" / "card.json"
+    card = json.loads(card_file.read_text()) if card_file.exists() else {}
+    card |= {"val_bits_per_byte": 1.97, "writer_gain": {"before": 0.21, "after": 0.29, "precision_before": 0.5,
+                                                        "precision_after": 0.6, "chars": 2400}}
+    card_file.write_text(json.dumps(card))
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("DataTable")
+        assert "On your writing" in [str(c.label) for c in table.columns.values()]
+        rows = {e.name: i for i, e in enumerate(screen.entries)}
+        assert str(table.get_row_at(rows["mine"])[3]) == "29%, was 21%"
+        assert str(table.get_row_at(rows["plain"])[3]) == "-"
+        table.move_cursor(row=rows["mine"])
+        await pilot.pause()
+        detail = str(screen.query_one("#model-detail").render())
+        assert "save 29% of keystrokes, 21% with its parent" in detail
+        assert "1.970 bits/byte" in detail and "own validation text" in detail

@@ -1,5 +1,10 @@
 """ModelsScreen: the shipped default and your models, with their card facts;
-switch to one, rename or delete it (the shipped default cannot be deleted)."""
+switch to one, rename or delete it (the shipped default cannot be deleted).
+
+Models are compared by what a fine-tune measured on the writer's own held-out text
+("On your writing": keystrokes saved, after and before); validation bits per byte is
+only a detail, since each model's is on its own validation text.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,14 @@ def _catalog_lister(on_problem: Callable[[str], None]) -> list[ModelEntry]:
     return list_models(on_problem=on_problem)
 
 
+def _gain_line(entry: ModelEntry) -> str:
+    gain = entry.gain
+    if gain is None:
+        return "On your writing: not measured (a fine-tune in F3 measures it on your held-out text)."
+    return (f"On your writing: suggestions save {round(100 * gain.after)}% of keystrokes, "
+            f"{round(100 * gain.before)}% with its parent ({gain.chars:,} characters of your held-out text).")
+
+
 class ModelsScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Editor", id="back"),
@@ -49,7 +62,8 @@ class ModelsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("Models", classes="section-title")
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="models-table")
-        table.add_columns(" ", "Name", "Kind", "Val bpb", "Params", "Size", "Created", "Parent", "Trained on")
+        table.add_columns(" ", "Name", "Kind", "On your writing", "Params", "Size", "Created", "Parent",
+                          "Trained on")
         yield table
         yield Static("Loading\u2026", id="model-detail")
         yield Footer()
@@ -88,7 +102,7 @@ class ModelsScreen(Screen):
             mark = Text("\u25cf", style="green") if self._is_current(e) else Text("")
             name = Text(plain(e.name), style="red" if e.error else "bold")
             # Text cells: a str cell is read as markup, and a card's fields may hold anything.
-            cells = (e.kind, e.fmt_bpb(), e.fmt_params(), e.fmt_size(), e.created, e.parent or "-",
+            cells = (e.kind, e.fmt_gain(), e.fmt_params(), e.fmt_size(), e.created, e.parent or "-",
                      e.trained_on or "-")
             table.add_row(mark, name, *(Text(plain(c)) for c in cells), key=e.name)
         if not entries:
@@ -116,8 +130,12 @@ class ModelsScreen(Screen):
         if cfg:
             lines.append(f"{cfg.get('num_layers', '?')} LSTM layers of {cfg.get('hidden_dim', '?')}, "
                          f"vocabulary {cfg.get('vocab_size', '?')}")
-        if entry.card.get("parent_val_bits_per_byte") is not None:
-            lines.append(f"parent's validation: {entry.card['parent_val_bits_per_byte']:.3f} bits/byte")
+        lines.append(_gain_line(entry))
+        if entry.val_bpb is not None:
+            parent = entry.card.get("parent_val_bits_per_byte")
+            was = f" (its parent: {parent:.3f})" if parent is not None else ""
+            lines.append(f"Validation on its own validation text: {entry.val_bpb:.3f} bits/byte{was}; "
+                         "not comparable between models trained on different text.")
         lines.append("Enter writes with it; r renames; d deletes.")
         self.query_one("#model-detail", Static).update(Text(plain("\n".join(lines), keep_newlines=True)))
 

@@ -1,15 +1,17 @@
-"""TrainScreen: pick text, fine-tune or train from scratch, and watch it learn.
+"""TrainScreen, "Learn my writing": choose the writer's files and mail, see what would
+be read and a suggested budget, fine-tune (or train from scratch), watch it learn and
+hear what it gained.
 
 The run is a child process (``TrainingChild``); this screen reads its events and
-shows progress, speed, ETA, live loss and validation charts, the latest sample and
-skipped files. It stays installed, so a run goes on while you write (Esc).
+shows progress, speed, ETA, loss and validation charts with labelled axes, the latest
+sample and skipped files, and at the end keystrokes saved on the writer's held-out
+text, before and after. It stays installed, so a run goes on while you write (Esc).
 """
 
 from __future__ import annotations
 
 import asyncio
 import shlex
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,42 +19,37 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
     Button,
-    DirectoryTree,
+    Collapsible,
     Footer,
     Input,
     Label,
     Log,
-    OptionList,
     ProgressBar,
     RadioButton,
     RadioSet,
     Select,
-    Sparkline,
     Static,
 )
 
 from ... import paths
-from ...plain import plain
 from ...core.events import log_lines
+from ...core.gain import WriterGain
+from ...plain import plain
+from ..train_form import TrainForm, form_request, next_name, storable
 from ..training_child import STOPPED_EXIT, TrainingChild, TrainRequest
+from ..widgets.chart import AxisChart
+from ..widgets.preview_panel import PreviewPanel
+from ..widgets.writing_sources import WritingSources
 
 if TYPE_CHECKING:
     from ..app import LstmTuiApp
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".org", ".tex", ".text", ".adoc", ".fountain", ".html"}
 BUDGETS = [("minutes", "minutes"), ("epochs", "epochs"), ("steps", "steps")]
-
-
-class TextDirectoryTree(DirectoryTree):
-    """Folders and text files only; hidden entries left out."""
-
-    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
-        return [p for p in paths if not p.name.startswith(".")
-                and (p.is_dir() or p.suffix.lower() in TEXT_SUFFIXES)]
+DEFAULT_BUDGET = "10"  # minutes, until a preview suggests a budget
 
 
 def _duration(seconds: float | None) -> str:
@@ -76,27 +73,25 @@ class TrainScreen(Screen):
     def __init__(self, root: Path | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.root = root or Path.cwd()
-        self.selected: list[str] = []
         self.child: TrainingChild | None = None
         self.state = "idle"  # idle, running, done, stopped, failed
         self.output: str | None = None  # the finished model's folder
+        self.gain: WriterGain | None = None  # what the finished fine-tune measured
         self.name_last = ""
+        self.name_default = ""  # the name field's value as last filled in (not typed)
+        self.budget_default = DEFAULT_BUDGET  # the budget field's, likewise
         self.losses: list[float] = []
+        self.loss_steps: list[int] = []
         self.vals: list[float] = []
+        self.val_steps: list[int] = []
 
     def compose(self) -> ComposeResult:
+        settings = self.app.settings
         with Horizontal(id="train-body"):
-            with Vertical(id="train-pick"):
-                yield Static("Text to train on", classes="section-title")
-                tree = TextDirectoryTree(self.root, id="train-tree")
-                tree.root.set_label(self.root.name or str(self.root))
-                yield tree
-                with Horizontal(classes="path-row"):
-                    yield Input(placeholder="a file or folder path, then Enter", id="train-path", compact=True)
-                    yield Button("Add", id="add-path", compact=True)
-                yield Label("Selected (Delete removes):")
-                yield OptionList(id="train-selected")
+            yield WritingSources(self.root, settings.learn_paths, settings.learn_from_address, id="train-pick")
             with VerticalScroll(id="train-run"):
+                yield Static("Learn my writing: what would be read", classes="section-title")
+                yield PreviewPanel(id="learn-preview")
                 yield Static("Model", classes="section-title")
                 with RadioSet(id="train-mode"):
                     yield RadioButton("Fine-tune the current model", value=True, id="mode-finetune")
@@ -106,105 +101,87 @@ class TrainScreen(Screen):
                     yield Input(placeholder="my-writing", id="train-name", compact=True)
                 with Horizontal(classes="field"):
                     yield Label("Budget")
-                    yield Input("10", type="number", id="train-budget", compact=True)
+                    yield Input(DEFAULT_BUDGET, type="number", id="train-budget", compact=True)
                     yield Select(BUDGETS, value="minutes", allow_blank=False, id="train-budget-kind", compact=True)
-                with Horizontal(classes="field"):
-                    yield Label("Extra options")
-                    yield Input(placeholder="--batch-size 16 --seq-len 64", id="train-extra", compact=True)
+                with Collapsible(title="Advanced", collapsed=True, id="train-advanced"):
+                    with Horizontal(classes="field"):
+                        yield Label("Extra options")
+                        yield Input(placeholder="--batch-size 16 --seq-len 64", id="train-extra", compact=True)
                 with Horizontal(classes="buttons"):
                     yield Button("Start (F5)", id="start", variant="primary")
                     yield Button("Cancel (F8)", id="cancel", variant="error", disabled=True)
                     yield Button("Use model (F9)", id="use", variant="success", classes="hidden")
                 yield ProgressBar(total=1.0, show_eta=False, id="train-progress")
                 yield Static("Not started.", id="train-stats")
-                yield Label("Training loss")
-                yield Sparkline([], id="loss-chart")
-                yield Label("Validation bits per byte (lower is better)")
-                yield Sparkline([], id="val-chart")
+                yield AxisChart("Validation", "bits per byte on your held-out text (lower is better)",
+                                id="val-chart")
+                yield AxisChart("Training loss", "nats per token of the text it learns from", id="loss-chart")
                 yield Label("Latest sample")
                 yield Static("", id="train-sample")
                 yield Log(id="train-log", max_lines=500)
         yield Footer()
 
     def on_mount(self) -> None:
+        settings = self.app.settings  # the choice remembered from last time
+        self.query_one(PreviewPanel).show_preview(settings.learn_paths, settings.learn_from_address)
+
+    def on_screen_resume(self) -> None:
+        """Name the next model after the one in use (it is the parent of a fine-tune),
+        unless a name was typed and not used yet."""
         lm = self.app.lm
-        base = lm.name if lm else "model"
-        self.query_one("#train-name", Input).value = f"{base}-tuned" if base != "default" else "my-writing"
+        shipped = lm is None or lm.path is not None and Path(lm.path).resolve() == paths.default_bundle().resolve()
+        current = "default" if shipped else lm.name  # the shipped model's card names it otherwise
+        self.query_one("#mode-finetune", RadioButton).label = f"Fine-tune the current model ({current})"
+        field = self.query_one("#train-name", Input)
+        if field.value in ("", self.name_default) or self.state == "done" and field.value == self.name_last:
+            taken = lambda name: (paths.user_models_dir() / name).exists()
+            field.value = self.name_default = next_name(current, taken)
 
     # -- choosing text ---------------------------------------------------------------------
 
+    @property
+    def selected(self) -> list[str]:
+        return self.query_one(WritingSources).paths
+
     def add_path(self, raw: str) -> None:
-        path = Path(raw).expanduser()
-        if not path.exists():
-            self.notify(f"{path}: no such file or folder.", severity="warning")
-            return
-        text = str(path.resolve())
-        if text not in self.selected:
-            self.selected.append(text)
-            self.query_one("#train-selected", OptionList).add_option(self._display(path.resolve()))
-
-    def _display(self, path: Path) -> str:
-        """Short: relative to the tree's folder when inside it, else with ~ for home."""
-        root = self.root.resolve()
-        if path.is_relative_to(root):
-            return str(Path(root.name) / path.relative_to(root))
-        home = Path.home()
-        return "~/" + str(path.relative_to(home)) if path.is_relative_to(home) else str(path)
-
-    @on(DirectoryTree.FileSelected)
-    @on(DirectoryTree.DirectorySelected)
-    def _tree_pick(self, event: DirectoryTree.FileSelected | DirectoryTree.DirectorySelected) -> None:
-        if isinstance(event, DirectoryTree.DirectorySelected) and event.node is self.query_one(TextDirectoryTree).root:
-            return
-        self.query_one("#train-path", Input).value = str(event.path)
-
-    @on(Input.Submitted, "#train-path")
-    @on(Button.Pressed, "#add-path")
-    def _add(self) -> None:
-        field = self.query_one("#train-path", Input)
-        if field.value.strip():
-            self.add_path(field.value.strip())
-            field.value = ""
+        self.query_one(WritingSources).add_path(raw)
 
     def action_remove_path(self) -> None:
-        options = self.query_one("#train-selected", OptionList)
-        if options.has_focus and options.highlighted is not None:
-            del self.selected[options.highlighted]
-            options.remove_option_at_index(options.highlighted)
+        self.query_one(WritingSources).remove_highlighted()
+
+    @on(WritingSources.Changed)
+    def sources_changed(self, event: WritingSources.Changed) -> None:
+        """Remember the choice and preview it."""
+        remembered = tuple(p for p in event.paths if storable(p))
+        if (remembered, event.from_address) != (self.app.settings.learn_paths,
+                                                self.app.settings.learn_from_address):
+            self.app.update_settings(learn_paths=remembered, learn_from_address=event.from_address)
+        self.query_one(PreviewPanel).show_preview(event.paths, event.from_address)
+
+    @on(PreviewPanel.Ready)
+    def _preview_ready(self, event: PreviewPanel.Ready) -> None:
+        """Prefill the budget with the suggested minutes, unless the writer typed one."""
+        field = self.query_one("#train-budget", Input)
+        kind = self.query_one("#train-budget-kind", Select)
+        if event.minutes and kind.value == "minutes" and field.value.strip() == self.budget_default:
+            field.value = self.budget_default = str(event.minutes)
 
     # -- running -------------------------------------------------------------------------------
 
     def build_request(self) -> TrainRequest | None:
-        name = self.query_one("#train-name", Input).value.strip()
+        """The run the form asks for, or None after saying what to fix."""
+        lm = self.app.lm
+        form = TrainForm(
+            self.query_one("#train-name", Input).value, tuple(self.selected),
+            self.query_one(WritingSources).from_address, self.query_one("#train-budget", Input).value,
+            str(self.query_one("#train-budget-kind", Select).value), self.query_one("#train-extra", Input).value,
+            fine_tune=self.query_one("#mode-finetune", RadioButton).value,
+            current_model=(str(lm.path) if lm.path else lm.name) if lm else None)
         try:
-            paths.validate_name(name)
+            return form_request(form)
         except ValueError as exc:
             self.notify(str(exc), severity="error")
             return None
-        if (paths.user_models_dir() / name / "config.json").exists():
-            self.notify(f"A model named {name!r} exists; choose another name.", severity="error")
-            return None
-        if not self.selected:
-            self.notify("Add at least one file or folder of text first.", severity="error")
-            return None
-        try:
-            budget = float(self.query_one("#train-budget", Input).value)
-            extra = tuple(shlex.split(self.query_one("#train-extra", Input).value))
-        except ValueError as exc:
-            self.notify(f"Check the budget and extra options: {exc}", severity="error")
-            return None
-        if budget <= 0:
-            self.notify("The budget must be more than zero.", severity="error")
-            return None
-        from_model = None
-        if self.query_one("#mode-finetune", RadioButton).value:
-            lm = self.app.lm
-            if lm is None:
-                self.notify("No model is loaded to fine-tune; train from scratch instead.", severity="error")
-                return None
-            from_model = str(lm.path) if lm.path else lm.name
-        kind = str(self.query_one("#train-budget-kind", Select).value)
-        return TrainRequest(tuple(self.selected), name, from_model, kind, budget, extra)
 
     def action_start(self) -> None:
         if self.child is not None and self.child.running:
@@ -219,9 +196,11 @@ class TrainScreen(Screen):
 
     def start(self, request: TrainRequest) -> None:
         self.name_last = request.name
-        self.losses, self.vals, self.output = [], [], None
-        self.query_one("#loss-chart", Sparkline).data = []
-        self.query_one("#val-chart", Sparkline).data = []
+        self.losses, self.loss_steps, self.vals, self.val_steps = [], [], [], []
+        self.output, self.gain = None, None
+        self.query_one("#train-stats", Static).remove_class("gain")
+        self.query_one("#loss-chart", AxisChart).set_points([], [])
+        self.query_one("#val-chart", AxisChart).set_points([], [])
         self.query_one("#train-log", Log).write_line(
             ("resuming " if request.resume else "starting ") + shlex.join(["lstm-tui", "train", *request.arguments()]))
         self._set_state("running")
@@ -308,7 +287,8 @@ class TrainScreen(Screen):
         if kind == "progress":
             self.query_one("#train-progress", ProgressBar).update(progress=e["fraction"])
             self.losses = (self.losses + [e["loss"]])[-300:]
-            self.query_one("#loss-chart", Sparkline).data = self.losses
+            self.loss_steps = (self.loss_steps + [e["step"]])[-300:]
+            self.query_one("#loss-chart", AxisChart).set_points(self.loss_steps, self.losses)
             best = f"  best val {min(self.vals):.3f} bpb" if self.vals else ""
             stats.update(f"step {e['step']}  epoch {e['epoch']}  loss {e['loss']:.3f}  "
                          f"{e['tokens_per_second']:,.0f} tok/s  ETA {_duration(e.get('eta_seconds'))}{best}")
@@ -316,14 +296,27 @@ class TrainScreen(Screen):
         elif kind == "eval":
             if not e.get("parent"):
                 self.vals.append(e["val_bpb"])
-                self.query_one("#val-chart", Sparkline).data = list(self.vals)
+                self.val_steps.append(e["step"])
+                self.query_one("#val-chart", AxisChart).set_points(self.val_steps, self.vals)
         elif kind == "sample":
             # Model text, shown as text: "[/" in a sample is not markup.
             self.query_one("#train-sample", Static).update(Text(plain(e.get("text", ""), keep_newlines=True)))
+        elif kind == "gain":
+            self.gain = WriterGain.from_dict(e)
         elif kind == "done" and not e.get("stopped"):
             self.output = e["output"]
             self._set_state("done")
             self.query_one("#train-progress", ProgressBar).update(progress=1.0)
+            if self.gain is not None:
+                # What the writer gained, in their words, is the result: said first and loudest.
+                stats.update(Text(plain(f"{self.gain.sentence()}\nModel {self.name_last} is ready: "
+                                        "Use model (F9) writes with it.", keep_newlines=True)))
+                stats.add_class("gain")
+                stats.scroll_visible()
+                self.app.notify(f"{self.gain.sentence()} Use model (F9) on the Learn my writing screen (F3) "
+                                f"writes with {self.name_last}.",
+                                title="Learned your writing", timeout=12)
+                return
             best = e.get("best_bpb")
             stats.update(f"Done: {self.name_last}" + (f", validation {best:.4f} bits/byte" if best else "")
                          + ". F9 writes with it.")

@@ -1,0 +1,68 @@
+"""PreviewPanel: what "Learn my writing" would read, in plain words, and the budget
+those words suggest; the files are read in a thread, never on the event loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.message import Message
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from ...plain import plain
+
+EMPTY = "Choose folders, files or a mail folder on the left: what would be read shows here."
+ANYONE_NOTE = "Mail from everyone is read: fill in \"Only mail from\" to keep only what you sent."
+
+
+class PreviewPanel(Static):
+    @dataclass
+    class Ready(Message):
+        """A preview is shown (the panel shows it; the screen may prefill the budget)."""
+
+        text: str  # the preview in plain words
+        words: int | None  # of the writer's own; None when nothing could be previewed
+        minutes: int | None  # the suggested fine-tune budget
+
+    def show_preview(self, paths: tuple[str, ...], from_address: str) -> None:
+        """Preview ``paths`` (mail only from ``from_address``, if one) in a thread."""
+        from ...core.mail import is_address
+
+        if not paths:
+            self.workers.cancel_group(self, "preview")
+            self.post_message(self.Ready(EMPTY, None, None))
+            return
+        if from_address and not is_address(from_address):
+            self.workers.cancel_group(self, "preview")
+            self.post_message(self.Ready(f"\"Only mail from\" needs an email address such as "
+                                         f"me@example.com, not {from_address!r}.", None, None))
+            return
+        self.update("Looking through what you chose\u2026")
+        self.run_preview(paths, from_address or None)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def run_preview(self, paths: tuple[str, ...], from_address: str | None) -> None:
+        from ...core.errors import LstmTuiError
+        from ...core.preview import preview, suggested_minutes
+
+        try:
+            found = preview(paths, from_address)
+        except (LstmTuiError, OSError) as exc:
+            text, words, minutes = f"Cannot read this: {exc}", None, None
+        else:
+            notes = [n for n in found.notes if not n.startswith("Mail from everyone")]
+            if from_address is None and found.messages_found:
+                notes.append(ANYONE_NOTE)
+            lines = found.describe().splitlines()[: -len(found.notes) or None] + notes
+            words = found.words
+            minutes = suggested_minutes(words) if words else None
+            if minutes:
+                lines.append(f"Suggested budget: {minutes} minutes of fine-tuning.")
+            text = "\n".join(lines)
+        if not get_current_worker().is_cancelled:  # a newer choice has its own preview coming
+            self.post_message(self.Ready(text, words, minutes))
+
+    def on_preview_panel_ready(self, event: Ready) -> None:
+        self.update(Text(plain(event.text, keep_newlines=True)))  # file names are not markup

@@ -1,0 +1,201 @@
+""""Learn my writing" (F3): choosing files and mail, the preview and its budget, the
+remembered choice, labelled charts, what the writer gained, and training again."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from lstm_tui import paths
+from lstm_tui.core import preview as core_preview
+from lstm_tui.core.preview import suggested_minutes
+from lstm_tui.settings import load_settings
+from lstm_tui.tui.screens.train import TrainScreen
+from lstm_tui.tui.train_form import next_name
+from lstm_tui.tui.widgets.chart import AxisChart
+from lstm_tui.tui.widgets.writing_sources import WritingTree
+
+from ..conftest import TINY_TEXT
+from .conftest import notices, settle
+
+MBOX = """\
+From me@example.com Mon Jan  1 00:00:00 2024
+From: Me <me@example.com>
+To: you@example.com
+Subject: hello
+
+Dear friend, the river was high after the rain and the willows bent over it.
+I will write again soon.
+
+From other@example.com Mon Jan  2 00:00:00 2024
+From: Other <other@example.com>
+To: me@example.com
+Subject: re
+
+Thanks for the letter, it was lovely to hear from you about the river.
+"""
+
+
+@pytest.fixture
+def writing(tmp_path: Path) -> Path:
+    folder = tmp_path / "writing"
+    (folder / "mail").mkdir(parents=True)
+    (folder / "notes.txt").write_text("The morning was grey and the road ran down to the river.\n")
+    (folder / "mail" / "Inbox").write_text(MBOX)  # Thunderbird's mailboxes have no extension
+    (folder / "mail" / "one.eml").write_text(MBOX.split("\n", 1)[1].split("\n\nFrom other")[0])
+    return folder
+
+
+def test_suggested_minutes():
+    assert suggested_minutes(0) == suggested_minutes(100_000) == 5
+    assert suggested_minutes(300_000) == 15
+    assert 5 < suggested_minutes(200_000) < 15
+    assert suggested_minutes(10_000_000) == 30
+
+
+def test_next_name():
+    nothing = lambda name: False
+    assert next_name("default", nothing) == "my-writing"
+    assert next_name("my-writing", nothing) == "my-writing-2"
+    assert next_name("letters-2", nothing) == "letters-3"
+    assert next_name("letters", lambda name: name == "letters-2") == "letters-3"
+
+
+def test_the_tree_shows_mail_files(writing):
+    entries = [*writing.iterdir(), *(writing / "mail").iterdir()]
+    shown = {p.name for p in WritingTree.filter_paths(None, entries)}  # type: ignore[arg-type]
+    assert {"Inbox", "one.eml", "notes.txt", "mail"} <= shown
+
+
+async def test_choosing_writing_previews_it_in_a_thread_and_is_remembered(make_app, writing, monkeypatch):
+    threads = []
+    real = core_preview.preview
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core_preview, "preview", recording)
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TrainScreen)
+        assert screen.query_one("#mode-finetune").value  # fine-tune is the default
+        assert screen.query_one("#train-advanced").collapsed  # the raw options are tucked away
+        assert screen.query_one("#train-extra") in screen.query_one("#train-advanced").query("Input")
+        screen.add_path(str(writing))
+        await settle(pilot)
+        text = str(screen.query_one("#learn-preview").render())
+        assert "Words of your own" in text and "2 mbox" not in text
+        assert "Mail: 3 messages" in text and 'fill in "Only mail from"' in text
+        assert "Suggested budget: 5 minutes" in text
+        assert screen.query_one("#train-budget").value == "5"  # prefilled from the preview
+        screen.query_one("#learn-from-address").focus()
+        await pilot.press(*"me@example.com", "enter")
+        await settle(pilot)
+        text = str(screen.query_one("#learn-preview").render())
+        assert "only those from me@example.com" in text
+        assert threads and not any(threads)  # every preview read the files off the event loop
+        screen.query_one("#train-budget").value = "12"  # typed: a new preview keeps it
+        screen.add_path(str(writing / "notes.txt"))
+        await settle(pilot)
+        assert screen.query_one("#train-budget").value == "12"
+        request = screen.build_request()
+        assert request is not None and request.from_address == "me@example.com"
+        assert request.arguments()[-4:-2] == ["--from-address", "me@example.com"]
+    saved = load_settings()
+    assert saved.learn_paths == (str(writing.resolve()), str((writing / "notes.txt").resolve()))
+    assert saved.learn_from_address == "me@example.com"
+
+    again = make_app(settings=saved)  # the next session
+    async with again.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = again.screen
+        assert screen.selected == list(saved.learn_paths)
+        assert screen.query_one("#learn-from-address").value == "me@example.com"
+        assert "only those from me@example.com" in str(screen.query_one("#learn-preview").render())
+
+
+async def test_a_wrong_address_is_said_and_not_trained_with(make_app, writing):
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        screen = app.screen
+        screen.add_path(str(writing))
+        screen.query_one("#learn-from-address").value = "not an address"
+        screen.query_one("#learn-from-address").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "needs an email address" in str(screen.query_one("#learn-preview").render())
+        assert screen.build_request() is None
+
+
+async def test_learning_shows_labelled_charts_the_gain_and_continues_from_it(make_app, tmp_path):
+    # Enough text that the held-out slice holds passages to measure keystrokes saved on.
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    for i in range(4):
+        (letters / f"letter{i}.txt").write_text(TINY_TEXT * 4)
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.query_one("#train-name").value == "tiny-2"  # named after the model in use
+        screen.add_path(str(letters))
+        await settle(pilot)
+        screen.query_one("#train-name").value = "mine"
+        screen.query_one("#train-budget").value = "3"
+        screen.query_one("#train-budget-kind").value = "steps"
+        screen.query_one("#train-extra").value = "--batch-size 4 --seq-len 32 --eval-every 1"
+        await pilot.press("f5")
+        await settle(pilot)
+        assert screen.state == "done", screen.query_one("#train-log").lines
+        val = screen.query_one("#val-chart", AxisChart)
+        y, first, last = val.axes()
+        assert f"{max(screen.vals):.3f}" in y and f"{min(screen.vals):.3f}" in y
+        assert first == f"step {screen.val_steps[0]}" and last == f"step {screen.val_steps[-1]}"
+        assert "bits per byte on your held-out text" in str(val.query_one(".chart-title").render())
+        loss = screen.query_one("#loss-chart", AxisChart)
+        assert loss.axes()[1] == f"step {screen.loss_steps[0]}" and "\u2524" in loss.axes()[0]
+        stats = str(screen.query_one("#train-stats").render())
+        assert screen.gain is not None, screen.query_one("#train-log").lines
+        assert stats.startswith("On your writing, suggestions")
+        assert any(n.startswith("On your writing") for n in notices(app))
+        assert not screen.query_one("#use").has_class("hidden")
+        await pilot.press("f9")
+        await settle(pilot)
+        assert app.lm.name == "mine"
+        await pilot.press("f3")  # training again later: the personal model is the parent
+        await settle(pilot)
+        assert screen.query_one("#train-name").value == "mine-2"
+        assert "(mine)" in str(screen.query_one("#mode-finetune").label)
+        request = screen.build_request()
+        assert request is not None and request.from_model == str(paths.user_models_dir() / "mine")
+
+
+async def test_without_a_gain_the_end_says_done(make_app):
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        screen.name_last = "scratch"
+        screen.handle_event({"event": "done", "output": "/models/scratch", "best_bpb": 2.5})
+        await pilot.pause()
+        assert str(screen.query_one("#train-stats").render()).startswith("Done: scratch")
+
+
+async def test_the_palette_opens_learn_my_writing(make_app):
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "Learn my writing" in commands
+        commands["Learn my writing"].callback()
+        await settle(pilot)
+        assert isinstance(app.screen, TrainScreen)
