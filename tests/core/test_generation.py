@@ -1,6 +1,5 @@
 import pytest
 
-from lstm_tui.core.config import SamplingConfig
 from lstm_tui.core.generation import context_window, stop_index
 from tests.configs import ungated
 

@@ -4,7 +4,6 @@ import pytest
 import torch
 
 from lstm_tui.core.beam import beam_search
-from lstm_tui.core.config import SamplingConfig
 from lstm_tui.core.healing import MAX_TAIL_CHARS, PrefixConstraint, split_tail
 from lstm_tui.core.tokenizer import Tokenizer
 from tests.configs import ungated
