@@ -277,3 +277,33 @@ async def test_recovery_copies_and_their_folder_are_private_whatever_the_umask(m
     finally:
         os.umask(old)
     assert paths.recovery_dir().stat().st_mode & 0o777 == 0o700
+
+
+async def test_restoring_a_second_copy_asks_before_it_replaces_the_first(make_app):
+    await crash_after_typing(make_app, None, "first untitled")
+    await crash_after_typing(make_app, None, "second untitled")
+    app = make_app(None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "(1 of 2)" in dialog_title(app)
+        await choose(pilot, "restore")
+        first = app.query_one(GhostTextEditor).text
+        assert "(2 of 2)" in dialog_title(app)
+        await choose(pilot, "restore")
+        assert dialog_title(app) == "Replace the text in the editor?"
+        await choose(pilot, "keep")
+        await settle(pilot)
+        assert app.query_one(GhostTextEditor).text == first  # not replaced
+        assert app.screen is app.editor_screen
+    assert len(recovery_copies()) == 2  # the other is kept for the next start
+    app = make_app(None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await choose(pilot, "restore")
+        first = app.query_one(GhostTextEditor).text
+        await choose(pilot, "restore")
+        assert dialog_title(app) == "Replace the text in the editor?"
+        await choose(pilot, "replace")
+        await settle(pilot)
+        assert {first, app.query_one(GhostTextEditor).text} == {"first untitled", "second untitled"}
+    assert len(recovery_copies()) == 2  # the replaced copy is kept, not lost

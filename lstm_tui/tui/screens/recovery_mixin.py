@@ -88,6 +88,17 @@ class RecoveryMixin:
                         "window(s).", severity="warning", timeout=10)
         self.offer_recovery(self.recovery.find(path))
 
+    async def _replace_unsaved(self) -> bool:
+        """Whether the writer agrees to put a copy in place of the editor's unsaved text
+        (another copy restored a moment ago, say); that text's own copy is kept."""
+        kept = ("Its recovery copy is kept and offered again at the next start."
+                if self._restored is not None else "Replacing it loses it.")
+        answer = await self.app.push_screen_wait(ChoiceScreen(
+            "Replace the text in the editor?",
+            f"The editor holds unsaved text. {kept}",
+            [("replace", "Replace", "error"), ("keep", "Keep the editor's text", "primary")]))
+        return answer == "replace"
+
     @work
     async def offer_recovery(self, found: list[Recovery]) -> None:
         for warning in self.recovery.warnings:
@@ -102,6 +113,8 @@ class RecoveryMixin:
                 "Keep for later offers it again next time.",
                 [("restore", "Restore", "primary"), ("discard", "Discard", "error"),
                  ("later", "Keep for later", "default")]))
+            if answer == "restore" and self.modified and not await self._replace_unsaved():
+                answer = "later"
             if answer == "restore":
                 self._let_go_of_restored()
                 self._restored = copy
