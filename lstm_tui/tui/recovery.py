@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import paths
 from ..core.atomic import atomic_write_bytes, private_dir, remove_stale_temp_files
-from ..core.jsonfile import load_json_object
+from ..core.jsonfile import load_json_object, read_bounded
 from .documents import DocumentError, read_document
 
 try:
@@ -200,9 +200,8 @@ class RecoveryStore:
 
     def _read(self, file: Path, instance: str) -> Recovery | None:
         try:
-            if file.stat().st_size > MAX_COPY_BYTES:
-                raise ValueError(f"larger than {MAX_COPY_BYTES >> 20} MB")
-            return parse_copy(file, instance, file.read_bytes())
+            # Bounded, and only a regular file: a FIFO named like a copy would hold up the start.
+            return parse_copy(file, instance, read_bounded(file, MAX_COPY_BYTES))
         except OSError:
             return None
         except ValueError as exc:
