@@ -184,3 +184,30 @@ async def test_deleting_a_model_being_trained_stops_the_run_so_it_stays_deleted(
         if run.poll() is None:
             run.kill()
             run.wait()
+
+
+async def test_a_model_being_trained_is_not_renamed(make_app, tiny_bundle):
+    """The run would write the old name again: a second copy, under the name the
+    writer just gave up. (The run's lock is held here as a run holds it.)"""
+    import os
+
+    from lstm_tui.training_lock import training
+
+    from .conftest import notices
+
+    shutil.copytree(tiny_bundle, paths.user_models_dir() / "alpha")
+    app = make_app()
+    with training("alpha"):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            screen = app.screen
+            screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index("alpha"))
+            await pilot.press("r")
+            await pilot.pause()
+            app.screen.query_one("Input").value = "gamma"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert notices(app)[-1] == (f"{paths.user_models_dir() / 'alpha'}: a training run is writing it "
+                                        f"(process {os.getpid()}); rename it once the run has ended")
+    assert (paths.user_models_dir() / "alpha").is_dir() and not (paths.user_models_dir() / "gamma").exists()
