@@ -128,6 +128,11 @@ def rename_model(name: str, new_name: str) -> Path:
         raise BundleError(f"{src}: no such user model")
     if dst.exists():
         raise BundleError(f"{dst}: a model of that name exists")
+    from .training_lock import trainer
+
+    if (pid := trainer(name)) is not None:  # the run would write the old name again
+        raise BundleError(f"{src}: a training run is writing it (process {pid}); rename it once the run "
+                          "has ended")
     src.rename(dst)
     run, new_run = paths.runs_dir() / name, paths.runs_dir() / new_name
     if run.is_dir() and not new_run.exists():

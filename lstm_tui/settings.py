@@ -20,6 +20,7 @@ import tomli_w
 from . import paths
 from .core.atomic import atomic_write_text, remove_stale_temp_files
 from .core.config import DEFAULT_PRESET, SamplingConfig
+from .core.jsonfile import open_regular
 
 SETTINGS_FILE = "settings.toml"
 MAX_SETTINGS_BYTES = 2**20  # the app writes about 1 KB; a larger file is not read
@@ -49,7 +50,7 @@ def settings_path() -> Path:
 
 def _read(path: Path) -> dict[str, Any]:
     """The file's TOML; ValueError says why it cannot be used."""
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:  # a FIFO would hold up the start for good
         raw = handle.read(MAX_SETTINGS_BYTES + 1)
     if len(raw) > MAX_SETTINGS_BYTES:
         raise ValueError(f"larger than {MAX_SETTINGS_BYTES >> 20} MB")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shlex
 import signal
 import sys
@@ -16,8 +18,9 @@ from . import paths
 from .core.bundle_files import replace_refusal
 from .core.config import RATES, ModelConfig  # no torch behind any
 from .core.events import log_lines
-from .plain import plain
 from .core.train_options import PRECISIONS, TrainOptions
+from .plain import plain
+from .training_lock import training
 
 TRAIN_FIELDS = {f.name: f for f in fields(TrainOptions)}
 
@@ -220,8 +223,11 @@ def run_train(args: argparse.Namespace) -> int:
     reporter = JsonLines() if args.events else RichReport()
     run = TrainingRun(options, reporter, should_stop=stop, device=args.device, resume=args.resume,
                       keep_checkpoint=args.keep_checkpoints)
+    # The first process of a run (torchrun's rank 0) holds the name while it trains, so
+    # deleting the model can stop the run first (it would write the model again).
+    held = training(options.name) if os.environ.get("RANK", "0") == "0" else contextlib.nullcontext()
     try:
-        with reporter:
+        with held, reporter:
             result = run.run()
     except KeyboardInterrupt:  # a second Ctrl+C: stopped at once, after any write in progress
         if not run.checkpoint_path.exists():

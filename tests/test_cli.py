@@ -287,7 +287,8 @@ def run_isolated(user_dirs, *args):
 
     env = {**os.environ, **{f"XDG_{kind.upper()}_HOME": str(user_dirs / "xdg" / kind)
                             for kind in ("data", "config", "cache", "state")}}
-    return subprocess.run([sys.executable, "-m", "lstm_tui", *args], capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-m", "lstm_tui", *args], capture_output=True, text=True, env=env,
+                          check=False)
 
 
 @pytest.mark.parametrize("force", [False, True])
@@ -355,7 +356,7 @@ def run_unprivileged(user_dirs, *args):
     preexec = _without_root_reading if os.geteuid() == 0 else None
     try:
         return subprocess.run([sys.executable, "-m", "lstm_tui", *args], capture_output=True, text=True,
-                              env=env, preexec_fn=preexec)
+                              env=env, preexec_fn=preexec, check=False)
     except subprocess.SubprocessError as exc:
         pytest.skip(f"cannot drop root's read capabilities here ({exc})")
 
@@ -377,8 +378,8 @@ def locked_models(tiny_bundle, user_dirs):
 def test_models_lists_the_rest_when_a_model_folder_cannot_be_read(locked_models, user_dirs):
     done = run_unprivileged(user_dirs, "models")
     assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines() == [f"lstm-tui: warning: {locked_models / 'locked' / 'config.json'}: cannot "
-                                        "be read (Permission denied); the model cannot be used"]
+    assert done.stderr.splitlines() == [(f"lstm-tui: warning: {locked_models / 'locked' / 'config.json'}: cannot "
+                                         "be read (Permission denied); the model cannot be used")]
     assert all(name in done.stdout for name in ("default", "good", "locked"))
 
 
@@ -387,12 +388,12 @@ def test_an_unreadable_models_folder_is_one_line_and_the_shipped_model_still_lis
     listed = run_unprivileged(user_dirs, "models", "--json")
     assert listed.returncode == 0, listed.stderr
     assert [e["name"] for e in json.loads(listed.stdout)] == ["default"]
-    assert listed.stderr.splitlines() == [f"lstm-tui: warning: {locked_models}: cannot list your models "
-                                          "(Permission denied)"]
+    assert listed.stderr.splitlines() == [(f"lstm-tui: warning: {locked_models}: cannot list your models "
+                                           "(Permission denied)")]
     generated = run_unprivileged(user_dirs, "generate", "--model", "good", "--prompt", "The", "--device", "cpu")
     assert generated.returncode == 2
-    assert generated.stderr.splitlines() == [f"lstm-tui: error: {locked_models / 'good'}: cannot be read "
-                                             "(Permission denied)"]
+    assert generated.stderr.splitlines() == [(f"lstm-tui: error: {locked_models / 'good'}: cannot be read "
+                                              "(Permission denied)")]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import paths
 from ..core.atomic import atomic_write_text
-from ..core.jsonfile import load_json_object
+from ..core.jsonfile import load_json_object, read_bounded
 
 MAX_RECENT = 30  # documents remembered
 MAX_FILE_BYTES = 1 << 20  # a recent.json larger than this is not read
@@ -50,9 +50,7 @@ class RecentDocuments:
 
     def _read(self) -> list[RecentDocument]:
         try:
-            if self.file.stat().st_size > MAX_FILE_BYTES:
-                return []
-            data = load_json_object(self.file.read_bytes())
+            data = load_json_object(read_bounded(self.file, MAX_FILE_BYTES))  # never a FIFO's wait
         except (OSError, ValueError):
             return []
         entries = data.get("documents")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import paths
 from ..core.atomic import atomic_write_bytes, private_dir, remove_stale_temp_files
-from ..core.jsonfile import load_json_object
+from ..core.jsonfile import load_json_object, read_bounded
 from .documents import DocumentError, read_document
 
 try:
@@ -34,6 +34,7 @@ except ImportError:  # Windows: no locks, so another window's copy counts as lef
 MAX_COPY_BYTES = 256 * 2**20  # a recovery copy larger than this is not read
 LATEST_TIME = 1e10  # seconds since the epoch (year 2286): later is a corrupt copy
 _COPY = re.compile(r"^(?P<key>.+)\.(?P<instance>\d+-[0-9a-f]{8})\.json$")
+UNREADABLE_FOLDER = "unreadable"  # copies that could not be read, moved aside when the writer agrees
 _LOCK = re.compile(r"^(?P<instance>\d+-[0-9a-f]{8})\.lock$")
 SWEEP_AFTER = 60.0  # seconds: a younger lock file may belong to an instance still starting
 ENCODE_BATCH = 2000  # lines JSON-encoded between yields of the GIL (a copy is written in a thread)
@@ -91,7 +92,8 @@ class RecoveryStore:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or paths.recovery_dir()
         self.instance = f"{os.getpid()}-{secrets.token_hex(4)}"
-        self.warnings: list[str] = []  # bad copies skipped, for the user
+        self.warnings: list[str] = []  # for the user
+        self.unreadable: list[tuple[Path, str]] = []  # copies found that cannot be read, and why
         self._locks: dict[str, int] = {}  # instance -> fd of the lock this process holds
         self._claimed: dict[Path, str] = {}  # offered or restored copies -> their instance
         self._write_lock = threading.Lock()  # a copy written in a thread vs. a discard
@@ -198,14 +200,24 @@ class RecoveryStore:
 
     def _read(self, file: Path, instance: str) -> Recovery | None:
         try:
-            if file.stat().st_size > MAX_COPY_BYTES:
-                raise ValueError(f"larger than {MAX_COPY_BYTES >> 20} MB")
-            return parse_copy(file, instance, file.read_bytes())
+            # Bounded, and only a regular file: a FIFO named like a copy would hold up the start.
+            return parse_copy(file, instance, read_bounded(file, MAX_COPY_BYTES))
         except OSError:
             return None
         except ValueError as exc:
-            self.warnings.append(f"Recovery copy {file} was skipped: {exc}.")
+            self.unreadable.append((file, str(exc)))
             return None
+
+    def move_aside(self, files: list[Path]) -> Path:
+        """Move copies that cannot be read into a folder of their own, where nothing
+        looks for them (so no start warns of them again) and a person still can."""
+        aside = private_dir(self.folder / UNREADABLE_FOLDER)
+        for file in files:
+            try:
+                os.replace(file, aside / file.name)
+            except OSError:
+                continue
+        return aside
 
     # -- locks ----------------------------------------------------------------------------------
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from lstm_tui.core.config import MAX_PARAMETERS, SAMPLING_LIMITS, SIZE_LIMITS, ModelConfig, SamplingConfig
+from lstm_tui.core.config import (
+    MAX_PARAMETERS,
+    SAMPLING_LIMITS,
+    SIZE_LIMITS,
+    ModelConfig,
+    SamplingConfig,
+)
 from lstm_tui.core.train_options import MAX_BATCH_SIZE, MAX_SEQ_LEN, MAX_STEP_TOKENS, TrainOptions
 
 

@@ -160,3 +160,49 @@ async def test_alternative_keys_show_only_when_there_are_alternatives(make_app, 
         # Shown with its Ctrl key, which works in tmux (Alt+] does not reach the app there).
         assert editor.check_action("cycle", (1,)) is None
         assert footer_keys(app).get("cycle(1)") == "ctrl+n"
+
+
+async def test_the_app_starts_past_fifos_where_its_own_files_are(make_app, tmp_path):
+    """A FIFO where settings.toml, recent.json or a recovery copy should be held up the
+    start for as long as nothing wrote to it: each is refused, never waited on."""
+    import errno
+    import os
+    import threading
+    import time
+
+    from lstm_tui import paths
+    from lstm_tui.settings import load_settings, settings_path
+
+    fifos = [settings_path(), paths.data_dir() / "recent.json", paths.recovery_dir() / "untitled.1-0000000a.json"]
+    for fifo in fifos:
+        fifo.parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(fifo)
+    done = threading.Event()
+
+    def writer():  # ends any read of them (as empty files), so a blocked start cannot hang the test
+        while not done.is_set():
+            for fifo in fifos:
+                try:
+                    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+                except OSError as exc:
+                    assert exc.errno in (errno.ENXIO, errno.ENOENT)  # no reader yet; moved aside
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        warnings: list[str] = []
+        load_settings(warnings=warnings)
+        assert warnings == [f"{settings_path()} is not usable (not a regular file, so not read); "
+                            "using the default settings."]
+        app = make_app(None)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert "not a regular file" in str(app.screen.query_one(".dialog-message").render())
+            await pilot.click("#choice-leave")
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+        assert app.return_code == 0
+    finally:
+        done.set()
+        thread.join()

@@ -258,3 +258,18 @@ async def test_undo_takes_back_a_word_at_a_time(make_app, settings):
         assert editor.text == "The river ran down "
         await pilot.press("ctrl+y")
         assert editor.text == "The river ran down to "
+
+
+async def test_esc_in_the_sampling_panel_closes_it_and_typing_reaches_the_document(make_app, tmp_path):
+    from lstm_tui.tui.widgets.sampling_panel import SamplingPanel
+
+    app = make_app(tmp_path / "new.txt")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2", "tab", "tab")
+        assert app.focused.id == "field-continue_confidence"  # "Keep going"
+        await pilot.press("0", "tab", "escape")
+        await pilot.pause()
+        assert app.query_one(SamplingPanel).has_class("hidden")
+        await pilot.press(*"It was")
+        await pilot.pause()
+        assert app.query_one(GhostTextEditor).text.startswith("It was")

@@ -114,7 +114,7 @@ async def test_every_copy_of_a_document_is_offered(make_app, tmp_path):
         assert len(recovery_copies()) == 1  # the restored one stays until it is saved
 
 
-async def test_a_bad_recovery_copy_is_skipped_with_a_warning(make_app, tmp_path):
+async def test_bad_recovery_copies_are_offered_to_be_moved_aside_once(make_app, tmp_path):
     folder = paths.recovery_dir()
     folder.mkdir(parents=True)
     good = {"path": None, "text": "kept", "saved_at": 1.7e9}
@@ -125,10 +125,25 @@ async def test_a_bad_recovery_copy_is_skipped_with_a_warning(make_app, tmp_path)
     (folder / "untitled.1-0000000d.json").write_text("[" * 100_000 + "]" * 100_000)
     app = make_app(None)
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert dialog_title(app) == "Unreadable recovery copies"
+        assert "4 recovery copies could not be read" in str(app.screen.query_one(".dialog-message").render())
+        await choose(pilot, "leave")
         await settle(pilot)
-        warnings = [m for m in notices(app) if "Recovery copy" in m]
-        assert len(warnings) == 4 and app.screen is app.editor_screen
+        assert app.screen is app.editor_screen
     assert len(recovery_copies()) == 4  # skipped, not deleted: a person may want to look
+    app = make_app(None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert dialog_title(app) == "Unreadable recovery copies"  # left: asked again
+        await choose(pilot, "aside")
+        await settle(pilot)
+        assert notices(app)[-1] == f"Moved to {folder / 'unreadable'}."
+    assert recovery_copies() == [] and len(list((folder / "unreadable").glob("*.json"))) == 4
+    app = make_app(None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.screen is app.editor_screen and not notices(app)  # not mentioned again
 
 
 async def test_a_file_changed_by_another_program_is_not_overwritten(make_app, tmp_path):
@@ -277,3 +292,33 @@ async def test_recovery_copies_and_their_folder_are_private_whatever_the_umask(m
     finally:
         os.umask(old)
     assert paths.recovery_dir().stat().st_mode & 0o777 == 0o700
+
+
+async def test_restoring_a_second_copy_asks_before_it_replaces_the_first(make_app):
+    await crash_after_typing(make_app, None, "first untitled")
+    await crash_after_typing(make_app, None, "second untitled")
+    app = make_app(None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "(1 of 2)" in dialog_title(app)
+        await choose(pilot, "restore")
+        first = app.query_one(GhostTextEditor).text
+        assert "(2 of 2)" in dialog_title(app)
+        await choose(pilot, "restore")
+        assert dialog_title(app) == "Replace the text in the editor?"
+        await choose(pilot, "keep")
+        await settle(pilot)
+        assert app.query_one(GhostTextEditor).text == first  # not replaced
+        assert app.screen is app.editor_screen
+    assert len(recovery_copies()) == 2  # the other is kept for the next start
+    app = make_app(None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await choose(pilot, "restore")
+        first = app.query_one(GhostTextEditor).text
+        await choose(pilot, "restore")
+        assert dialog_title(app) == "Replace the text in the editor?"
+        await choose(pilot, "replace")
+        await settle(pilot)
+        assert {first, app.query_one(GhostTextEditor).text} == {"first untitled", "second untitled"}
+    assert len(recovery_copies()) == 2  # the replaced copy is kept, not lost

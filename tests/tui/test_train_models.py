@@ -169,3 +169,72 @@ async def test_models_screen_compares_models_on_the_writers_text(make_app, tiny_
         detail = str(screen.query_one("#model-detail").render())
         assert "save 29% of keystrokes, 21% with its parent" in detail
         assert "1.970 bits/byte" in detail and "own validation text" in detail
+
+
+async def test_deleting_a_model_being_trained_stops_the_run_so_it_stays_deleted(make_app, tiny_corpus, user_dirs,
+                                                                               tmp_path):
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_DATA_HOME": str(user_dirs / "data"), "XDG_CACHE_HOME": str(user_dirs / "cache"),
+           "XDG_CONFIG_HOME": str(user_dirs / "config"), "XDG_STATE_HOME": str(user_dirs / "state")}
+    # A real `lstm-tui train` in its own process, as a writer would start it in a terminal.
+    run = subprocess.Popen([sys.executable, "-m", "lstm_tui", "train", str(tiny_corpus), "--name", "busy",  # noqa: ASYNC220
+                            "--steps", "1000000", "--eval-every", "3", "--hidden-dim", "16", "--embed-dim", "16",
+                            "--layers", "1", "--vocab-size", "400", "--batch-size", "2", "--seq-len", "8",
+                            "--device", "cpu", "--threads", "1", "--events", "jsonl"],
+                           env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "train.err").open("wb"))
+    folder = paths.user_models_dir() / "busy"
+    try:
+        for _ in range(3000):  # the run's first model, after its first validation (a busy machine: minutes)
+            if (folder / "card.json").exists() or run.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert (folder / "card.json").exists() and run.poll() is None, (tmp_path / "train.err").read_text()
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            screen = app.screen
+            screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index("busy"))
+            await pilot.press("d")
+            await pilot.pause()
+            assert "A training run is writing it now" in str(app.screen.query_one(".dialog-message").render())
+            assert app.focused.id == "choice-no"  # Enter out of habit deletes nothing
+            await pilot.click("#choice-yes")
+            await settle(pilot)
+            assert run.wait(timeout=60) is not None
+        assert not folder.exists() and not (paths.runs_dir() / "busy").exists()
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+
+
+async def test_a_model_being_trained_is_not_renamed(make_app, tiny_bundle):
+    """The run would write the old name again: a second copy, under the name the
+    writer just gave up. (The run's lock is held here as a run holds it.)"""
+    import os
+
+    from lstm_tui.training_lock import training
+
+    from .conftest import notices
+
+    shutil.copytree(tiny_bundle, paths.user_models_dir() / "alpha")
+    app = make_app()
+    with training("alpha"):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            screen = app.screen
+            screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index("alpha"))
+            await pilot.press("r")
+            await pilot.pause()
+            app.screen.query_one("Input").value = "gamma"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert notices(app)[-1] == (f"{paths.user_models_dir() / 'alpha'}: a training run is writing it "
+                                        f"(process {os.getpid()}); rename it once the run has ended")
+    assert (paths.user_models_dir() / "alpha").is_dir() and not (paths.user_models_dir() / "gamma").exists()

@@ -37,7 +37,11 @@ class ChoiceScreen(ModalScreen[str | None]):
                     yield Button(label, id=f"choice-{choice_id}", variant=variant)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()
+        # Focus starts on the first choice that destroys nothing: Enter, pressed out of
+        # habit, must not delete or overwrite.
+        buttons = list(self.query(Button))
+        safe = [b for b in buttons if b.variant != "error"]
+        (safe or buttons)[0].focus()
 
     @on(Button.Pressed)
     def _chosen(self, event: Button.Pressed) -> None:

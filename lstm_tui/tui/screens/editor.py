@@ -249,6 +249,11 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
         self.notify("Automatic suggestions on." if auto else "Automatic suggestions off; Ctrl+G asks for one.",
                     timeout=2)
 
+    @on(SamplingPanel.Closed)
+    def _sampling_closed(self) -> None:
+        self.query_one("#sampling", SamplingPanel).add_class("hidden")
+        self.editor.focus()
+
     def action_toggle_sampling(self) -> None:
         panel = self.query_one("#sampling", SamplingPanel)
         panel.toggle_class("hidden")

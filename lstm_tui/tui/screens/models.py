@@ -139,6 +139,29 @@ class ModelsScreen(Screen):
         lines.append("Enter writes with it; r renames; d deletes.")
         self.query_one("#model-detail", Static).update(Text(plain("\n".join(lines), keep_newlines=True)))
 
+    async def _stop_training(self, name: str, pid: int) -> bool:
+        """Ask the run training ``name`` to stop (as Ctrl+C does: after the step, saving
+        a checkpoint), then at once; True when it has let go of the name."""
+        import asyncio
+        import os
+        import signal
+
+        from ...training_lock import trainer
+
+        for _ in range(2):  # the second signal stops it at once, after any write in progress
+            try:
+                if pid > 0:
+                    os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            except OSError:
+                return False  # another user's run: not ours to stop
+            for _ in range(100):
+                if trainer(name) is None:
+                    return True
+                await asyncio.sleep(0.1)
+        return trainer(name) is None
+
     def current(self) -> ModelEntry | None:
         table = self.query_one(DataTable)
         if not self.entries or table.cursor_row is None or table.cursor_row >= len(self.entries):
@@ -198,15 +221,25 @@ class ModelsScreen(Screen):
         if self._is_current(entry):
             self.notify("This model is in use; switch to another one first.", severity="warning")
             return
+        from ...training_lock import trainer
+
+        running = trainer(entry.name)
+        stopping = (f"\n\nA training run is writing it now (process {running}); deleting stops the run "
+                    "first, or it would write the model again.") if running else ""
         answer = await self.app.push_screen_wait(confirm(
             "Delete model?", f"Delete {entry.name} ({entry.fmt_size()}) from {entry.path}? "
-            "This cannot be undone.", yes="Delete", danger=True))
+            f"This cannot be undone.{stopping}", yes="Stop the run and delete" if running else "Delete",
+            danger=True))
         if answer != "yes":
             return
         from ...catalog import delete_model
         from ...core.errors import LstmTuiError
 
         try:
+            if running and not await self._stop_training(entry.name, running):
+                self.notify(f"The training run of {entry.name} (process {running}) did not stop, so the "
+                            "model was not deleted; stop it, then delete.", title="Not deleted", severity="error")
+                return
             delete_model(entry.name)
         except (LstmTuiError, OSError) as exc:
             self.notify(str(exc), title="Not deleted", severity="error")

@@ -88,11 +88,40 @@ class RecoveryMixin:
                         "window(s).", severity="warning", timeout=10)
         self.offer_recovery(self.recovery.find(path))
 
+    async def _offer_to_move_aside(self, unreadable: list[tuple[Path, str]]) -> None:
+        """Once: copies that cannot be read were warned about at every start, forever."""
+        listed = "\n".join(f"{file.name}: {why}" for file, why in unreadable[:3])
+        more = f"\n(and {len(unreadable) - 3} more)" if len(unreadable) > 3 else ""
+        count = "1 recovery copy" if len(unreadable) == 1 else f"{len(unreadable)} recovery copies"
+        answer = await self.app.push_screen_wait(ChoiceScreen(
+            "Unreadable recovery copies",
+            f"{count} could not be read, so nothing in them can be offered:\n{listed}{more}\n\n"
+            "Move aside keeps them in a folder of their own, and they are not mentioned again; "
+            "Leave asks again at the next start.",
+            [("aside", "Move aside", "primary"), ("leave", "Leave", "default")]))
+        if answer == "aside":
+            aside = self.recovery.move_aside([file for file, _ in unreadable])
+            self.notify(f"Moved to {aside}.", timeout=5)
+
+    async def _replace_unsaved(self) -> bool:
+        """Whether the writer agrees to put a copy in place of the editor's unsaved text
+        (another copy restored a moment ago, say); that text's own copy is kept."""
+        kept = ("Its recovery copy is kept and offered again at the next start."
+                if self._restored is not None else "Replacing it loses it.")
+        answer = await self.app.push_screen_wait(ChoiceScreen(
+            "Replace the text in the editor?",
+            f"The editor holds unsaved text. {kept}",
+            [("replace", "Replace", "error"), ("keep", "Keep the editor's text", "primary")]))
+        return answer == "replace"
+
     @work
     async def offer_recovery(self, found: list[Recovery]) -> None:
         for warning in self.recovery.warnings:
             self.notify(warning, severity="warning", timeout=10)
         self.recovery.warnings.clear()
+        if unreadable := self.recovery.unreadable[:]:
+            self.recovery.unreadable.clear()
+            await self._offer_to_move_aside(unreadable)
         for number, copy in enumerate(found, 1):
             count = f" ({number} of {len(found)})" if len(found) > 1 else ""
             answer = await self.app.push_screen_wait(ChoiceScreen(
@@ -102,6 +131,8 @@ class RecoveryMixin:
                 "Keep for later offers it again next time.",
                 [("restore", "Restore", "primary"), ("discard", "Discard", "error"),
                  ("later", "Keep for later", "default")]))
+            if answer == "restore" and self.modified and not await self._replace_unsaved():
+                answer = "later"
             if answer == "restore":
                 self._let_go_of_restored()
                 self._restored = copy

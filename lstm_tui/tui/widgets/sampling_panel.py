@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.validation import Integer, Number
@@ -88,7 +89,14 @@ class NumberField(Input):
 
 
 class SamplingPanel(VerticalScroll):
-    """The sidebar: a preset, the numbers, where suggestions stop."""
+    """The sidebar: a preset, the numbers, where suggestions stop. Esc closes it, and
+    the writer's keys go back to the document (they went into a number field, which
+    took none of them, and the panel stayed open)."""
+
+    BINDINGS = [Binding("escape", "close", "Close", id="close_sampling", show=False)]
+
+    class Closed(Message):
+        """Esc in the panel: the screen hides it and gives the editor its keys back."""
 
     class Changed(Message):
         def __init__(self, config: SamplingConfig, preset: str, debounce_ms: int) -> None:
@@ -123,6 +131,9 @@ class SamplingPanel(VerticalScroll):
         yield Static("A suggestion shows while the model is this sure of it: raise Confidence "
                      "for fewer, surer ones. +/- or \u2191/\u2193 step a value; changes apply to "
                      "the next suggestion and are saved.", classes="hint")
+
+    def action_close(self) -> None:
+        self.post_message(self.Closed())
 
     def _value(self, name: str) -> float:
         return self.debounce_ms if name == "debounce_ms" else getattr(self.config, name)
