@@ -136,14 +136,23 @@ IN_PLACE_OUTCOMES = {
 }
 
 
+def writes_in_place(path: Path) -> bool:
+    """Whether a save of ``path`` rewrites the file itself rather than replacing it: a
+    file with several hard links (so every name sees the new text), or a writable file
+    in a folder where no temporary file can be made. Such a save is not atomic."""
+    target = save_target(path)
+    try:
+        return target.exists() and (target.stat().st_nlink > 1 or not os.access(target.parent, os.W_OK))
+    except OSError:
+        return False
+
+
 def write_document(path: Path, content: str) -> DiskState:
     """Save ``content`` (the file's full text, separators included) to ``path``."""
     target = save_target(path)
     data = content.encode("utf-8")
     try:
-        # A file with several hard links is rewritten in place, so every name sees the new
-        # text; so is a writable file in a folder where no temporary file can be made.
-        if target.exists() and (target.stat().st_nlink > 1 or not os.access(target.parent, os.W_OK)):
+        if writes_in_place(path):
             write_in_place(target, data)
         else:
             atomic_write_bytes(target, data)

@@ -417,3 +417,31 @@ def test_without_posix_fallocate_a_full_disk_still_refuses_before_a_byte_changes
     monkeypatch.delattr(os, "posix_fallocate")
     write_in_place(a, b"A new opening. " + old)  # room enough: written
     assert b.read_bytes() == b"A new opening. " + old
+
+
+async def test_an_in_place_save_keeps_the_text_in_a_recovery_copy_until_it_is_written(make_app, tmp_path: Path,
+                                                                                      monkeypatch):
+    """An in-place save is not atomic: a kill -9 in the middle leaves a half-written file.
+    The text being saved is in a recovery copy before a byte of the file changes."""
+    from lstm_tui.tui import documents
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("the old essay\n")
+    os.link(a, b)
+    copies_during_write = []
+    real = documents.write_in_place
+
+    def watched(target, data):  # where a kill -9 would strike
+        copies_during_write.append([p.read_text() for p in recovery_copies()])
+        real(target, data)
+
+    monkeypatch.setattr(documents, "write_in_place", watched)
+    app = make_app(a)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(GhostTextEditor).insert("A new opening. ", (0, 0))
+        await pilot.press("escape")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    (copies,) = copies_during_write
+    assert len(copies) == 1 and "A new opening. the old essay" in copies[0]
+    assert b.read_text() == "A new opening. the old essay\n" and recovery_copies() == []  # saved: gone

@@ -171,6 +171,14 @@ async def test_models_screen_compares_models_on_the_writers_text(make_app, tiny_
         assert "1.970 bits/byte" in detail and "own validation text" in detail
 
 
+async def select_model(pilot, app, name: str) -> None:
+    """Open the models screen (F4) with ``name``'s row selected."""
+    await pilot.press("f4")
+    await settle(pilot)
+    screen = app.screen
+    screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index(name))
+
+
 async def test_deleting_a_model_being_trained_stops_the_run_so_it_stays_deleted(make_app, tiny_corpus, user_dirs,
                                                                                tmp_path):
     import asyncio
@@ -195,10 +203,7 @@ async def test_deleting_a_model_being_trained_stops_the_run_so_it_stays_deleted(
         assert (folder / "card.json").exists() and run.poll() is None, (tmp_path / "train.err").read_text()
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            screen = app.screen
-            screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index("busy"))
+            await select_model(pilot, app, "busy")
             await pilot.press("d")
             await pilot.pause()
             assert "A training run is writing it now" in str(app.screen.query_one(".dialog-message").render())
@@ -226,10 +231,7 @@ async def test_a_model_being_trained_is_not_renamed(make_app, tiny_bundle):
     app = make_app()
     with training("alpha"):
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            screen = app.screen
-            screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index("alpha"))
+            await select_model(pilot, app, "alpha")
             await pilot.press("r")
             await pilot.pause()
             app.screen.query_one("Input").value = "gamma"

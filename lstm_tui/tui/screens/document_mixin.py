@@ -33,6 +33,7 @@ from ..documents import (
     read_document,
     save_target,
     write_document,
+    writes_in_place,
 )
 from ..line_endings import LineLayout, relayout, split_lines
 from ..messages import WordsCounted
@@ -195,6 +196,16 @@ class DocumentMixin(RecoveryMixin):
         # Saved over the same file, the lines keep their separators; a new file takes
         # the layout's line endings too.
         layout = relayout(self.file_layout, text)
+        if writes_in_place(path):
+            # Not atomic: a kill -9 in the middle would leave the file half-written. The
+            # text being saved goes to the recovery copy first, which outlives that crash
+            # and is offered back at the next start (a saved file's copy goes below).
+            try:
+                self.recovery.write(path, text)
+            except OSError as exc:
+                self.notify(f"{path} was not saved: its recovery copy could not be written first "
+                            f"({exc.strerror or exc}).", title="Not saved", severity="error", timeout=12)
+                return False
         try:
             self.disk = write_document(path, layout.content)
         except DocumentError as exc:
