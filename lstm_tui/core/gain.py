@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the measuring needs torch; reading a card's WriterGain must not (models list)
@@ -43,7 +43,7 @@ class WriterGain:
     def from_dict(cls, data: dict) -> WriterGain | None:
         """The gain a card recorded, or None where it has none (or a broken one)."""
         try:
-            gain = cls(**{k: data[k] for k in ("before", "after", "precision_before", "precision_after", "chars")})
+            gain = cls(**{f.name: data[f.name] for f in fields(cls)})
         except (KeyError, TypeError):
             return None
         ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
