@@ -161,9 +161,14 @@ def main() -> None:
     env = dict(os.environ, XDG_DATA_HOME=str(work / "data"), PYTHONUNBUFFERED="1")
 
     if args.tune:
-        tuned = {writer: {recipe: fine_tune(args.data / writer / "train", args.model, f"--steps {args.steps}",
-                                            args.threads, work / "tune" / writer, shlex.split(recipe), env)
-                          for recipe in args.tune} for writer in writers}
+        tuned: dict = {}
+        for writer in writers:
+            for recipe in args.tune:
+                row = fine_tune(args.data / writer / "train", args.model, f"--steps {args.steps}",
+                                args.threads, work / "tune" / writer, shlex.split(recipe), env)
+                tuned.setdefault(writer, {})[recipe] = row
+                print(json.dumps({writer: {recipe: {k: row[k] for k in ("val_bpb", "held_out_gain")}}}),
+                      file=sys.stderr, flush=True)
         print(json.dumps({"machine": machine(), "steps": args.steps, "writers": tuned}, indent=2))
         return
     parent = load_model(args.model, device="cpu")

@@ -39,9 +39,22 @@ class Settings:
     model: str | None = None  # the model last switched to (a name or folder); None: default
     learn_paths: tuple[str, ...] = ()  # the files, folders and mailboxes "Learn my writing" reads
     learn_from_address: str = ""  # its "Only mail from" address; empty: mail from everyone
+    # Folders whose documents open with a model of their own (F4's "For this folder"):
+    # the folder's absolute path -> the model's name or folder.
+    folder_models: dict[str, str] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+def folder_model(bindings: dict[str, str], document: Path | None) -> tuple[str, str] | None:
+    """The (folder, model) that ``bindings`` give a document: the deepest bound folder
+    that holds it; None for an untitled document or one outside them all."""
+    if document is None:
+        return None
+    path = Path(document).expanduser().resolve()
+    held = [(folder, model) for folder, model in bindings.items() if path.is_relative_to(folder)]
+    return max(held, key=lambda item: len(Path(item[0]).parts), default=None)
 
 
 def settings_path() -> Path:
@@ -95,8 +108,7 @@ def load_settings(path: Path | None = None, warnings: list[str] | None = None) -
             default = getattr(base, f.name)
             try:
                 value = _coerce(data[f.name], default if default is not None else "")
-                low, high = RANGES.get(f.name, (value, value))
-                if not low <= value <= high:
+                if f.name in RANGES and not RANGES[f.name][0] <= value <= RANGES[f.name][1]:
                     raise ValueError(value)
                 values[f.name] = value
             except (TypeError, ValueError):
@@ -121,6 +133,9 @@ def _coerce(value: Any, like: Any) -> Any:
         return value
     if isinstance(like, tuple) and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
+    if isinstance(like, dict) and isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return dict(value)
     if like is None and isinstance(value, int) and not isinstance(value, bool):
         return value  # seed: None in the defaults, an int when set
     raise TypeError(value)
@@ -132,6 +147,8 @@ def _storable(value: Any) -> bool:
     rather than making the whole file unwritable."""
     if isinstance(value, tuple):
         return all(_storable(v) for v in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
     if not isinstance(value, str):
         return True
     try:

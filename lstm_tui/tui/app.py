@@ -18,7 +18,7 @@ from textual.theme import Theme
 
 from ..core.config import PRESETS
 from ..plain import plain
-from ..settings import Settings, load_settings, save_settings
+from ..settings import Settings, folder_model, load_settings, save_settings
 from .commands import app_commands
 from .messages import ModelFailed, ModelLoaded
 from .screens.editor import EditorScreen
@@ -58,14 +58,17 @@ class LstmTuiApp(App[int]):
         self.autosave_seconds = autosave_seconds
         self.device = device
         self.model_loader = model_loader or default_loader(device)
-        self.model_spec = model if model is not None else self.settings.model
-        # The model last written with, not one asked for on the command line: if it is
-        # gone or broken, the shipped one takes its place.
-        self._spec_from_settings = model is None and self.settings.model is not None
+        self.pinned_model = model  # --model: this session writes with it, whatever the folder
+        self.unloadable: set[str | None] = set()  # folders' models that failed to load this session
+        self.model_spec = self.spec_for(self.initial_file)  # the model asked for last
+        # The model last written with or the folder's, not one asked for on the command
+        # line: if it is gone or broken, the shipped one takes its place.
+        self._spec_from_settings = model is None and self.model_spec is not None
         self.lm: LanguageModel | None = lm
         self.model_state = "" if lm else "loading model\u2026"  # why there is no model, if none
         self.editor_screen = EditorScreen(id="editor-screen")
-        self._switch: tuple[str | None] | None = None  # a model switch in progress
+        self._loaded_spec = self.model_spec if lm else None  # what self.lm was asked for as
+        self._switch: tuple[str | None, bool] | None = None  # a switch in progress: (spec, remember it)
 
     def get_default_screen(self) -> Screen:
         return self.editor_screen
@@ -96,39 +99,61 @@ class LstmTuiApp(App[int]):
     def load_model(self, spec: str | None) -> None:
         load_model_in_thread(self.model_loader, spec, self.post_message)
 
-    def switch_model(self, spec: str | None) -> None:
-        """Load another model in the background; the current one stays until it is ready."""
+    def switch_model(self, spec: str | None, remember: bool = True) -> None:
+        """Load another model in the background; the current one stays until it is ready.
+        ``remember``: it becomes the model written with next time (outside bound folders)."""
         self.editor_screen.show_model(f"loading {spec or 'default'}\u2026")
-        self._switch = (spec,)
+        self.model_spec = spec
+        self._switch = (spec, remember)
         self.load_model(spec)
+
+    def spec_for(self, document: Path | None) -> str | None:
+        """The model a document is written with: --model's, else its folder's (F4's
+        "For this folder"), else the one last chosen."""
+        if self.pinned_model is not None:
+            return self.pinned_model
+        bound = folder_model(self.settings.folder_models, document)
+        return bound[1] if bound and bound[1] not in self.unloadable else self.settings.model
+
+    def document_moved(self, document: Path | None) -> None:
+        """The document now open is ``document``: write it with its folder's model."""
+        spec = self.spec_for(document)
+        if (spec or "default") != (self.model_spec or "default"):
+            self.switch_model(spec, remember=False)
+        else:
+            self.show_model_state()
 
     @on(ModelLoaded)
     def _model_loaded(self, event: ModelLoaded) -> None:
         self.lm = event.lm
         self.model_state = ""
+        self._loaded_spec = self.model_spec
         self._show_model(event.lm)
         settle_heap()
         if self._switch is not None:
-            spec = self._switch[0]
+            spec, remember = self._switch
             self._switch = None
-            self.update_settings(model=None if spec in (None, "default") else spec)
+            if remember:
+                self.update_settings(model=None if spec in (None, "default") else spec)
             self.notify(f"Now writing with {event.lm.name}.", timeout=3)
 
     @on(ModelFailed)
     def _model_failed(self, event: ModelFailed) -> None:
         name = event.spec or "the default model"
         self._switch = None
-        if self.lm is None and self._spec_from_settings and event.spec == self.settings.model:
+        self.unloadable.add(event.spec)
+        if self.lm is None and self._spec_from_settings and event.spec == self.model_spec:
             self._spec_from_settings = False
             from ..paths import resolve_model
 
-            if not resolve_model(event.spec).exists():  # renamed or deleted: forget it
-                self.update_settings(model=None)
+            if event.spec == self.settings.model and not resolve_model(event.spec).exists():
+                self.update_settings(model=None)  # renamed or deleted: forget it
             self.notify(f"{event.error}\nWriting with the default model instead.",
                         title=f"Could not load {name}", severity="warning", timeout=10)
             self.model_spec = None
             self.load_model(None)
             return
+        self.model_spec = self._loaded_spec  # still writing with the one before
         if self.lm is None:
             self.model_state = f"no model ({name} did not load)"
             self.editor_screen.show_model(self.model_state)
@@ -138,7 +163,11 @@ class LstmTuiApp(App[int]):
                     title=f"Could not load {name}", severity="error", timeout=10)
 
     def _show_model(self, lm: LanguageModel) -> None:
-        self.editor_screen.show_model(lm.name, lm.device.type)
+        bound = folder_model(self.settings.folder_models, self.editor_screen.doc_path)
+        if bound and self.pinned_model is None and bound[1] == self.model_spec:
+            self.editor_screen.show_model(f"{lm.name} (for {Path(bound[0]).name or bound[0]}/)", lm.device.type)
+        else:
+            self.editor_screen.show_model(lm.name, lm.device.type)
 
     def show_model_state(self) -> None:
         if self.lm is not None:

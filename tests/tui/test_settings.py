@@ -33,6 +33,22 @@ def test_what_to_learn_from_round_trips_whatever_the_paths_hold():
     assert load_settings(warnings=warnings).learn_paths == () and warnings
 
 
+def test_folders_tied_to_models_round_trip_and_the_deepest_folder_wins(tmp_path):
+    from lstm_tui.settings import folder_model
+
+    notes, inner = tmp_path / "notes", tmp_path / "notes" / "mail \"sent\"\t"
+    s = Settings(folder_models={str(notes): "mine", str(inner): "default"})
+    save_settings(s)
+    assert load_settings() == s
+    assert folder_model(s.folder_models, notes / "a.md") == (str(notes), "mine")
+    assert folder_model(s.folder_models, inner / "deeper" / "b.txt") == (str(inner), "default")
+    assert folder_model(s.folder_models, tmp_path / "notes-old" / "c.txt") is None  # a prefix, not a folder
+    assert folder_model(s.folder_models, None) is None
+    settings_path().write_text('[folder_models]\n"/x" = 3\n')
+    warnings: list[str] = []
+    assert load_settings(warnings=warnings).folder_models == {} and warnings
+
+
 def test_missing_or_broken_file_gives_defaults():
     assert load_settings() == Settings()
     settings_path().parent.mkdir(parents=True, exist_ok=True)

@@ -211,10 +211,13 @@ class DocumentMixin(RecoveryMixin):
         except DocumentError as exc:
             self.notify(str(exc), title="Not saved", severity="error", timeout=12)
             return False
-        if self.doc_path != path:
+        moved = self.doc_path != path
+        if moved:
             self.recovery.discard(self.doc_path)
             self.recent.remember(path, self.editor.cursor_location)
         self.doc_path, self.file_layout = path, layout
+        if moved:
+            self.app.document_moved(path)  # saved into a folder with a model of its own
         self._mark_saved()
         self.recovery.discard(path)
         if self._restored is not None:  # the restored text is in the document now

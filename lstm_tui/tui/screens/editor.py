@@ -302,6 +302,7 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
         self.learning.forget()
         if self.app.settings.learn:
             self.status.set(learning="learning")
+        self.app.document_moved(self.doc_path)  # a folder may have a model of its own
 
     def action_toggle_learning(self) -> None:
         on = not self.app.settings.learn

@@ -36,6 +36,17 @@ def _catalog_lister(on_problem: Callable[[str], None]) -> list[ModelEntry]:
     return list_models(on_problem=on_problem)
 
 
+def names(entry: ModelEntry, spec: str | None) -> bool:
+    """Whether a model spec (a setting's name or folder) means ``entry``."""
+    if spec in (None, "default"):
+        return entry.kind != "user"
+    return spec == entry.name or Path(spec).expanduser().resolve() == entry.path.resolve()
+
+
+def _spec(entry: ModelEntry) -> str:
+    return entry.name if entry.kind == "user" else "default"
+
+
 def _gain_line(entry: ModelEntry) -> str:
     gain = entry.gain
     if gain is None:
@@ -50,6 +61,8 @@ class ModelsScreen(Screen):
         Binding("enter", "switch", "Write with it", id="switch_model"),
         Binding("r", "rename", "Rename", id="rename_model"),
         Binding("d,delete", "delete", "Delete", id="delete_model"),
+        Binding("f", "bind_folder", "For this folder", id="bind_folder",
+                tooltip="open the documents of the current document's folder with this model"),
     ]
 
     app: LstmTuiApp
@@ -62,8 +75,8 @@ class ModelsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("Models", classes="section-title")
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="models-table")
-        table.add_columns(" ", "Name", "Kind", "On your writing", "Params", "Size", "Created", "Parent",
-                          "Trained on")
+        table.add_columns(" ", "Name", "Kind", "On your writing", "For folder", "Params", "Size", "Created",
+                          "Parent", "Trained on")
         yield table
         yield Static("Loading\u2026", id="model-detail")
         yield Footer()
@@ -73,7 +86,7 @@ class ModelsScreen(Screen):
         self.refresh_list()
 
     @work(thread=True, exclusive=True, group="models", exit_on_error=False)
-    def refresh_list(self) -> None:
+    def refresh_list(self, keep: str | None = None) -> None:
         def warn(problem: str) -> None:  # the shipped model and the others are listed all the same
             self.app.call_from_thread(self.notify, problem, severity="warning", timeout=10)
 
@@ -82,33 +95,44 @@ class ModelsScreen(Screen):
         except Exception as exc:
             self.app.call_from_thread(self.notify, f"Could not list models: {exc}", severity="error")
             entries = []
-        self.app.call_from_thread(self.show_entries, entries)
+        self.app.call_from_thread(self.show_entries, entries, keep)
 
     def _is_last_used(self, entry: ModelEntry) -> bool:
         """Whether the saved "last model" setting names ``entry``: by its name, or by
         its folder's path (a model trained in the app is switched to by path)."""
         last = self.app.settings.model
-        return bool(last) and (last == entry.name or Path(last).expanduser().resolve() == entry.path.resolve())
+        return bool(last) and names(entry, last)
+
+    def _folders(self, entry: ModelEntry) -> list[Path]:
+        """The folders whose documents open with ``entry``."""
+        return [Path(folder) for folder, spec in self.app.settings.folder_models.items() if names(entry, spec)]
 
     def _is_current(self, entry: ModelEntry) -> bool:
         lm = self.app.lm
         return bool(lm and lm.path and Path(lm.path).resolve() == entry.path.resolve())
 
-    def show_entries(self, entries: list[ModelEntry]) -> None:
-        self.entries = entries
+    def show_entries(self, entries: list[ModelEntry], keep: str | None = None) -> None:
+        """List ``entries``, the cursor on the model named ``keep`` (else where it was)."""
         table = self.query_one(DataTable)
+        was = self.current()
+        keep = keep or (was.name if was else None)
+        self.entries = entries
         table.clear()
         for e in entries:
             mark = Text("\u25cf", style="green") if self._is_current(e) else Text("")
             name = Text(plain(e.name), style="red" if e.error else "bold")
             # Text cells: a str cell is read as markup, and a card's fields may hold anything.
-            cells = (e.kind, e.fmt_gain(), e.fmt_params(), e.fmt_size(), e.created, e.parent or "-",
+            folders = ", ".join(f"{p.name or p}/" for p in self._folders(e)) or "-"
+            cells = (e.kind, e.fmt_gain(), folders, e.fmt_params(), e.fmt_size(), e.created, e.parent or "-",
                      e.trained_on or "-")
             table.add_row(mark, name, *(Text(plain(c)) for c in cells), key=e.name)
         if not entries:
             self.query_one("#model-detail", Static).update(
                 "No models yet. Train one on your own writing with F3.")
         else:
+            names = [e.name for e in entries]
+            if keep in names:
+                table.move_cursor(row=names.index(keep))
             self._show_detail(table.cursor_row)
 
     @on(DataTable.RowSelected)
@@ -131,12 +155,15 @@ class ModelsScreen(Screen):
             lines.append(f"{cfg.get('num_layers', '?')} LSTM layers of {cfg.get('hidden_dim', '?')}, "
                          f"vocabulary {cfg.get('vocab_size', '?')}")
         lines.append(_gain_line(entry))
+        for folder in self._folders(entry):
+            lines.append(f"Documents in {folder} open with it.")
         if entry.val_bpb is not None:
             parent = entry.card.get("parent_val_bits_per_byte")
             was = f" (its parent: {parent:.3f})" if parent is not None else ""
             lines.append(f"Validation on its own validation text: {entry.val_bpb:.3f} bits/byte{was}; "
                          "not comparable between models trained on different text.")
-        lines.append("Enter writes with it; r renames; d deletes.")
+        lines.append("Enter writes with it; f opens the current document's folder with it; r renames; "
+                     "d deletes.")
         self.query_one("#model-detail", Static).update(Text(plain("\n".join(lines), keep_newlines=True)))
 
     async def _stop_training(self, name: str, pid: int) -> bool:
@@ -180,8 +207,36 @@ class ModelsScreen(Screen):
         if entry.error:
             self.notify(entry.error, title="This model cannot be loaded", severity="error")
             return
-        self.app.switch_model(entry.name if entry.kind == "user" else "default")
+        self.app.switch_model(_spec(entry))
         self.app.switch_to_editor()
+
+    def action_bind_folder(self) -> None:
+        """Tie the highlighted model to the current document's folder (or, if it is
+        tied there already, untie it): documents under it open with that model."""
+        entry = self.current()
+        if entry is None:
+            return
+        document = self.app.editor_screen.doc_path
+        if document is None:
+            self.notify("Save the document first: a model is tied to the folder a document is in.",
+                        severity="warning")
+            return
+        if entry.error:
+            self.notify(entry.error, title="This model cannot be loaded", severity="error")
+            return
+        folder = str(document.expanduser().resolve().parent)
+        bindings = dict(self.app.settings.folder_models)
+        if folder in bindings and names(entry, bindings[folder]):
+            del bindings[folder]
+            message = f"Documents in {folder} no longer have a model of their own."
+        else:
+            bindings[folder] = _spec(entry)
+            self.app.unloadable.discard(bindings[folder])  # asked for again: tried again
+            message = f"Documents in {folder} now open with {entry.name}."
+        self.app.update_settings(folder_models=bindings)
+        self.notify(message)
+        self.app.document_moved(document)
+        self.show_entries(self.entries)
 
     def _user_entry(self, done: str) -> ModelEntry | None:
         """The highlighted model if it is one of the user's (the shipped one cannot be
@@ -210,8 +265,12 @@ class ModelsScreen(Screen):
             return
         if self._is_last_used(entry):
             self.app.update_settings(model=new)
+        if self._folders(entry):  # the folders tied to it follow the new name
+            self.app.update_settings(folder_models={
+                folder: new if names(entry, spec) else spec
+                for folder, spec in self.app.settings.folder_models.items()})
         self.notify(f"Renamed {entry.name} to {new}.")
-        self.refresh_list()
+        self.refresh_list(keep=new)
 
     @work(exclusive=True, group="models-edit")
     async def action_delete(self) -> None:
@@ -246,5 +305,9 @@ class ModelsScreen(Screen):
             return
         if self._is_last_used(entry):
             self.app.update_settings(model=None)
+        if self._folders(entry):  # its folders go back to the model written with elsewhere
+            self.app.update_settings(folder_models={
+                folder: spec for folder, spec in self.app.settings.folder_models.items()
+                if not names(entry, spec)})
         self.notify(f"Deleted {entry.name}.")
         self.refresh_list()
