@@ -75,6 +75,32 @@ def model_suggest(lm, config):
     return lambda context: "".join(lm.stream(context, config))
 
 
+def learning_suggest(lm, config):
+    """Suggestions with learning from the document on (F5): before each request the
+    model learns what the text before the cursor holds that it has not learned (the
+    editor's learner: a step once about a sentence is new); a new passage starts from
+    the model as loaded, as a newly opened document does."""
+    opened = [None]
+
+    def suggest(context: str) -> str:
+        if opened[0] is None or not context.startswith(opened[0]):
+            lm.forget()
+            opened[0] = context[:200]
+        lm.learn(context)
+        return "".join(lm.stream(context, config))
+
+    return suggest
+
+
+def document_rows(lm, config, text: str, spans) -> dict:
+    """The writer with the document cache off, and with learning from the document on
+    (issue: measure both with the personal model)."""
+    rows = {"no_document_cache": type_passages(text, spans, model_suggest(lm, config.replace(document_cache=0.0))),
+            "learning": type_passages(text, spans, learning_suggest(lm, config))}
+    lm.forget()
+    return {name: tally.report() for name, tally in rows.items()}
+
+
 def general(lm, config, chars: int, seed: int) -> dict:
     """The writer on the general validation texts: what a personal model still knows."""
     total = Tally()
@@ -140,6 +166,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true",
                         help="a development run: 1-minute budget, 1,500 characters, 600 per general text")
+    parser.add_argument("--document", action="store_true",
+                        help="also type with the document cache off and with learning from the document (F5) on")
     parser.add_argument("--keep", type=Path, help="keep the personal models in this folder")
     args = parser.parse_args()
     if args.quick:
@@ -181,6 +209,8 @@ def main() -> None:
         text = read(folder / "test.txt")
         spans = passages(text, args.chars, PASSAGE, args.seed)
         row: dict = {"shipped": type_passages(text, spans, model_suggest(parent, config)).report()}
+        if args.document:
+            row["shipped_document"] = document_rows(parent, config, text, spans)
         trigram = TrigramPredictor(read(p) for p in sorted((folder / "train").rglob("*.txt")))
         row["trigram_ungated"] = type_passages(text, spans, trigram.suggest).report()
         for minutes in args.minutes:
@@ -195,6 +225,8 @@ def main() -> None:
                 "ratio_to_gated_trigram": round(personal["keystroke_savings"] / gated["keystroke_savings"], 3)
                 if gated["keystroke_savings"] else None,
                 "general": general(lm, config, args.general_chars, args.seed)}
+            if args.document:
+                row[f"{minutes:g}min"]["document"] = document_rows(lm, config, text, spans)
             print(json.dumps({writer: {f"{minutes:g}min": row[f"{minutes:g}min"]["points_gained"]}}),
                   file=sys.stderr, flush=True)
         report["writers"][writer] = row

@@ -250,18 +250,29 @@ def run_models(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([e.to_dict() for e in entries], indent=2))
         return 0
+    header = ("name", "kind", "on your writing", "val bits/byte", "params", "size", "trained on", "parent",
+              "path")
+    rows = []
+    for e in entries:
+        # Plain text with escapes made visible: card fields may hold anything.
+        rows.append([plain(c) for c in (e.name, e.kind, e.fmt_gain(), e.fmt_bpb(), e.fmt_params(), e.fmt_size(),
+                                        e.trained_on, e.parent or "", str(e.path))])
+        for warning in (*e.warnings, *([f"{e.error}; the model cannot be used"] if e.error else [])):
+            warn(warning)
+    if not sys.stdout.isatty():  # for scripts: whole names (what --model takes), one row a line
+        print("\t".join(header))
+        for row in rows:
+            print("\t".join(row))
+        return 0
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table("name", "kind", "val bits/byte", "params", "size", "trained on", "parent", "path")
-    for e in entries:
-        # Text, not markup, with escapes made visible: card fields may hold anything.
-        cells = (e.name, e.kind, e.fmt_bpb(), e.fmt_params(), e.fmt_size(), e.trained_on,
-                 e.parent or "", str(e.path))
-        table.add_row(*(Text(plain(c)) for c in cells))
-        for warning in (*e.warnings, *([f"{e.error}; the model cannot be used"] if e.error else [])):
-            warn(warning)
+    table = Table(*header)
+    for column in table.columns:
+        column.overflow = "fold"  # wrapped, never cut: a name is what --model takes
+    for row in rows:
+        table.add_row(*(Text(c) for c in row))
     Console().print(table)
     return 0
 

@@ -160,6 +160,26 @@ def test_models_listing_shows_card_fields_as_plain_text(tiny_bundle, user_dirs, 
     assert "'parameters' is not a number" in out.err
 
 
+def test_models_listing_prints_whole_names_when_piped_and_on_a_narrow_terminal(tiny_bundle, user_dirs,
+                                                                                capsys, monkeypatch):
+    import shutil
+
+    from lstm_tui import paths
+
+    name = "git-2m-release-notes-finetuned-" + "x" * 40
+    shutil.copytree(tiny_bundle, paths.user_models_dir() / name)
+    assert main(["models"]) == 0  # captured: not a terminal
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t")[:3] == ["name", "kind", "on your writing"]
+    assert name in [line.split("\t")[0] for line in lines[1:]]
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["models"]) == 0
+    shown = capsys.readouterr().out
+    assert "\u2026" not in shown  # folded onto more lines, not cut
+    assert name in "".join(line.split("\u2502")[1].strip() for line in shown.splitlines() if "\u2502" in line)
+
+
 @pytest.mark.slow
 def test_bench_measures_the_shipped_model_unless_asked_for_random_weights():
     done = run("bench", "--json", "--device", "cpu")
