@@ -269,18 +269,26 @@ class JsonLines:
         sys.stdout.flush()
 
 
+def clock(seconds: float) -> str:
+    """Seconds as H:MM:SS, as rich shows a time remaining."""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
+
+
 class RichReport:
     """A rich progress bar with step, epoch, loss, validation bits per byte, speed, ETA."""
 
     def __enter__(self) -> RichReport:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, TextColumn
 
         self.console = Console(stderr=True)
         self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                            TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                            TextColumn("{task.percentage:>3.0f}%"), TextColumn("{task.fields[eta]}"),
                             TextColumn("{task.fields[info]}"), console=self.console)
-        self.task = self.bar.add_task("training", total=1.0, info="")
+        # The ETA is the trainer's (from the budget spent), not rich's guess from the
+        # bar's speed: that needs updates more often than a step may come.
+        self.task = self.bar.add_task("training", total=1.0, info="", eta="-:--:--")
         self.best = None  # the bar starts with training, so set-up errors print alone
         return self
 
@@ -295,8 +303,10 @@ class RichReport:
             self.bar.start()
         elif kind == "progress":
             best = f" val {self.best:.3f}" if self.best else ""
-            self.bar.update(self.task, completed=e["fraction"], info=(
-                f"step {e['step']} ep {e['epoch']} loss {e['loss']:.3f}{best} {e['tokens_per_second']:,.0f} tok/s"))
+            eta = e.get("eta_seconds")
+            self.bar.update(self.task, completed=e["fraction"], eta=clock(eta) if eta is not None else "-:--:--",
+                            info=f"step {e['step']} ep {e['epoch']} loss {e['loss']:.3f}{best} "
+                                 f"{e['tokens_per_second']:,.0f} tok/s")
         elif kind == "eval":
             self.best = e["best_bpb"] or self.best
         elif kind == "sample":
@@ -304,7 +314,12 @@ class RichReport:
 
             self.bar.console.print(Text(repr(e["text"]), style="dim"))
         elif kind == "done":
-            self.bar.update(self.task, completed=1.0)
+            # The bar's last line is the run's end: its step, at 100% only if the budget
+            # was spent (a stopped run shows where it stopped); then the bar is done.
+            best = f" val {self.best:.3f}" if self.best else ""
+            self.bar.update(self.task, **({} if e["stopped"] else {"completed": 1.0}), eta="0:00:00",
+                            info=f"step {e['steps']}{best}{' (stopped)' if e['stopped'] else ''}")
+            self.bar.stop()
             if not e["stopped"]:
                 self.bar.console.print(f"done: best validation {e['best_bpb']:.4f} bits/byte; model in "
                                        f"{plain(e['output'])}",

@@ -461,3 +461,26 @@ def test_generate_continues_without_flags_and_suggests_when_asked(tiny_bundle, c
     assert _sampling(args) == SamplingConfig(max_tokens=5)  # the editor's, with what was given
     args = build_parser().parse_args(["generate", "--temperature", "0"])
     assert _sampling(args) == GENERATE.replace(temperature=0.0)
+
+
+@pytest.mark.parametrize("stopped", [False, True])
+def test_the_training_bar_shows_the_trainers_eta_and_ends_where_the_run_ended(capsys, stopped):
+    """The ETA was "-:--:--" for a whole run; a run stopped at step 4 was drawn at 100%;
+    after "done", the bar printed once more with an older step."""
+    from lstm_tui.train_cli import RichReport
+
+    with RichReport() as report:
+        report({"event": "start", "params": 1000, "device": "cpu", "budget": {"steps": 10}})
+        for step in (1, 2, 3, 4):
+            report({"event": "progress", "step": step, "epoch": 0, "loss": 5.0, "tokens_per_second": 900.0,
+                    "fraction": step / 10, "eta_seconds": 600.0 * (10 - step)})
+        assert report.bar.tasks[0].fields["eta"] == "1:00:00"  # 6 steps of 10 minutes left
+        report({"event": "done", "steps": 4 if stopped else 10, "stopped": stopped, "best_bpb": 2.0,
+                "output": "/m", "tokens": 99})
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    bars = [line for line in lines if line.startswith("training")]
+    assert len(bars) == 1  # drawn once at the end (not a terminal), never again after "done"
+    if stopped:
+        assert "40%" in bars[0] and "step 4 (stopped)" in bars[0] and "done" not in lines[-1]
+    else:
+        assert "100%" in bars[0] and "step 10" in bars[0] and lines[-1].startswith("done: best validation")
