@@ -146,6 +146,15 @@ class SamplingConfig:
     def replace(self, **changes: Any) -> SamplingConfig:
         return replace(self, **changes)
 
+    def guess(self) -> SamplingConfig | None:
+        """What a writer who asked (Tab, Ctrl+G) is shown when the gate held the
+        suggestion back: the model's best few words whatever its confidence, marked as a
+        guess; None when the gate is off (what it held back was nothing at all)."""
+        if self.min_confidence == self.continue_confidence == 0:
+            return None
+        return self.replace(min_confidence=0.0, continue_confidence=0.0, num_alternatives=1,
+                            max_tokens=min(self.max_tokens, GUESS_TOKENS))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -154,6 +163,8 @@ class SamplingConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
+
+GUESS_TOKENS = 8  # a guess on request: a few words, not the rest of a sentence
 
 PRESETS: dict[str, SamplingConfig] = {
     # The suggestion policy: greedy, a word at a time while the model is sure enough.

@@ -25,6 +25,7 @@ class ContinuationUpdated(Message):
 
     request_id: int
     text: str
+    guess: bool = False  # shown on request although the model is unsure
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ContinuationUpdated) and message.request_id == self.request_id
@@ -39,6 +40,7 @@ class ContinuationFinished(Message):
     alternatives: list[str]  # every option including ``text``, first is ``text``
     latency: float | None  # seconds from the request to the first character
     rate: float | None  # tokens per second
+    guess: bool = False  # the gate held the suggestion back; this is the best guess, asked for
 
 
 @dataclass

@@ -32,9 +32,11 @@ ModelLoader = Callable[[str | None], "LanguageModel"]
 
 
 def generate_continuation(lm: LanguageModel, request_id: int, context: str, config: SamplingConfig,
-                          should_stop: Callable[[], bool], post: Post) -> None:
+                          should_stop: Callable[[], bool], post: Post, asked: bool = False) -> None:
     """Stream the continuation as ``ContinuationUpdated`` (whole text so far each time;
-    bursts merge in the queue), then alternatives and speed in ``ContinuationFinished``."""
+    bursts merge in the queue), then alternatives and speed in ``ContinuationFinished``.
+    ``asked``: the writer asked for it; if the gate holds everything back, the best
+    guess is streamed instead, marked as one."""
     started = time.perf_counter()
     latency: float | None = None
     text = ""
@@ -62,8 +64,20 @@ def generate_continuation(lm: LanguageModel, request_id: int, context: str, conf
     except Exception as exc:  # the model failing must never take the editor with it
         post(ContinuationFailed(request_id, f"{type(exc).__name__}: {exc}"))
         return
-    if not should_stop():
-        post(ContinuationFinished(request_id, text, alternatives, latency, rate))
+    if should_stop():
+        return
+    guess = config.guess() if asked and not text.strip() else None
+    if guess is not None:
+        try:
+            for delta in lm.stream(context, guess, should_stop):
+                text += delta
+                post(ContinuationUpdated(request_id, text, guess=True))
+        except Exception as exc:
+            post(ContinuationFailed(request_id, f"{type(exc).__name__}: {exc}"))
+            return
+        if should_stop():
+            return
+    post(ContinuationFinished(request_id, text, alternatives, latency, rate, guess=guess is not None))
 
 
 def learn_from_document(lm: LanguageModel, text: str, should_stop: Callable[[], bool], post: Post) -> None:

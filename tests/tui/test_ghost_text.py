@@ -210,6 +210,30 @@ async def test_a_held_back_suggestion_leaves_a_quiet_hint(make_app, settings):
         assert editor.ghost and not app.editor_screen.status.info.unsure
 
 
+async def test_asking_when_the_model_is_unsure_shows_its_best_guess_marked_as_one(make_app, settings):
+    """Ctrl+G (or Tab with no ghost) got nothing when the gate held the suggestion back;
+    asked, the model's best few words show, dimmer, and Tab takes them. Unasked, still
+    nothing."""
+    from lstm_tui.core.config import GUESS_TOKENS
+
+    sure_only = settings.replace(sampling=settings.sampling.replace(min_confidence=1.0, continue_confidence=1.0))
+    app = make_app(settings=sure_only)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = await suggest(pilot)
+        assert editor.ghost == "" and not editor.has_class("-guess")  # unasked: nothing
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        guess = editor.ghost
+        assert guess.strip() and editor.has_class("-guess")
+        assert app.editor_screen.status.info.unsure
+        assert len(app.lm.tokenizer.encode(guess)) <= GUESS_TOKENS + 1  # a few words, not a sentence
+        await pilot.press("tab")
+        assert editor.text == "The morning" + guess
+        await pilot.press("space")  # typing on: an unasked request shows nothing again
+        await settle(pilot)
+        assert editor.ghost == ""
+
+
 async def test_tab_takes_only_a_ghost_that_shows(make_app):
     """On a row it cannot wrap from, a ghost either shows (some of it, then "…") and Tab
     takes it, or it is not there and Tab indents as usual: never an invisible ghost."""

@@ -176,30 +176,32 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
                 self.notify(self.app.model_state or "The model is still loading.", severity="warning",
                             timeout=3)
             return
-        self.generate(lm, event.request_id, event.context, self.app.settings.sampling)
+        self.generate(lm, event.request_id, event.context, self.app.settings.sampling, asked=not event.auto)
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False,
           description="generate a suggestion")  # a description: no repr of the context per key
-    def generate(self, lm: LanguageModel, request_id: int, context: str, config: SamplingConfig) -> None:
+    def generate(self, lm: LanguageModel, request_id: int, context: str, config: SamplingConfig,
+                 asked: bool = False) -> None:
         worker = get_current_worker()
         editor = self.editor
 
         def stale() -> bool:  # checked before every token
             return worker.is_cancelled or editor.request_id != request_id
 
-        generate_continuation(lm, request_id, context, config, stale, self.post_message)
+        generate_continuation(lm, request_id, context, config, stale, self.post_message, asked)
 
     @on(ContinuationUpdated)
     def _continuation_updated(self, event: ContinuationUpdated) -> None:
-        self.editor.show_continuation(event.request_id, event.text)
+        self.editor.show_continuation(event.request_id, event.text, event.guess)
 
     @on(ContinuationFinished)
     def _continuation_finished(self, event: ContinuationFinished) -> None:
-        self.editor.finish_continuation(event.request_id, event.text, event.alternatives)
+        self.editor.finish_continuation(event.request_id, event.text, event.alternatives, event.guess)
         if event.request_id == self.editor.request_id:
-            # Nothing shown: the suggestion policy held it back (a quiet hint, not a notice).
+            # Nothing shown, or a guess on request: the suggestion policy held it back
+            # (a quiet hint, not a notice).
             self.status.set(latency_ms=None if event.latency is None else event.latency * 1000,
-                            rate=event.rate, unsure=not event.text.strip())
+                            rate=event.rate, unsure=event.guess or not event.text.strip())
 
     @on(ContinuationFailed)
     def _continuation_failed(self, event: ContinuationFailed) -> None:

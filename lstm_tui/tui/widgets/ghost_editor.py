@@ -172,18 +172,23 @@ class GhostTextEditor(ProseArea):
     def on_resize(self) -> None:
         self._render_ghost()  # the rows wrap to the new width
 
-    def show_continuation(self, request_id: int, text: str) -> None:
-        """The stream for ``request_id`` has reached ``text``; stale ids are ignored."""
+    def show_continuation(self, request_id: int, text: str, guess: bool = False) -> None:
+        """The stream for ``request_id`` has reached ``text``; stale ids are ignored.
+        ``guess``: shown because it was asked for, though the model is unsure (drawn
+        dimmer)."""
         if request_id != self.request_id:
             return
         self._ghost.stream = text
+        self.set_class(guess, "-guess")
         self._render_ghost()
 
-    def finish_continuation(self, request_id: int, text: str, alternatives: list[str]) -> None:
+    def finish_continuation(self, request_id: int, text: str, alternatives: list[str],
+                            guess: bool = False) -> None:
         if request_id != self.request_id:
             return
         self.pending = False
         self._ghost.finish(text, alternatives)
+        self.set_class(guess, "-guess")
         self._render_ghost()
 
     def fail_continuation(self, request_id: int) -> None:
