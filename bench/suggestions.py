@@ -9,6 +9,14 @@ whenever no ghost is shown it asks for one; typing the character the ghost predi
 keeps the rest of it; Tab takes the whole ghost when all of it is right; Ctrl+Right
 takes its next word when that is right; any other character dismisses it.
 
+Two writers type the same passages (lstm_tui.core.writer). The headline ("model",
+"trigram") is a realistic one: it takes a ghost only when that saves at least two
+keys (--min-saved), types five characters a second (--cps) and pauses half a second
+after a word (--word-pause), and sees a ghost only if it came before its next key,
+after the editor's debounce (--debounce-ms, the editor's default). The ideal writer
+("model_ideal", "trigram_ideal") takes any ghost that saves a key and never outpaces
+a suggestion.
+
 Figures, per text and over all:
 - keystroke_savings: 1 - keys pressed / characters of the passages;
 - next_word_accuracy: at each word start, the model's first word (ungated) is the
@@ -19,7 +27,9 @@ Figures, per text and over all:
 - precision: of the ghosts shown, the share whose first word is right;
 - coverage: the share of keystrokes made while a ghost is shown;
 - wrong_chars_per_char: ghost characters shown past the first wrong one, per
-  character typed (what a wrong ghost costs the writer's eye).
+  character typed (what a wrong ghost costs the writer's eye);
+- word_ends_with_ghost: the share of word ends (a word's last letter typed) at which
+  a ghost was showing; late: requests whose ghost came after the next key.
 
 With --learn, the model first learns from the text before each passage, as learning
 from the document (F5) would have while it was written, and forgets it after (the
@@ -44,11 +54,13 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from itertools import product
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the checkout's lstm_tui, also when it is not installed
-from lstm_tui.core.writer import CONTEXT_CHARS, Suggest, Tally, passages, write
+from lstm_tui.core.writer import CONTEXT_CHARS, IDEAL, REALISTIC, Suggest, Tally, Typist, passages, write
 
 DATA = HERE.parents[1] / "shared" / "data"
 VALIDATION = [DATA / "gutenberg" / "sense_and_sensibility.txt",
@@ -211,6 +223,13 @@ def main() -> None:
                              "(the default model's), the Gutenberg books alone, or no baseline")
     parser.add_argument("--learn", action="store_true",
                         help="learn from the text before each passage first (F5, learning as you write)")
+    parser.add_argument("--min-saved", type=int, default=REALISTIC.min_saved,
+                        help="the realistic writer takes a ghost only if it saves this many keys")
+    parser.add_argument("--cps", type=float, default=REALISTIC.chars_per_second,
+                        help="the realistic writer's characters per second")
+    parser.add_argument("--word-pause", type=float, default=REALISTIC.word_pause,
+                        help="the realistic writer's further pause after a word, in seconds")
+    parser.add_argument("--debounce-ms", type=int, help="the editor's debounce (default: the editor's)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -219,6 +238,12 @@ def main() -> None:
 
     from lstm_tui import SamplingConfig, load_model
     from lstm_tui.core.config import PRESETS
+    from lstm_tui.settings import Settings
+
+    debounce_ms = Settings().debounce_ms if args.debounce_ms is None else args.debounce_ms
+    realistic = Typist(min_saved=args.min_saved, chars_per_second=args.cps, word_pause=args.word_pause,
+                       debounce=debounce_ms / 1000)
+    typists = {"": realistic, "_ideal": IDEAL}
 
     torch.set_num_threads(args.threads)
     config = PRESETS[args.preset] if args.preset else SamplingConfig()
@@ -236,14 +261,16 @@ def main() -> None:
         trigram_seconds = round(time.perf_counter() - started, 1)
 
     report: dict = {"model": lm.name, "config": config.to_dict(), "chars_per_text": args.chars, "learn": args.learn,
-                    "trigram_data": args.trigram_data, "texts": {}}
-    totals = {"model": Tally(), "trigram": Tally()}
+                    "trigram_data": args.trigram_data, "realistic_writer": asdict(realistic) | {
+                        "debounce_ms": debounce_ms}, "texts": {}}
+    totals = {f"{name}{suffix}": Tally() for name in ("model", "trigram") for suffix in typists}
     for i, path in enumerate(args.texts):
         text = read(path)
         # A short text (the correspondence) has less written before each passage.
         spans = passages(text, args.chars, args.passage, args.seed + i, context=min(CONTEXT_CHARS, len(text) // 4))
         row: dict = {}
-        for name, writer in (("model", suggest), ("trigram", trigram.suggest if trigram else None)):
+        for (name, writer), (suffix, typist) in product(
+                (("model", suggest), ("trigram", trigram.suggest if trigram else None)), typists.items()):
             if writer is None:
                 continue
             tally = Tally()
@@ -252,17 +279,19 @@ def main() -> None:
                 if args.learn and name == "model":
                     lm.forget()
                     lm.learn(before)
-                tally.add(write(text[start:end], before, writer))
+                tally.add(write(text[start:end], before, writer, typist=typist))
             if args.learn and name == "model":
                 lm.forget()
-            totals[name].add(tally)
-            row[name] = tally.report()
+            totals[name + suffix].add(tally)
+            row[name + suffix] = tally.report()
         row["model"] |= next_word_curve(text, spans, first_word, args.word_starts)
         report["texts"][path.name] = row
     report["all"] = {name: t.report() for name, t in totals.items() if t.chars}
     if trigram:
-        model, base = report["all"]["model"]["keystroke_savings"], report["all"]["trigram"]["keystroke_savings"]
-        report["all"]["savings_ratio_to_trigram"] = round(model / base, 3) if base else None
+        for suffix in typists:
+            model = report["all"][f"model{suffix}"]["keystroke_savings"]
+            base = report["all"][f"trigram{suffix}"]["keystroke_savings"]
+            report["all"][f"savings_ratio_to_trigram{suffix}"] = round(model / base, 3) if base else None
         report["trigram_build_seconds"] = trigram_seconds
     print(json.dumps(report, indent=2))
 

@@ -1,7 +1,7 @@
 """The simulated writer: keystrokes counted by the editor's rules."""
 
 from lstm_tui.core.gain import WriterGain
-from lstm_tui.core.writer import passages, type_passages, write
+from lstm_tui.core.writer import REALISTIC, Typist, passages, type_passages, write
 
 
 def test_no_ghost_costs_a_key_per_character():
@@ -27,6 +27,37 @@ def test_the_context_starts_where_the_writer_started():
     seen = []
     write("abc", "before ", lambda c: seen.append(c) or "")
     assert seen == ["before ", "before a", "before ab"]
+
+
+def test_a_realistic_writer_takes_only_ghosts_that_save_two_keys():
+    short = lambda c: "at" if c == "the c" else ""  # Tab instead of two letters: one key saved
+    assert write("the cat", "", short).keys == len("the c") + 1  # the ideal writer takes it
+    assert write("the cat", "", short, typist=Typist(min_saved=2)).keys == len("the cat")
+    longer = lambda c: "at sat" if c == "the c" else ""
+    assert write("the cat sat", "", longer, typist=Typist(min_saved=2)).keys == len("the c") + 1
+
+
+def test_a_ghost_that_comes_after_the_next_key_is_not_seen():
+    import time
+
+    def slow(context: str) -> str:
+        time.sleep(0.03)
+        return " world" if context == "hello" else ""
+
+    fast = Typist(chars_per_second=100)  # a key every 10 ms: every ghost is late
+    t = write("hello world", "", slow, typist=fast)
+    assert (t.keys, t.shown) == (11, 0) and t.late == 1
+    pausing = Typist(chars_per_second=100, word_pause=0.5)  # it shows in the pause after "hello"
+    t = write("hello world", "", slow, typist=pausing)
+    assert (t.keys, t.shown, t.late) == (6, 1, 0) and (t.word_ends, t.word_ends_with_ghost) == (1, 1)
+
+
+def test_the_editor_asks_only_after_its_debounce():
+    asked = []
+    typist = Typist(chars_per_second=5, word_pause=0.5, debounce=0.3)  # asks only in the pause at a word end
+    write("one two", "", lambda c: asked.append(c) or "", typist=typist)
+    assert asked == ["one"]
+    assert REALISTIC.min_saved == 2 and REALISTIC.chars_per_second == 5
 
 
 def test_passages_start_at_paragraphs_with_text_before_them():

@@ -160,6 +160,13 @@ async def test_alternative_keys_show_only_when_there_are_alternatives(make_app, 
         # Shown with its Ctrl key, which works in tmux (Alt+] does not reach the app there).
         assert editor.check_action("cycle", (1,)) is None
         assert footer_keys(app).get("cycle(1)") == "ctrl+n"
+        # A ghost with alternatives, then a preset without: the old ghost and its key go.
+        await pilot.press("space", "w")
+        await settle(pilot)
+        assert editor.ghost_status.count > 1
+        app.apply_preset("suggest")
+        await pilot.pause(0.5)  # the Footer follows once the ghost has settled
+        assert editor.ghost == "" and "cycle(1)" not in footer_keys(app)
 
 
 async def test_the_app_starts_past_fifos_where_its_own_files_are(make_app, tmp_path):

@@ -297,3 +297,25 @@ async def test_esc_in_the_sampling_panel_closes_it_and_typing_reaches_the_docume
         await pilot.press(*"It was")
         await pilot.pause()
         assert app.query_one(GhostTextEditor).text.startswith("It was")
+
+
+async def test_the_sampling_panel_explains_the_field_in_focus_and_says_why_a_value_is_refused(make_app):
+    """The hint always described Confidence; a value out of range only turned the field
+    red, with nothing said and nothing saved."""
+    from textual.widgets import Static
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2", "tab", "tab")  # Keep going
+        hint = lambda: str(app.query_one("#sampling-hint", Static).render())
+        assert hint().startswith("Keep going: add words while the probability")
+        await pilot.press("tab")
+        assert hint().startswith("Doc cache: ")
+        app.set_focus(app.query_one("#field-top_k"))
+        await pilot.pause()
+        assert hint().startswith("Top-k: keep the k likeliest tokens")
+        before = app.settings.sampling.top_k
+        app.query_one("#field-top_k").value = "5000"  # past the limit (as pasted)
+        await pilot.pause()
+        assert hint() == f"Top-k takes 0 to 1000; {before} is still in force."
+        assert app.settings.sampling.top_k == before

@@ -239,6 +239,7 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
         self.app.update_settings(sampling=event.config, preset=event.preset, debounce_ms=event.debounce_ms)
 
     def sampling_changed(self, config: SamplingConfig) -> None:
+        self.editor.dismiss_ghost()  # made with the settings before: not what these would show
         self.editor.offers_alternatives = offers_alternatives(config)
 
     def action_toggle_auto(self) -> None:

@@ -47,6 +47,13 @@ FIELDS = (
     FieldSpec("max_tokens", "Max tokens", int, 1, SAMPLING_LIMITS["max_tokens"], 4),
     FieldSpec("debounce_ms", "Debounce ms", int, 0, 2000, 10, "pause in typing before a suggestion"),
 )
+HINT = ("A suggestion shows while the model is this sure of it: raise Confidence for fewer, surer "
+        "ones. +/- or \u2191/\u2193 step a value; changes apply to the next suggestion and are saved.")
+CHOICE_LABELS = {"preset": "Preset", "stop_at": "Stop", "line_breaks": "Line breaks"}
+CHOICE_HELP = {"preset": "a set of values at once: suggest (sure words only), precise (beam search with "
+                         "alternatives) or creative (sampled, always shown); an edit makes it custom",
+               "stop_at": SamplingConfig.__dataclass_fields__["stop_at"].metadata["help"],
+               "line_breaks": SamplingConfig.__dataclass_fields__["line_breaks"].metadata["help"]}
 STOP_OPTIONS = [("no stop", "none"), ("at a newline", "newline"), ("at sentence end", "sentence")]
 LINE_OPTIONS = [("as the document does", "document"), ("anywhere", "any")]
 PRESET_OPTIONS = [(name, name) for name in PRESETS] + [("custom", "custom")]
@@ -114,23 +121,35 @@ class SamplingPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("Sampling", classes="panel-title")
         with Horizontal(classes="field"):
-            yield Label("Preset")
+            yield Label(CHOICE_LABELS["preset"])
             yield Select(PRESET_OPTIONS, value=self.preset, allow_blank=False, id="preset", compact=True)
         for spec in FIELDS:
             with Horizontal(classes="field"):
                 yield Label(spec.label)
                 yield NumberField(spec, self._value(spec.name))
         with Horizontal(classes="field"):
-            yield Label("Stop")
+            yield Label(CHOICE_LABELS["stop_at"])
             yield Select(STOP_OPTIONS, value=self.config.stop_at, allow_blank=False, id="stop_at",
                          compact=True)
         with Horizontal(classes="field"):
-            yield Label("Line breaks")
+            yield Label(CHOICE_LABELS["line_breaks"])
             yield Select(LINE_OPTIONS, value=self.config.line_breaks, allow_blank=False, id="line_breaks",
-                         compact=True, tooltip=SamplingConfig.__dataclass_fields__["line_breaks"].metadata["help"])
-        yield Static("A suggestion shows while the model is this sure of it: raise Confidence "
-                     "for fewer, surer ones. +/- or \u2191/\u2193 step a value; changes apply to "
-                     "the next suggestion and are saved.", classes="hint")
+                         compact=True, tooltip=CHOICE_HELP["line_breaks"])
+        yield Static(HINT, classes="hint", id="sampling-hint", markup=False)
+
+    def _hint(self, text: str) -> None:
+        self.query_one("#sampling-hint", Static).update(text)
+
+    @on(events.DescendantFocus)
+    def _focused(self, event: events.DescendantFocus) -> None:
+        """The hint explains the field the keys go to."""
+        widget = event.widget
+        if isinstance(widget, NumberField):
+            spec = widget.spec
+            self._hint(f"{spec.label}: {spec.tooltip} ({_fmt(spec.minimum, spec.kind)} to "
+                       f"{_fmt(spec.maximum, spec.kind)}). +/- or \u2191/\u2193 step it.")
+        elif widget.id in CHOICE_HELP:
+            self._hint(f"{CHOICE_LABELS[widget.id]}: {CHOICE_HELP[widget.id]}.")
 
     def action_close(self) -> None:
         self.post_message(self.Closed())
@@ -165,8 +184,12 @@ class SamplingPanel(VerticalScroll):
             return
         event.stop()
         value = field.parsed()
-        if value is None:
-            return  # the validator marks it red; the last good value stays in force
+        spec = field.spec
+        if value is None:  # the validator marks it red; the last good value stays in force
+            self._hint(f"{spec.label} takes {_fmt(spec.minimum, spec.kind)} to {_fmt(spec.maximum, spec.kind)}; "
+                       f"{_fmt(self._value(spec.name), spec.kind)} is still in force.")
+            return
+        self._hint(f"{spec.label}: {spec.tooltip}.")
         if field.spec.name == "debounce_ms":
             self.debounce_ms = int(value)
             self._report()
