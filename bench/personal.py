@@ -169,6 +169,9 @@ def main() -> None:
     parser.add_argument("--document", action="store_true",
                         help="also type with the document cache off and with learning from the document (F5) on")
     parser.add_argument("--keep", type=Path, help="keep the personal models in this folder")
+    parser.add_argument("--reuse", type=Path, metavar="FOLDER",
+                        help="type with the personal models an earlier run kept in FOLDER (--keep) instead "
+                             "of fine-tuning again")
     args = parser.parse_args()
     if args.quick:
         args.minutes, args.chars, args.general_chars = [1.0], 1500, 600
@@ -214,8 +217,9 @@ def main() -> None:
         trigram = TrigramPredictor(read(p) for p in sorted((folder / "train").rglob("*.txt")))
         row["trigram_ungated"] = type_passages(text, spans, trigram.suggest).report()
         for minutes in args.minutes:
-            out = models / f"{writer}-{minutes:g}min"
-            trained = fine_tune(folder / "train", args.model, f"--minutes {minutes}", args.threads, out, extra, env)
+            out = (args.reuse or models) / f"{writer}-{minutes:g}min"
+            trained = None if args.reuse else fine_tune(folder / "train", args.model, f"--minutes {minutes}",
+                                                        args.threads, out, extra, env)
             lm = load_model(str(out), device="cpu")
             personal = type_passages(text, spans, model_suggest(lm, config)).report()
             gated = gated_trigram(trigram, text, spans, personal["precision"])

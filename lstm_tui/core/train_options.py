@@ -15,6 +15,10 @@ RUN_FILE = "run.json"
 MAX_RUN_FILE_BYTES = 2**20  # a run's options are about 1 KB
 SHORT_CPU_MINUTES = 30  # up to this budget a CPU run is "short": a 256-wide model, 16 rows
 WIDE_LR = 5e-3  # peak learning rate of a new model wider than 256
+# A fine-tune's: a few hundred KB to a few MB of a writer's text in minutes on a CPU
+# (bench/personal.py --tune, docs/personal.md: 5e-4 took the blog's held-out text to
+# 1.722 bits per byte in 240 steps, 1e-3 to 1.656, 2e-3 to 1.598).
+FINE_TUNE_LR = 2e-3
 # How a file wrapped at a fixed width is read, by training and by evaluation alike.
 KEEP_LINE_BREAKS_HELP = ("keep the line breaks of hard-wrapped files (verse, code); by default each "
                          "paragraph of a file wrapped at a fixed width is joined into one line")
@@ -60,8 +64,8 @@ class TrainOptions:
     batch_size: int | None = option(None, "rows per step, per process under torchrun (default: 16 for a CPU "
                                         f"budget of up to {_SHORT}, else 32)")
     seq_len: int = option(64, "truncated BPTT window in tokens")
-    lr: float | None = option(None, f"peak learning rate (default: 8e-3 for a 256-wide model, {WIDE_LR:.0e}".replace("e-0", "e-") + " "
-                                  "wider, 5e-4 to fine-tune)")
+    lr: float | None = option(None, f"peak learning rate (default: 8e-3 for a 256-wide model, {WIDE_LR:.0e} wider, "
+                                  f"{FINE_TUNE_LR:.0e} to fine-tune)".replace("e-0", "e-"))
     min_lr_ratio: float = 0.1  # the cosine decays to lr * this
     warmup_steps: int = option(100, "steps of learning-rate warmup (at most a tenth of the budget)")
     weight_decay: float = 0.01
@@ -135,12 +139,12 @@ class TrainOptions:
         return device_type == "cpu" and minutes is not None and minutes <= SHORT_CPU_MINUTES
 
     def peak_lr(self, hidden_dim: int) -> float:
-        """The peak learning rate: --lr, else 5e-4 to fine-tune, else by width (a
+        """The peak learning rate: --lr, else FINE_TUNE_LR to fine-tune, else by width (a
         narrow model takes a higher one; docs/training.md)."""
         if self.lr is not None:
             return self.lr
         if self.from_model:
-            return 5e-4
+            return FINE_TUNE_LR
         return 8e-3 if hidden_dim <= 256 else WIDE_LR
 
     def budget(self) -> dict[str, float]:

@@ -36,10 +36,12 @@ class LstmTuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "lstm-tui"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
+        # The Footer fits 80 columns: Accept, Save, Sampling, Learn, Models, Help; F1 lists
+        # the rest (tests/tui/test_key_order.py).
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False,
                 tooltip="quit (asks first if there are unsaved changes)"),
         Binding("f1", "help", "Help", id="help", tooltip="this help"),
-        Binding("f3", "train", "Learn my writing", id="train",
+        Binding("f3", "train", "Learn", id="train",
                 tooltip="learn my writing: fine-tune the model on your own files and mail"),
         Binding("f4", "models", "Models", id="models", tooltip="models: switch, rename, delete"),
     ]

@@ -104,3 +104,4 @@ class SearchDone(Message):
     state: tuple[object, int | None]
     term: str
     found: tuple | None
+    count: tuple[int, int] | None = None  # a match found: (which, of how many)

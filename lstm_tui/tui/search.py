@@ -68,6 +68,13 @@ def find_previous(lines: Sequence[str], regex: re.Pattern[str], before: Location
     return None
 
 
+def count_matches(lines: Sequence[str], regex: re.Pattern[str], match: Location) -> tuple[int, int]:
+    """(which match starts at ``match``, from 1; how many there are in all)."""
+    starts = [start for first in range(0, len(lines), BATCH)
+              for start, _ in _matches(lines, regex, first, first + BATCH)]
+    return sum(start < match for start in starts) + 1, len(starts)
+
+
 def replace_all(lines: Sequence[str], regex: re.Pattern[str], replacement: str
                 ) -> tuple[Location, Location, str, int] | None:
     """The stretch of lines from the first match's line to the last's as it reads with

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
 from .conftest import notices, settle
@@ -213,3 +215,21 @@ async def test_the_app_starts_past_fifos_where_its_own_files_are(make_app, tmp_p
     finally:
         done.set()
         thread.join()
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_the_footer_fits_the_window_with_what_matters_first(make_app, width):
+    """At 120 columns the Footer was cut at "f3 Tra" (F4 and F1 hidden), at 80 at
+    "f2 Samp"; every key it shows is now whole, left of the palette's."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.press(*"The morning")
+        await settle(pilot)
+        await pilot.pause(0.5)  # the Footer follows the ghost once typing pauses
+        keys = list(app.screen.query(FooterKey))
+        palette = next(k for k in keys if k.action == "command_palette")
+        shown = [k for k in keys if k is not palette]
+        assert [k.key for k in shown][:6] == ["tab", "ctrl+s", "f2", "f1", "f3", "f4"]
+        assert all(k.region.right <= palette.region.x for k in shown)

@@ -11,7 +11,7 @@ from lstm_tui.tui import search
 from lstm_tui.tui.widgets.find_bar import FindBar
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-from .conftest import notices, settle
+from .conftest import settle
 
 TEXT = "The river ran.\nThe RIVER was high,\nand the river went on.\n"
 
@@ -27,6 +27,7 @@ def test_search_wraps_and_minds_case(monkeypatch: pytest.MonkeyPatch, batch: int
     assert search.find_previous(lines, any_case, (1, 4)) == ((0, 4), (0, 9))
     assert search.find_previous(lines, any_case, (0, 4)) == ((2, 8), (2, 13))  # wrapped to the end
     assert search.find_next(lines, search.pattern("sea", False), (0, 0)) is None
+    assert search.count_matches(lines, any_case, (1, 4)) == (2, 3)
     start, end, text, count = search.replace_all(lines, any_case, r"st\1ream")
     assert (start, end, count) == ((0, 0), (2, 22), 3)
     assert text == "The st\\1ream ran.\nThe st\\1ream was high,\nand the st\\1ream went on."
@@ -44,9 +45,11 @@ async def test_find_next_previous_replace_and_replace_all(make_app, settings, tm
         await pilot.press(*"river", "enter")
         await settle(pilot)
         assert editor.selection == ((0, 4), (0, 9))
+        assert str(bar.query_one("#find-count").render()) == "1 of 3"
         await pilot.press("enter")
         await settle(pilot)
         assert editor.selection == ((1, 4), (1, 9))  # any case, by default
+        assert str(bar.query_one("#find-count").render()) == "2 of 3"
         await pilot.press("up")
         await settle(pilot)
         assert editor.selection == ((0, 4), (0, 9))
@@ -67,7 +70,10 @@ async def test_find_next_previous_replace_and_replace_all(make_app, settings, tm
         await pilot.click("#find-replace-all")
         await settle(pilot)
         assert editor.text == "The stream ran.\nThe stream was high,\nand the stream went on.\n"
-        assert any("Replaced 2" in m for m in notices(app))
+        assert str(bar.query_one("#find-count").render()) == "replaced 2"
+        bar_region = bar.region
+        assert all(not w.region.overlaps(bar_region) for w in app.screen.query("Toast"))
+        assert bar.query_one("#find-replace-all").region.right <= bar_region.right  # not clipped
         await pilot.press("escape")
         assert not bar.display and editor.has_focus
         await pilot.press("ctrl+z")
@@ -86,4 +92,4 @@ async def test_find_next_previous_replace_and_replace_all(make_app, settings, tm
         await pilot.press("ctrl+f")
         await pilot.press(*"[sea]", "enter")  # not there: said, as plain text
         await settle(pilot)
-        assert any("\u201c[sea]\u201d is not in the document" in m for m in notices(app))
+        assert str(bar.query_one("#find-count").render()) == "no match"

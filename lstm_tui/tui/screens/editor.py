@@ -112,7 +112,7 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
         Binding("ctrl+s", "save", "Save", id="save",
                 tooltip="save (atomically; the file is created on first save)"),
         Binding("f12,ctrl+shift+s", "save_as", "Save as", id="save_as", show=False, tooltip="save as"),
-        Binding("ctrl+o", "open", "Open", id="open", tooltip="open a file (typed paths start at the folder shown)"),
+        Binding("ctrl+o", "open", "Open", id="open", show=False, tooltip="open a file (typed paths start at the folder shown)"),
         Binding("ctrl+l", "go_to_line", "Go to line", id="go_to_line", show=False,
                 tooltip="go to a line (12, or 12:5 for a column)"),
         Binding("ctrl+r", "recent", "Recent", id="recent", show=False,
@@ -124,10 +124,10 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
                 tooltip="next match of the find field"),
         Binding("shift+f8", "find_next(False)", "Find previous", id="find_previous", show=False,
                 tooltip="previous match of the find field"),
-        Binding("ctrl+t", "toggle_auto", "Auto", id="toggle_auto", tooltip="automatic suggestions on or off"),
+        Binding("ctrl+t", "toggle_auto", "Auto", id="toggle_auto", show=False, tooltip="automatic suggestions on or off"),
         Binding("f2", "toggle_sampling", "Sampling", id="toggle_sampling",
                 tooltip="sampling panel: presets, temperature, top-k, top-p, ..."),
-        Binding("f5", "toggle_learning", "Learn", id="toggle_learning",
+        Binding("f5", "toggle_learning", "Adapt", id="toggle_learning", show=False,
                 tooltip="learn this document's names and style as you write"),
     ]
     LEARN_SECONDS = 3.0  # how often new text is learned while learning is on

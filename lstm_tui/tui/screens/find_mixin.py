@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from ..messages import SearchDone
-from ..search import Location, find_next, find_previous, pattern, replace_all
+from ..search import Location, count_matches, find_next, find_previous, pattern, replace_all
 from ..widgets.find_bar import FindBar
 
 if TYPE_CHECKING:
@@ -59,11 +59,14 @@ class FindMixin:
     def _search(self, state: tuple[object, int | None], lines: list[str], term: str, match_case: bool,
                 origin: Location, forward: bool, replacement: str | None) -> None:
         regex = pattern(term, match_case)
+        count = None
         if replacement is not None:
             found = replace_all(lines, regex, replacement)
         else:
             found = find_next(lines, regex, origin) if forward else find_previous(lines, regex, origin)
-        self.post_message(SearchDone(state, term, found))
+            if found is not None:
+                count = count_matches(lines, regex, found[0])
+        self.post_message(SearchDone(state, term, found, count))
 
     def on_search_done(self, event: SearchDone) -> None:
         editor = self.editor
@@ -71,16 +74,27 @@ class FindMixin:
         if event.state != (document, getattr(document, "generation", None)):
             return  # edited since: the writer has moved on
         if event.found is None:
-            self.notify(f"\u201c{event.term}\u201d is not in the document.", severity="warning", timeout=3)
+            self._tell(event.term, "no match", warning=True)
         elif len(event.found) == 4:  # replace all: the stretch from the first match to the last
             start, end, text, count = event.found
             editor.history.checkpoint()  # one undo step, apart from the typing around it
             editor.replace(text, start, end)
             editor.history.checkpoint()
-            self.notify(f"Replaced {count:,} \u00d7 \u201c{event.term}\u201d.", timeout=3)
+            self._tell(event.term, f"replaced {count:,}")
         else:
             editor.move_cursor(event.found[0])
             editor.move_cursor(event.found[1], select=True, center=True)
+            if event.count:
+                self._tell(event.term, "{:,} of {:,}".format(*event.count), closed_too=False)
+
+    def _tell(self, term: str, result: str, warning: bool = False, closed_too: bool = True) -> None:
+        """What a search found: in the find bar (a notification would cover it), and
+        with ``closed_too`` as a notification when the bar is closed (F8 from the text)."""
+        bar = self.find_bar
+        bar.say(result, warning)
+        if closed_too and bar.has_class("hidden"):
+            self.notify(f"\u201c{term}\u201d: {result}", severity="warning" if warning else "information",
+                        timeout=3)
 
     def on_find_bar_replace(self, event: FindBar.Replace) -> None:
         editor = self.editor

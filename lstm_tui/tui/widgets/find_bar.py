@@ -39,9 +39,20 @@ class FindBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label("Find")
         yield Input(placeholder="text (Enter: next, Up: previous)", id="find-term")
+        yield Label("", id="find-count")  # "3 of 12", "no match", "replaced 4"
         yield Input(placeholder="replace with (Enter: replace)", id="find-replacement")
         yield Checkbox("Match case", id="find-case")
         yield Button("Replace all", id="find-replace-all")
+
+    def say(self, text: str, warning: bool = False) -> None:
+        """What the last search found, beside the find field."""
+        label = self.query_one("#find-count", Label)
+        label.update(text)
+        label.set_class(warning, "-warning")
+
+    @on(Input.Changed, "#find-term")
+    def _term_changed(self) -> None:
+        self.say("")  # the count was the old term's
 
     @property
     def term(self) -> str:

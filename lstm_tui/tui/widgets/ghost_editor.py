@@ -36,7 +36,7 @@ class GhostTextEditor(ProseArea):
     BINDINGS = [
         Binding("tab", "accept", "Accept", id="accept",
                 tooltip="accept the suggestion (none: ask; line start: indent)"),
-        Binding("ctrl+right", "accept_word", "Word", id="accept_word", tooltip="accept the next word of the suggestion"),
+        Binding("ctrl+right", "accept_word", "Word", id="accept_word", show=False, tooltip="accept the next word of the suggestion"),
         # TextArea's own Right, which accepts the ghost here (action_cursor_right).
         Binding("right", "cursor_right", "Right", id="accept_right", show=False,
                 tooltip="at the ghost text: accept it all"),
@@ -48,7 +48,7 @@ class GhostTextEditor(ProseArea):
                 tooltip="next alternative (\"2 of 4\"; set Alternatives in F2)"),
         Binding("ctrl+b,alt+left_square_bracket", "cycle(-1)", "Prev alt", id="previous_alternative",
                 show=False, tooltip="previous alternative (the Alt keys fail in tmux)"),
-        Binding("ctrl+g", "suggest", "Suggest", id="suggest",
+        Binding("ctrl+g", "suggest", "Suggest", id="suggest", show=False,
                 tooltip="suggest now (also when automatic suggestions are off)"),
     ]
 
