@@ -12,7 +12,7 @@ from .doc_cache import DocumentCache
 from .config import SamplingConfig
 from .healing import PrefixConstraint, after_tail
 from .model import State
-from .policy import WordGate, end_index
+from .policy import ShownText, end_index
 from .sampling import apply_repetition_penalty
 from .tokenizer import Tokenizer
 
@@ -123,7 +123,7 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
         if tokenizer is None:  # ids as text (for tests): no words to weigh
             text, word_probs = shown(ids), ()
         else:
-            text, word_probs = _gated(ids, cums, shown, cut, config, tuple(ids) in natural)
+            text, word_probs = _gated(ids, cums, shown, line_breaks, config, tuple(ids) in natural)
         if text not in seen:
             seen.add(text)
             unique.append(Completion(text, score, len(ids), word_probs=word_probs))
@@ -132,21 +132,16 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
     return unique
 
 
-def _gated(ids: list[int], cums: list[float], shown: Callable[[list[int]], str],
-           cut: Callable[[str], int | None], config: SamplingConfig, natural: bool) -> tuple[str, tuple[float, ...]]:
-    """The part of a hypothesis the suggestion policy shows, read token by token as
-    sampling reads it; and the probabilities of its words."""
-    gate = WordGate(config.min_confidence, config.continue_confidence)
-    text, approved = "", 0
+def _gated(ids: list[int], cums: list[float], shown: Callable[[list[int]], str], line_breaks: bool,
+           config: SamplingConfig, natural: bool) -> tuple[str, tuple[float, ...]]:
+    """The part of a hypothesis the suggestion policy shows, read token by token
+    through the step sampling reads its tokens through; and the probabilities of its words."""
+    view = ShownText(config, line_breaks)
     for k in range(len(ids)):
-        text = shown(ids[:k + 1])
-        at = cut(text)
-        final = at is not None or (natural and k == len(ids) - 1)
-        text = text if at is None else text[:at]
-        approved = gate.update(text, cums[k], final)
-        if at is not None or gate.closed:
+        view.step(shown(ids[:k + 1]), cums[k], final=natural and k == len(ids) - 1)
+        if view.done:
             break
-    return text[:approved], tuple(gate.word_probs)
+    return view.shown, tuple(view.gate.word_probs)
 
 
 def _normalised(hyp: Hypothesis, config: SamplingConfig) -> float:

@@ -34,15 +34,3 @@ def stop_index(text: str, stop_at: str) -> int | None:
         cut = text.find("\n\n")
         return cut if cut >= 0 else None
     return None
-
-
-def is_final(text: str, stop_at: str) -> bool:
-    """Whether a hypothesis has reached the stop rule (text ending at a sentence end
-    counts: the rule waits for the following space only to keep closing quotes)."""
-    return stop_index(text + " ", stop_at) is not None
-
-
-def cut_at_stop(text: str, stop_at: str) -> str:
-    """``text`` up to where the stop rule cuts it (all of it if the rule does not)."""
-    cut = stop_index(text, stop_at)
-    return text if cut is None else text[:cut]

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import torch
 
 from .beam import beam_search
-from .completion import Completion, StopHook, cut_at_stop, stop_index
+from .completion import Completion, StopHook
 from .config import SamplingConfig
 from .doc_cache import DocumentCache
 from .healing import PrefixConstraint, after_tail, split_tail
-from .policy import WordGate, end_index, line_break_allowed
+from .policy import ShownText, line_break_allowed
 from .model import State
 from .sampling import next_token
 from .sequences import common_prefix
@@ -182,14 +182,12 @@ class StreamingGenerator:
         spell = tail.encode("utf-8")  # token healing: the first token starts with the tail
         generator = _generator(config.seed, self.device)
         decoder = self.tokenizer.decoder()
-        gate = WordGate(config.min_confidence, config.continue_confidence)
-        breaks = line_break_allowed(context, config.line_breaks)
+        view = ShownText(config, line_break_allowed(context, config.line_breaks))
         cache = DocumentCache(ids, config.document_cache)
-        text, shown, emitted, logprob, count, visible_tokens = "", "", 0, 0.0, 0, 0
+        text, logprob, count, visible_tokens = "", 0.0, 0, 0
         given = 0.0  # log-probability of the typed letters of the word (token healing)
         control = self.tokenizer.control_ids
-        final = False
-        while visible_tokens < config.max_tokens and not gate.closed:
+        while visible_tokens < config.max_tokens and not view.done:
             if should_stop and should_stop():
                 break
             allowed = self.constraint.allowed(spell)
@@ -198,7 +196,8 @@ class StreamingGenerator:
                 allowed, given = self._spelling_start(logits, spell, cache)
             token, token_logprob = next_token(logits, config, self._ids, generator, allowed=allowed)
             if token in control:  # the model ends here: so does its last word
-                final = True
+                if delta := view.finish():
+                    yield delta
                 break
             visible_tokens += self.constraint.shows_past(token, spell)
             spell = self.constraint.rest(token, spell)
@@ -206,29 +205,16 @@ class StreamingGenerator:
             self.tokens_generated += 1
             logprob += token_logprob
             text += decoder.feed(token)
-            shown = after_tail(text, tail)
-            cut = end_index(shown, config.stop_at, breaks)
-            final = cut is not None
-            shown = shown if cut is None else shown[:cut]
-            approved = gate.update(shown, logprob - given, final)
-            if approved > emitted:
-                yield shown[emitted:approved]
-                emitted = approved
-            if final:
-                break
-            if visible_tokens < config.max_tokens:  # the last token's successor is never needed
+            if delta := view.step(after_tail(text, tail), logprob - given):
+                yield delta
+            if not view.done and visible_tokens < config.max_tokens:  # the last token's successor is never needed
                 logits = self._push(token, self.state)
         else:
-            if gate.off:  # out of tokens, policy off: the text as it stands, bytes flushed
-                shown = after_tail(text + decoder.flush(), tail)
-                final = True
-        if final and not gate.closed or gate.off:
-            approved = gate.update(shown, logprob - given, final=True)
-            if approved > emitted:
-                yield shown[emitted:approved]
-                emitted = approved
+            if view.gate.off and not view.final:  # out of tokens, policy off: the text as it stands
+                if delta := view.finish(after_tail(text + decoder.flush(), tail)):
+                    yield delta
         if result is not None:
-            result.append(Completion(shown[:emitted], logprob, count, word_probs=tuple(gate.word_probs)))
+            result.append(Completion(view.shown, logprob, count, word_probs=tuple(view.gate.word_probs)))
 
     @torch.inference_mode()
     def _spelling_start(self, logits: torch.Tensor, spell: bytes,
@@ -275,7 +261,7 @@ class StreamingGenerator:
         best = result[0]
         if config.beam_width == 1 and config.num_alternatives > 1:
             extra = self.samples(context, config, config.num_alternatives - 1, should_stop)
-            best = Completion(best.text, best.logprob, best.tokens, extra)
+            best = Completion(best.text, best.logprob, best.tokens, extra, best.word_probs)
         return best
 
     def samples(self, context: str, config: SamplingConfig, n: int,
@@ -287,7 +273,8 @@ class StreamingGenerator:
             model, state, history = self.model, self.state, list(self._ids)  # one model's, together
         seed = None if config.seed is None else config.seed + 1
         batch = SampleBatch(model, self.tokenizer, self.constraint, tail, self.device)
-        return batch.run(state, logits, config, n, _generator(seed, self.device), history, should_stop)
+        return batch.run(state, logits, config, n, _generator(seed, self.device), history, should_stop,
+                         DocumentCache(ids, config.document_cache), line_break_allowed(context, config.line_breaks))
 
     def _beam(self, context: str, config: SamplingConfig, should_stop: StopHook | None) -> list[Completion]:
         ids, tail = self.healed(context)
@@ -312,7 +299,10 @@ def _generator(seed: int | None, device: torch.device) -> torch.Generator | None
 
 @dataclass(frozen=True)
 class SampleBatch:
-    """Several samples of one continuation at once: one batched model step per token."""
+    """Several samples of one continuation at once: one batched model step per token.
+    Each sample is read through the same policy step as the main one (ShownText: the
+    stop rule, the line-break rule, the gate), with the same document cache and the
+    same token healing."""
 
     model: torch.nn.Module
     tokenizer: Tokenizer
@@ -322,8 +312,8 @@ class SampleBatch:
 
     @torch.inference_mode()
     def run(self, state: State, logits: torch.Tensor, config: SamplingConfig, n: int,
-            generator: torch.Generator | None, history: list[int],
-            should_stop: StopHook | None) -> list[Completion]:
+            generator: torch.Generator | None, history: list[int], should_stop: StopHook | None,
+            cache: DocumentCache, line_breaks: bool) -> list[Completion]:
         if n <= 0:
             return []
         tokenizer, control = self.tokenizer, self.tokenizer.control_ids
@@ -332,8 +322,13 @@ class SampleBatch:
         rows: list[list[int]] = [[] for _ in range(n)]
         spell = self.tail.encode("utf-8")  # what every sample's first piece starts with
         allowed = self.constraint.allowed(spell)
+        given = 0.0  # log P(the typed letters): the gate weighs words given them, as in _sample
+        if spell:
+            first = torch.log_softmax(cache.mix(logits[0], history).float(), dim=-1)
+            given = float(torch.logsumexp(first.masked_fill(~self.constraint.mask(spell), float("-inf")), dim=-1))
         logprobs = [0.0] * n
         visible = [0] * n  # tokens that showed something past the tail, as in _sample
+        views = [ShownText(config, line_breaks) for _ in range(n)]
         done = [False] * n
         while not all(done) and not (should_stop and should_stop()):
             tokens = []
@@ -341,15 +336,19 @@ class SampleBatch:
                 if done[r]:
                     tokens.append(tokenizer.start_id)
                     continue
-                token, lp = next_token(logits[r], config, history + rows[r], generator, allowed=allowed)
+                mixed = cache.mix(logits[r], history + rows[r])
+                token, lp = next_token(mixed, config, history + rows[r], generator, allowed=allowed)
                 if token in control:
+                    views[r].finish()
                     done[r] = True
                 else:
                     rows[r].append(token)
                     logprobs[r] += lp
                     visible[r] += self.constraint.shows_past(token, spell)
-                    done[r] = (visible[r] >= config.max_tokens
-                               or stop_index(self._shown(rows[r]), config.stop_at) is not None)
+                    views[r].step(self._shown(rows[r]), logprobs[r] - given)
+                    done[r] = views[r].done or visible[r] >= config.max_tokens
+                    if visible[r] >= config.max_tokens and views[r].gate.off and not views[r].final:
+                        views[r].finish()  # out of tokens, policy off: the text as it stands
                 tokens.append(token)
             spell, allowed = b"", None
             if all(done):
@@ -357,8 +356,8 @@ class SampleBatch:
             x = torch.tensor(tokens, device=self.device).unsqueeze(1)
             out, state = self.model(x, state)
             logits = out[:, -1].float()
-        return [Completion(cut_at_stop(self._shown(ids), config.stop_at), lp, len(ids))
-                for ids, lp in zip(rows, logprobs)]
+        return [Completion(view.shown, lp, len(ids), word_probs=tuple(view.gate.word_probs))
+                for ids, lp, view in zip(rows, logprobs, views)]
 
     def _shown(self, ids: list[int]) -> str:
         return after_tail(self.tokenizer.decode(ids), self.tail)

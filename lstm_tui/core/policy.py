@@ -17,6 +17,7 @@ import re
 from bisect import bisect_left
 
 from .completion import stop_index
+from .config import SamplingConfig
 from .data import is_hard_wrapped
 
 # What the policy weighs as one unit: a word (with an apostrophe inside it) or a mark
@@ -67,6 +68,59 @@ class WordGate:
             self.word_probs.append(math.exp(word_logprob))
             self.words_end = end
         self.closed = final
+
+
+class ShownText:
+    """One continuation as the suggestion policy shows it, read a token at a time.
+
+    Every way of decoding (greedy or sampled streaming, each extra sample of a batch,
+    each beam hypothesis) reads its tokens through this one step, so the rules hold
+    alike for all: where the continuation ends (the stop rule, and a line break the
+    document would not have: ``end_index``) and how much of it the gate approves
+    (``WordGate``). ``step`` returns what may newly be shown.
+    """
+
+    def __init__(self, config: SamplingConfig, line_breaks: bool) -> None:
+        self.gate = WordGate(config.min_confidence, config.continue_confidence)
+        self.stop_at = config.stop_at
+        self.line_breaks = line_breaks
+        self.text = ""  # the continuation so far, cut where it ends
+        self.logprob = 0.0  # of all its tokens, less that of letters already typed
+        self.emitted = 0  # characters of ``text`` approved so far
+        self.final = False  # it has ended
+
+    @property
+    def done(self) -> bool:
+        """Nothing more will be shown: it ended, or a word failed the gate."""
+        return self.final or self.gate.closed
+
+    @property
+    def shown(self) -> str:
+        return self.text[:self.emitted]
+
+    def step(self, text: str, logprob: float, final: bool = False) -> str:
+        """The continuation has grown to ``text`` (after what was typed), of
+        log-probability ``logprob``; ``final``: the model ended it there."""
+        cut = end_index(text, self.stop_at, self.line_breaks)
+        self.final = final or cut is not None
+        self.text, self.logprob = (text if cut is None else text[:cut]), logprob
+        return self._approve(self.gate.update(self.text, logprob, self.final))
+
+    def finish(self, text: str | None = None) -> str:
+        """It ended with no more tokens (the model's end, or, with the policy off, the
+        token budget): its last word is whole. ``text``: the text as it stands then."""
+        if text is not None:
+            cut = end_index(text, self.stop_at, self.line_breaks)
+            self.text = text if cut is None else text[:cut]
+        self.final = True
+        if self.gate.closed and not self.gate.off:
+            return ""
+        return self._approve(self.gate.update(self.text, self.logprob, final=True))
+
+    def _approve(self, approved: int) -> str:
+        delta = self.text[self.emitted:approved] if approved > self.emitted else ""
+        self.emitted = max(self.emitted, approved)
+        return delta
 
 
 def line_break_allowed(context: str, policy: str) -> bool:

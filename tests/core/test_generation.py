@@ -1,6 +1,7 @@
 import pytest
 
-from lstm_tui.core.generation import context_window, stop_index
+from lstm_tui.core.completion import stop_index
+from lstm_tui.core.generation import context_window
 from tests.configs import ungated
 
 GREEDY = ungated(temperature=0.0, max_tokens=12, repetition_penalty=1.0)

@@ -58,7 +58,9 @@ async def test_palette_lists_every_action(make_app):
 async def test_alternatives_cycle(make_app, settings):
     from lstm_tui.core.config import SamplingConfig
 
-    config = SamplingConfig(temperature=1.0, top_k=0, max_tokens=6, num_alternatives=4, seed=3)
+    # Gate off, as the creative preset has it: samples the gate held back would not be offered.
+    config = SamplingConfig(temperature=1.0, top_k=0, max_tokens=6, num_alternatives=4, seed=3,
+                            min_confidence=0.0, continue_confidence=0.0)
     app = make_app(settings=settings.replace(sampling=config))
     async with app.run_test(size=(100, 30)) as pilot:
         editor = app.query_one(GhostTextEditor)
