@@ -336,8 +336,8 @@ class SampleBatch:
                 if done[r]:
                     tokens.append(tokenizer.start_id)
                     continue
-                mixed = cache.mix(logits[r], history + rows[r])
-                token, lp = next_token(mixed, config, history + rows[r], generator, allowed=allowed)
+                seen = history + rows[r]
+                token, lp = next_token(cache.mix(logits[r], seen), config, seen, generator, allowed=allowed)
                 if token in control:
                     views[r].finish()
                     done[r] = True

@@ -101,21 +101,24 @@ class ShownText:
     def step(self, text: str, logprob: float, final: bool = False) -> str:
         """The continuation has grown to ``text`` (after what was typed), of
         log-probability ``logprob``; ``final``: the model ended it there."""
-        cut = end_index(text, self.stop_at, self.line_breaks)
-        self.final = final or cut is not None
-        self.text, self.logprob = (text if cut is None else text[:cut]), logprob
+        self.text, ended = self._cut(text)
+        self.final, self.logprob = final or ended, logprob
         return self._approve(self.gate.update(self.text, logprob, self.final))
 
     def finish(self, text: str | None = None) -> str:
         """It ended with no more tokens (the model's end, or, with the policy off, the
         token budget): its last word is whole. ``text``: the text as it stands then."""
         if text is not None:
-            cut = end_index(text, self.stop_at, self.line_breaks)
-            self.text = text if cut is None else text[:cut]
+            self.text, _ = self._cut(text)
         self.final = True
         if self.gate.closed and not self.gate.off:
             return ""
         return self._approve(self.gate.update(self.text, self.logprob, final=True))
+
+    def _cut(self, text: str) -> tuple[str, bool]:
+        """``text`` up to where it ends, and whether it ends there."""
+        cut = end_index(text, self.stop_at, self.line_breaks)
+        return (text, False) if cut is None else (text[:cut], True)
 
     def _approve(self, approved: int) -> str:
         delta = self.text[self.emitted:approved] if approved > self.emitted else ""
