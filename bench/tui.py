@@ -18,7 +18,8 @@
   automatic suggestions on (the default settings: suggestions stream while typing
   goes on), ten keys a second, every tenth key Enter (in the long line, a space:
   typing stays in it); in the page also with automatic suggestions off, and beside
-  a training child (echo_page_training).
+  a training child (echo_page_training) and with learning from the document (F5) on
+  (echo_page_learning: a pass over the document every few seconds, on a thread).
 User folders point at a temporary directory: nothing of yours is read or written.
 """
 
@@ -219,9 +220,12 @@ def document_text(kind: str) -> str:
 
 
 async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True, training: bool = False,
-                        line_breaks: bool = True) -> list[float]:
+                        line_breaks: bool = True, learn: bool = False,
+                        notes: dict[str, object] | None = None) -> list[float]:
     """Keystroke to the frame showing it, in ``file``, typed at a quick typist's pace
-    (every tenth key Enter, with ``line_breaks``), beside a training child if ``training``."""
+    (every tenth key Enter, with ``line_breaks``), beside a training child if ``training``,
+    with learning from the document (F5) on if ``learn``; ``notes`` gets the app's CPU
+    seconds while typing and, when learning, its status."""
     from textual import events
 
     from lstm_tui.benchmark import typing_text
@@ -229,9 +233,10 @@ async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True, t
     from lstm_tui.tui.app import LstmTuiApp
     from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
-    app = LstmTuiApp(file, lm=lm, settings=Settings(auto_suggest=suggest), persist_settings=False)
+    app = LstmTuiApp(file, lm=lm, settings=Settings(auto_suggest=suggest, learn=learn),
+                       persist_settings=False)
     echoes: list[float] = []
-    async with app.run_test(size=(120, 40)) as pilot, training_child(training):
+    async with app.run_test(size=(120, 40)) as pilot:
         editor = app.query_one(GhostTextEditor)
         while tuple(editor.document.end) == (0, 0) or editor.read_only:
             await pilot.pause(0.01)
@@ -255,24 +260,39 @@ async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True, t
 
         editor.edit = timed_edit  # type: ignore[method-assign]
         app._display = timed_display  # type: ignore[method-assign]
-        for n, char in enumerate(typing_text(keystrokes).replace("\n", " "), 1):
-            if n % 10 == 0:  # a line break now and then: every line below moves down
-                char = "\n" if line_breaks else " "
-            edited.clear()
-            frames.clear()
-            started = time.perf_counter()
-            # Straight to the driver, as a terminal's key arrives: Pilot's press would wait
-            # for the app to fall idle, so for a streaming suggestion to end.
-            key = {" ": "space", "\n": "enter"}.get(char, char)
-            app._driver.send_message(events.Key(key, "\r" if char == "\n" else char))
-            while not frames and time.perf_counter() - started < 30:
-                await asyncio.sleep(0.0005)
-            if frames:
-                echoes.append(frames[0] - started)
-            await asyncio.sleep(0.1)  # a quick typist's pace: suggestions stream between keys
+        async with training_child(training):  # then gone before the recovery copy is
+            # discarded: an autosave while it stopped would leave one, offered to the next run
+            cpu = time.process_time()
+            for n, char in enumerate(typing_text(keystrokes).replace("\n", " "), 1):
+                if n % 10 == 0:  # a line break now and then: every line below moves down
+                    char = "\n" if line_breaks else " "
+                edited.clear()
+                frames.clear()
+                started = time.perf_counter()
+                # Straight to the driver, as a terminal's key arrives: Pilot's press would wait
+                # for the app to fall idle, so for a streaming suggestion to end.
+                key = {" ": "space", "\n": "enter"}.get(char, char)
+                app._driver.send_message(events.Key(key, "\r" if char == "\n" else char))
+                while not frames and time.perf_counter() - started < 30:
+                    await asyncio.sleep(0.0005)
+                if frames:
+                    echoes.append(frames[0] - started)
+                await asyncio.sleep(0.1)  # a quick typist's pace: suggestions stream between keys
+            if notes is not None:
+                notes["cpu_seconds"] = round(time.process_time() - cpu, 2)
+                if learn:
+                    notes["status"] = app.editor_screen.status.info.learning
         await app.workers.wait_for_complete()
         app.editor_screen.discard_recovery()  # not a crash: the next run is not offered it
     return echoes
+
+
+def echo(lm, file: Path, keystrokes: int, name: str, result: dict[str, object], **options) -> None:
+    """One echo measure into ``result``: its latencies, the app's CPU seconds while
+    typing (all its threads; not a training child's) and what learning said, if on."""
+    notes: dict[str, object] = {}
+    result.update(_summary(name, asyncio.run(document_echo(lm, file, keystrokes, notes=notes, **options))))
+    result.update({f"{name}_{key}": value for key, value in notes.items()})
 
 
 def documents(lm, kinds: list[str], keystrokes: int, runs: int, training: bool) -> dict[str, object]:
@@ -283,14 +303,15 @@ def documents(lm, kinds: list[str], keystrokes: int, runs: int, training: bool) 
         file.write_text(document_text(kind), encoding="utf-8")
         result[f"open_{kind}_seconds"] = startup(runs, file)["editable_seconds"]
         # In the long line, typing stays in it (a line break would move it to a short one).
-        result.update(_summary(f"echo_{kind}", asyncio.run(
-            document_echo(lm, file, keystrokes, line_breaks=kind != "longline"))))
+        echo(lm, file, keystrokes, f"echo_{kind}", result, line_breaks=kind != "longline")
         if kind == "page":  # what the model's work costs the echo, and a training child beside it
-            result.update(_summary("echo_page_no_suggestions",
-                                   asyncio.run(document_echo(lm, file, keystrokes, suggest=False))))
+            echo(lm, file, keystrokes, "echo_page_no_suggestions", result, suggest=False)
             if training:
-                result.update(_summary("echo_page_training",
-                                       asyncio.run(document_echo(lm, file, keystrokes, training=True))))
+                echo(lm, file, keystrokes, "echo_page_training", result, training=True)
+            # Learning from the document (F5): a pass every few seconds on a thread of the
+            # app; last, and forgotten after, so the other measures use the model as loaded.
+            echo(lm, file, keystrokes, "echo_page_learning", result, learn=True)
+            lm.forget()
     return result
 
 

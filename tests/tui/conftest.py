@@ -9,13 +9,14 @@ import pytest
 from lstm_tui.settings import Settings
 from tests.configs import ungated
 
-# Greedy, short, no debounce: suggestions are deterministic and quick.
+# Greedy, short, no debounce, no learning from the document (the tiny model is shared
+# between tests): suggestions are deterministic and quick.
 GREEDY = ungated(temperature=0.0, top_k=1, top_p=1.0, repetition_penalty=1.5, max_tokens=8, seed=0)
 
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(sampling=GREEDY, preset="custom", debounce_ms=0)
+    return Settings(sampling=GREEDY, preset="custom", debounce_ms=0, learn=False)
 
 
 @pytest.fixture

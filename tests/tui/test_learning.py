@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from lstm_tui.settings import Settings
 from lstm_tui.tui.screens.editor import EditorScreen, LearningQueue
 
 from .conftest import append, autosave, notices, settle
@@ -50,10 +51,22 @@ async def test_learning_adapts_the_model_and_f5_forgets(make_app, settings, tiny
         assert tiny_lm.learner.tokens_learned == 0
 
 
-async def test_learning_is_off_by_default_and_f5_turns_it_on(make_app, tiny_lm, tmp_path):
+async def test_learning_is_on_by_default_and_f5_forgets(make_app, tiny_lm, tmp_path):
     doc = tmp_path / "story.txt"
     doc.write_text(STORY)
-    app = make_app(doc)
+    app = make_app(doc, settings=Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: tiny_lm.learner.tokens_learned > 0)
+        assert app.editor_screen.status.info.learning.startswith("learn")
+        await pilot.press("f5")
+        await until(pilot, lambda: tiny_lm.learner.tokens_learned == 0)
+        assert app.settings.learn is False and app.editor_screen.status.info.learning == ""
+
+
+async def test_f5_turns_learning_on(make_app, tiny_lm, tmp_path):
+    doc = tmp_path / "story.txt"
+    doc.write_text(STORY)
+    app = make_app(doc)  # learning off, as the fixtures' settings have it
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.2)
         await settle(pilot)
