@@ -11,6 +11,9 @@ get a share of the probability (Jelinek-Mercer interpolation):
 where n is the length of the longest earlier match (2 to ``ORDER - 1`` tokens) and
 w_n = 1 - (1 - weight) ** (n - 1): the longer the match, the surer the copy, so a
 name or phrase the document already spelt out, once begun, is followed to its end.
+Only the writer's tokens make a match surer: those the suggestion itself copied do not
+(n is counted up to where the typed text ends), so a copy goes on past its first
+token only where the model backs it, not as a sentence lifted from a paragraph above.
 Built per request from the ids the model reads (a few hundred tokens: well under a
 millisecond), so it needs no state.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 import torch
 
@@ -28,8 +31,12 @@ MIN_CONTEXT = 2  # a match must be at least this many tokens long to count
 
 
 class DocumentCache:
-    def __init__(self, ids: Sequence[int], weight: float) -> None:
+    def __init__(self, ids: Sequence[int], weight: float, wordy: Set[int] | None = None) -> None:
+        """``ids``: the document's tokens up to the cursor, where the histories given to
+        ``mix`` start (what follows them there is the suggestion's); ``wordy``: the ids
+        with a letter or digit, the only ones a match counts (None: every id)."""
         self.weight = weight
+        self.wordy = wordy
         self.ids = list(ids)
         # Where each pair of tokens occurred: the index of the token after it. A
         # request builds this (a few hundred dict updates) and looks up only what it needs.
@@ -38,15 +45,17 @@ class DocumentCache:
             for i in range(MIN_CONTEXT, len(self.ids)):
                 self.pairs[self.ids[i - 2], self.ids[i - 1]].append(i)
 
-    def counts(self, history: Sequence[int]) -> tuple[int, Counter[int] | None]:
+    def counts(self, history: Sequence[int], suggested: int = 0) -> tuple[int, Counter[int] | None]:
         """(n, what followed): the longest earlier occurrence of the last n tokens of
-        ``history`` and the tokens that came next there; (0, None) if none."""
+        ``history`` and the tokens that came next there; (0, None) if none. A match is
+        at most ``ORDER - 1`` tokens long, besides the last ``suggested``."""
         if len(history) < MIN_CONTEXT:
             return 0, None
         best, found = 0, Counter()
+        longest = ORDER - 1 + suggested
         for i in self.pairs.get((history[-2], history[-1]), ()):
             n = MIN_CONTEXT
-            while n < ORDER - 1 and n < i and n < len(history) and self.ids[i - n - 1] == history[-n - 1]:
+            while n < longest and n < i and n < len(history) and self.ids[i - n - 1] == history[-n - 1]:
                 n += 1
             if n > best:
                 best, found = n, Counter()
@@ -57,8 +66,11 @@ class DocumentCache:
     def mix(self, logits: torch.Tensor, history: Sequence[int]) -> torch.Tensor:
         """Log-probabilities of the next token with the cache mixed in; ``logits``
         unchanged where the document has no match."""
-        n, counts = self.counts(history) if self.weight > 0 else (0, None)
-        if not counts:
+        suggested = max(0, len(history) - len(self.ids))
+        n, counts = self.counts(history, suggested) if self.weight > 0 else (0, None)
+        typed = history[len(history) - n:len(history) - suggested]  # the suggestion's own do not count
+        n = len(typed) if self.wordy is None else sum(t in self.wordy for t in typed)
+        if not counts or n < MIN_CONTEXT:
             return logits
         weight = 1 - (1 - self.weight) ** (n - 1)
         total = sum(counts.values())

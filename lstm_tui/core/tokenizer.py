@@ -42,6 +42,10 @@ class Tokenizer:
         self.start_id = newline if self._sp.id_to_piece(newline) == "\n" else self.bos_id
         # The UTF-8 bytes each id stands for, so streaming can decode one id at a time.
         self.piece_bytes: list[bytes] = [self._bytes_of(i) for i in range(self.vocab_size)]
+        # Ids whose text has a letter or digit (a byte piece may be part of one): what
+        # the document cache counts in a match, so a line break or a bullet is no evidence.
+        self.wordy_ids = frozenset(i for i, b in enumerate(self.piece_bytes)
+                                   if any(c >= 0x80 or chr(c).isalnum() for c in b))
         # Ids that stand for no text (unknown, begin and end of text): generation stops there.
         self.control_ids = frozenset(i for i in range(self.vocab_size)
                                      if self._sp.is_control(i) or self._sp.is_unknown(i))

@@ -44,3 +44,40 @@ def test_a_name_the_document_used_comes_back(tiny_lm):
     for beam in (1, 3):
         gated = tiny_lm.complete(doc, SamplingConfig(document_cache=0.5, stop_at="none", beam_width=beam))
         assert gated.text.startswith(" Quarrington") and gated.word_probs[0] > 0.4
+
+
+def test_the_suggestions_own_tokens_do_not_make_a_copy_surer():
+    """Copying on from "1 2" does not lengthen the match: the weight stays what the
+    writer's two tokens earned, so a copy goes on only where the model backs it."""
+    logits = torch.zeros(10)
+    typed = [1, 2, 3, 4, 5, 9, 1, 2]
+    cache = DocumentCache(typed, 0.5)
+    first = cache.mix(logits, typed).exp()  # "1 2" -> 3, weight 0.5
+    after = cache.mix(logits, [*typed, 3]).exp()  # "1 2 3" -> 4: still 0.5, not 0.75
+    assert math.isclose(float(first[3]), 0.5 * 0.1 + 0.5, rel_tol=1e-5)
+    assert math.isclose(float(after[4]), 0.5 * 0.1 + 0.5, rel_tol=1e-5)
+    # A match among the suggestion's own tokens alone lifts nothing.
+    assert torch.equal(cache.mix(logits, [*typed, 6, 6, 1, 2]), logits)
+
+
+def test_only_tokens_with_letters_or_digits_make_a_match():
+    """A line break and a bullet match every list item: no evidence for what follows."""
+    logits = torch.zeros(10)
+    typed = [7, 8, 1, 2, 7, 8]  # 7: a line break, 8: "* "; 1, 2: words
+    assert not torch.equal(DocumentCache(typed, 0.5).mix(logits, typed), logits)
+    assert torch.equal(DocumentCache(typed, 0.5, wordy={1, 2}).mix(logits, typed), logits)
+
+
+def test_wordy_ids_are_the_pieces_with_letters_or_digits(tiny_lm):
+    tok = tiny_lm.tokenizer
+    words = [i for i in tok.encode("the river 42") if tok.decode([i]).strip()]  # not a bare space
+    assert words and set(words) <= tok.wordy_ids
+    assert not set(tok.encode("\n* ")) & tok.wordy_ids
+
+
+def test_a_list_item_does_not_open_with_the_last_ones_words(tiny_lm):
+    """After a bullet, the cache proposes nothing: its opening matches every item."""
+    doc = "Things to bring:\n* Zebediah Quarrington's boat\n* "
+    plain = tiny_lm.complete(doc, ungated(temperature=0.0, max_tokens=8))
+    cached = tiny_lm.complete(doc, ungated(temperature=0.0, max_tokens=8, document_cache=0.5))
+    assert cached.text == plain.text
