@@ -38,6 +38,22 @@ async def test_markdown_is_highlighted_and_plain_text_is_not(make_app, tmp_path:
         assert editor.language is None and not editor._highlights
 
 
+async def test_emphasis_code_and_links_are_highlighted_outside_code_blocks(make_app, tmp_path: Path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("She walked *slowly* to the `river`, see [the map](https://example.org) **now**.\n\n"
+                     "```\n*not emphasis* here\n```\n", encoding="utf-8")
+    app = make_app(notes)
+    async with app.run_test(size=(100, 30)):
+        editor = app.query_one(GhostTextEditor)
+        names = {name for _, _, name in editor._highlights[0]}
+        assert {"italic", "inline_code", "link.label", "link.uri", "bold"} <= names, names
+        assert not any(name == "italic" for _, _, name in editor._highlights[3])  # inside the code block
+        line = editor._render_line(0)
+        emphasised = next(s.style for s in line if "slowly" in s.text)
+        plain = next(s.style for s in line if "walked" in s.text)
+        assert emphasised != plain
+
+
 async def test_large_markdown_stays_plain(make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(prose_area, "HIGHLIGHT_MAX_CHARS", len(NOTES) - 1)
     notes = tmp_path / "notes.md"

@@ -21,6 +21,7 @@ from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import DocumentNavigator, Edit, EditHistory
 
+from .inline_markdown import InlineMarks
 from .large_text import CountingDocument, QuickWrappedDocument, counting_syntax_document
 from .rows import render_row, settled_row_keys, visible_strip
 
@@ -72,6 +73,7 @@ class ProseArea(TextArea):
         self.history = WordHistory(max_checkpoints=old.max_checkpoints, checkpoint_timer=old.checkpoint_timer,
                                    checkpoint_max_characters=old.checkpoint_max_characters)
         self._settled_rows: LRUCache[tuple, Strip] = LRUCache(1024)  # rows.settled_row_key
+        self._inline_marks = InlineMarks()  # Markdown's emphasis, code spans and links
 
     def notify_style_update(self) -> None:
         self._settled_rows.clear()  # a theme or CSS change: every row is drawn anew
@@ -124,6 +126,11 @@ class ProseArea(TextArea):
                     highlights[row].append((0, None, name))
                 if end_row <= last:
                     highlights[end_row].append((0, end_column, name))
+        document = self.document
+        for row in range(first, min(last + 1, document.line_count)):  # emphasis, code, links
+            if not any(name == "text.literal" for _, _, name in highlights.get(row, ())):  # not in code
+                if marks := self._inline_marks(document[row]):
+                    highlights[row].extend(marks)
 
     def watch_scroll_y(self) -> None:
         if self._highlight_query:
