@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.color import Color, ColorParseError
 from textual.reactive import var
 from textual.screen import Screen
 from textual.theme import Theme
@@ -23,6 +24,7 @@ from .commands import app_commands
 from .messages import ModelFailed, ModelLoaded
 from .screens.editor import EditorScreen
 from .screens.help import HelpScreen, bindings_of, palette_binding
+from .widgets.ghost import COLOR_SYSTEMS, ghost_color
 from .widgets.ghost_editor import GhostTextEditor
 from .widgets.sampling_panel import SamplingPanel
 from .widgets.large_text import settle_heap
@@ -74,6 +76,25 @@ class LstmTuiApp(App[int]):
 
     def get_default_screen(self) -> Screen:
         return self.editor_screen
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, and ``$ghost`` and ``$ghost-style``: the suggestion's
+        colour and style, told from the text in this terminal's colours (256 or 16
+        colours can round a muted grey onto the text's own colour)."""
+        variables = super().get_css_variables()
+        variables["ghost"], variables["ghost-style"] = variables.get("text-muted", "gray"), "italic"
+        try:
+            text, background = Color.parse(variables["foreground"]), Color.parse(variables["surface"])
+        except (KeyError, ColorParseError):  # a theme without plain colours for them
+            return variables
+        if text.ansi is not None or background.a == 0:  # the terminal's own colours (ansi-*)
+            variables["ghost"] = "ansi_bright_black"
+            return variables
+        ghost = ghost_color(text, background, COLOR_SYSTEMS.get(self.console.color_system or ""))
+        if ghost is None:  # no colour of the palette between them: faint instead
+            ghost, variables["ghost-style"] = text, "italic dim"
+        variables["ghost"] = ghost.hex
+        return variables
 
     def on_mount(self) -> None:
         for warning in self.startup_warnings:

@@ -2,13 +2,17 @@
 
 ``Ghost`` is what the newest request suggested and how much of it was typed since;
 ``layout_ghost`` splits what is left into the part drawn after the cursor and rows
-drawn below the text. Plain Python, so both are tested without an app.
+drawn below the text; ``ghost_color`` is its colour in a theme. Plain Python, so they
+are tested without an app.
 """
 
 from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
+
+from rich.color import ColorSystem
+from textual.color import Color
 
 MAX_GHOST_ROWS = 8  # screen rows below the document that a long ghost may take
 MIN_ROOM = 2  # cells a ghost needs on a row it cannot wrap from: a character and "\u2026"
@@ -86,3 +90,35 @@ def layout_ghost(ghost: str, width: int, room: int | None, at_end: bool) -> tupl
     rows = [row_text for p in paragraphs
             for row_text in (textwrap.wrap(p, width, break_on_hyphens=False) or [""])]
     return inline, rows[:MAX_GHOST_ROWS]
+
+
+# -- the ghost's colour -----------------------------------------------------------------
+
+GHOST_MIX = (0.45, 0.55, 0.65, 0.35, 0.75)  # how far from the text toward the background, in order tried
+MIN_CONTRAST = 0.2  # luminance between the ghost and the text, in the terminal's own colours
+MIN_READABLE = 0.1  # ... and between the ghost and the background
+COLOR_SYSTEMS = {"256": ColorSystem.EIGHT_BIT, "standard": ColorSystem.STANDARD, "windows": ColorSystem.WINDOWS}
+
+
+def _seen(color: Color, system: ColorSystem | None) -> tuple[int | None, float]:
+    """What the terminal shows for ``color``: its palette number (None in true colour)
+    and its luminance."""
+    rich = color.rich_color if system is None else color.rich_color.downgrade(system)
+    rgb = rich.get_truecolor()
+    return rich.number, (0.2126 * rgb.red + 0.7152 * rgb.green + 0.0722 * rgb.blue) / 255
+
+
+def ghost_color(text: Color, background: Color, system: ColorSystem | None = None) -> Color | None:
+    """The text's colour moved toward the background, far enough that the ghost is told
+    from the text at a glance in the terminal's colours: a 256- or 16-colour terminal
+    rounds both to its palette, where a muted grey can land on the text's own colour.
+    None where the palette has no such colour (light grey text on dark grey, in 16)."""
+    seen_text, seen_background = _seen(text, system), _seen(background, system)
+    for mix in GHOST_MIX:
+        ghost = text.blend(background, mix)
+        seen = _seen(ghost, system)
+        if system is not None and seen[0] in (seen_text[0], seen_background[0]):
+            continue
+        if abs(seen[1] - seen_text[1]) >= MIN_CONTRAST and abs(seen[1] - seen_background[1]) >= MIN_READABLE:
+            return ghost
+    return None
