@@ -38,6 +38,16 @@ class ModelEntry:
         raw = self.card.get("writer_gain")
         return WriterGain.from_dict(raw) if isinstance(raw, dict) else None
 
+    @property
+    def unfinished(self) -> dict[str, Any] | None:
+        """Where a stopped run left this model (its step, the command to go on), or None."""
+        return self.card.get("unfinished") or None
+
+    @property
+    def status(self) -> str:
+        """The kind, or that a stopped run left it unfinished."""
+        return f"{self.kind}, unfinished" if self.unfinished else self.kind
+
     def fmt_gain(self) -> str:
         return self.gain.short() if self.gain else "-"
 
@@ -73,7 +83,7 @@ class ModelEntry:
                 "val_bits_per_byte": self.val_bpb, "parent": self.parent, "created": self.created,
                 "parameters": self.card.get("parameters"), "trained_on": self.trained_on,
                 "writer_gain": self.gain.to_dict() if self.gain else None,
-                "error": self.error}
+                "unfinished": self.unfinished, "error": self.error}
 
 
 def entry(path: Path, kind: str) -> ModelEntry:

@@ -255,7 +255,7 @@ def run_models(args: argparse.Namespace) -> int:
     rows = []
     for e in entries:
         # Plain text with escapes made visible: card fields may hold anything.
-        rows.append([plain(c) for c in (e.name, e.kind, e.fmt_gain(), e.fmt_bpb(), e.fmt_params(), e.fmt_size(),
+        rows.append([plain(c) for c in (e.name, e.status, e.fmt_gain(), e.fmt_bpb(), e.fmt_params(), e.fmt_size(),
                                         e.trained_on, e.parent or "", str(e.path))])
         for warning in (*e.warnings, *([f"{e.error}; the model cannot be used"] if e.error else [])):
             warn(warning)

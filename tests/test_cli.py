@@ -109,6 +109,24 @@ def test_models_lists_shipped_and_user(tiny_bundle, user_dirs, capsys):
     assert by_name["default"]["kind"] == "shipped"
 
 
+def test_models_says_which_a_stopped_run_left_unfinished(tiny_bundle, user_dirs, capsys):
+    import shutil
+
+    from lstm_tui import paths
+
+    folder = paths.user_models_dir() / "halfway"
+    shutil.copytree(tiny_bundle, folder)
+    card = json.loads((folder / "card.json").read_text())
+    card["unfinished"] = {"step": 9, "resume": "lstm-tui train --name halfway --resume"}
+    (folder / "card.json").write_text(json.dumps(card))
+    assert main(["models"]) == 0
+    rows = {line.split("\t")[0]: line.split("\t") for line in capsys.readouterr().out.splitlines()}
+    assert rows["halfway"][1] == "user, unfinished"
+    assert main(["models", "--json"]) == 0
+    by_name = {e["name"]: e for e in json.loads(capsys.readouterr().out)}
+    assert by_name["halfway"]["unfinished"]["step"] == 9
+
+
 def test_default_model_loads_and_generates():
     from lstm_tui import SamplingConfig, load_model
 

@@ -22,7 +22,8 @@ MAX_JSON_BYTES = 4 * 2**20  # config.json and card.json are a few KB: a larger o
 # The card fields that screens and listings format, and what each must be; a field of
 # another type is dropped with a warning, so a hand-edited card cannot crash them.
 CARD_TYPES: dict[str, type] = {"name": str, "created": str, "parent": str, "val_bits_per_byte": float,
-                               "parent_val_bits_per_byte": float, "parameters": int, "data": dict}
+                               "parent_val_bits_per_byte": float, "parameters": int, "data": dict,
+                               "unfinished": dict}
 CARD_DATA_TYPES: dict[str, type] = {"description": str, "files": int, "bytes": int}
 
 

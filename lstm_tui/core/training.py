@@ -22,7 +22,7 @@ import torch
 from .atomic import atomic_write_text, private_dir
 from .budget import Budget
 from .bundle import load_bundle, save_bundle
-from .bundle_files import CARD_FILE, training_card
+from .bundle_files import CARD_FILE, read_card, training_card
 from .checkpoint import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
 from .config import RATES, SamplingConfig
 from .device import resolve_device
@@ -155,8 +155,21 @@ class TrainingRun:
             self.save_checkpoint()
         self.dist.barrier()
 
-    def save_bundle(self, model: torch.nn.Module | None = None) -> None:
-        """The bundle of ``model`` (the trained one unless told), with its card."""
+    def unfinished(self) -> dict:
+        """What a stopped run's model says of it: where it stopped, and how to go on."""
+        return {"step": self.progress.step, "resume": f"lstm-tui train --name {self.inputs.options.name} --resume"}
+
+    def update_card(self, **changes) -> None:
+        """Change the saved model's card: a None value takes the field out."""
+        output = Path(self.inputs.options.output)
+        card = read_card(output)[0] | changes
+        card = {k: v for k, v in card.items() if v is not None}
+        with Writing(output / CARD_FILE, "the model's card"):
+            atomic_write_text(output / CARD_FILE, json.dumps(card, indent=2) + "\n", private=True)
+
+    def save_bundle(self, model: torch.nn.Module | None = None, unfinished: bool = False) -> None:
+        """The bundle of ``model`` (the trained one unless told), with its card; a stopped
+        run's (``unfinished``) says where it stopped."""
         inputs, p, average = self.inputs, self.progress, self.state.average
         o, parent = inputs.options, inputs.parent
         model = self.model if model is None else model
@@ -170,6 +183,8 @@ class TrainingRun:
             recipe={k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps", "weight_decay",
                                                "clip", "ema", "anchor")}
             | {k: getattr(inputs.model_config, k) for k in RATES} | {"precision": self.precision.label})
+        if unfinished:
+            card["unfinished"] = self.unfinished()
         save_bundle(model, inputs.tokenizer, o.output, card)
 
     def measure_gain(self) -> None:
@@ -183,9 +198,7 @@ class TrainingRun:
                            should_stop=self.should_stop)
         if gain is None:
             return
-        card = dict(saved.card) | {"writer_gain": gain.to_dict()}
-        with Writing(output / CARD_FILE, "the model's card"):
-            atomic_write_text(output / CARD_FILE, json.dumps(card, indent=2) + "\n", private=True)
+        self.update_card(writer_gain=gain.to_dict())
         self.emit("gain", message=gain.sentence(), **gain.to_dict())
 
     # -- the run ---------------------------------------------------------------------
@@ -209,6 +222,8 @@ class TrainingRun:
                 self.emit("eval", step=0, val_bpb=self.progress.parent_bpb, best_bpb=None,
                           improved=False, parent=True)
             stopped = self.loop()
+            if not stopped and self.dist.main and (Path(inputs.options.output) / CARD_FILE).exists():
+                self.update_card(unfinished=None)  # a resumed run that ended is finished
             if not stopped and inputs.parent is not None and self.dist.main and math.isfinite(self.progress.best_bpb):
                 self.measure_gain()
         finally:
@@ -254,8 +269,11 @@ class TrainingRun:
                 break
             if stop:
                 self.save_checkpoint()
-                if not math.isfinite(p.best_bpb) and self.dist.main:
-                    self.save_bundle()  # something to use even before the first validation
+                if self.dist.main:
+                    if math.isfinite(p.best_bpb):  # the best so far stays, said to be unfinished
+                        self.update_card(unfinished=self.unfinished())
+                    else:  # something to use even before the first validation
+                        self.save_bundle(unfinished=True)
                 return True
             if p.batch_in_epoch >= state.batches.per_epoch:
                 p.epoch += 1

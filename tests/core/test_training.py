@@ -51,8 +51,11 @@ def test_train_interrupt_resume_matches_uninterrupted(tmp_path, tiny_corpus):
     assert stopped["stopped"] and 5 <= stopped["steps"] < 12
     assert (Path(opts.run_dir) / "checkpoint.pt").exists()
     assert (Path(opts.output) / "config.json").exists()  # a usable bundle even when stopped
+    card = json.loads((Path(opts.output) / "card.json").read_text())
+    assert card["unfinished"] == {"step": stopped["steps"], "resume": f"lstm-tui train --name {opts.name} --resume"}
     resumed = TrainingRun(opts, lambda e: None, device="cpu", resume=True, keep_checkpoint=True).run()
     assert resumed["steps"] == 12
+    assert "unfinished" not in json.loads((Path(opts.output) / "card.json").read_text())  # finished now
     b = torch.load(Path(opts.run_dir) / "checkpoint.pt", weights_only=True)["model"]
     a_ck = torch.load(tmp_path / "a" / "run" / "checkpoint.pt", weights_only=True)["model"]
     for key in a_ck:
@@ -503,3 +506,12 @@ def test_a_new_model_has_no_parent_to_compare_with(tmp_path, tiny_corpus):
     TrainingRun(options(tmp_path, tiny_corpus, steps=2, eval_every=2), events.append, device="cpu").run()
     assert not [e for e in events if e["event"] == "gain"]
     assert "writer_gain" not in load_bundle(tmp_path / "out").card
+
+
+def test_a_run_stopped_after_a_validation_keeps_its_best_model_marked_unfinished(tmp_path, tiny_corpus):
+    opts = options(tmp_path, tiny_corpus, steps=12, eval_every=2)
+    asked = iter(range(100))  # should_stop is asked once before each step
+    stopped = TrainingRun(opts, lambda e: None, should_stop=lambda: next(asked) >= 5, device="cpu").run()
+    assert stopped["stopped"] and stopped["best_bpb"] is not None  # validated before the stop
+    card = json.loads((Path(opts.output) / "card.json").read_text())
+    assert card["unfinished"]["step"] == 5 and card["val_bits_per_byte"] == pytest.approx(stopped["best_bpb"])

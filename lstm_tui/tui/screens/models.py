@@ -123,7 +123,7 @@ class ModelsScreen(Screen):
             name = Text(plain(e.name), style="red" if e.error else "bold")
             # Text cells: a str cell is read as markup, and a card's fields may hold anything.
             folders = ", ".join(f"{p.name or p}/" for p in self._folders(e)) or "-"
-            cells = (e.kind, e.fmt_gain(), folders, e.fmt_params(), e.fmt_size(), e.created, e.parent or "-",
+            cells = (e.status, e.fmt_gain(), folders, e.fmt_params(), e.fmt_size(), e.created, e.parent or "-",
                      e.trained_on or "-")
             table.add_row(mark, name, *(Text(plain(c)) for c in cells), key=e.name)
         if not entries:
@@ -150,6 +150,9 @@ class ModelsScreen(Screen):
         lines = [f"{entry.name}  ({entry.kind})  {entry.path}"]
         if entry.error:
             lines.append(f"cannot be loaded: {entry.error}")
+        if (stopped := entry.unfinished) is not None:
+            lines.append(f"Unfinished: its training stopped at step {stopped.get('step', '?')}; "
+                         f"it goes on with: {stopped.get('resume', 'lstm-tui train --resume')}")
         cfg = entry.config
         if cfg:
             lines.append(f"{cfg.get('num_layers', '?')} LSTM layers of {cfg.get('hidden_dim', '?')}, "
