@@ -307,6 +307,9 @@ class RichReport:
             self.bar.update(self.task, completed=e["fraction"], eta=clock(eta) if eta is not None else "-:--:--",
                             info=f"step {e['step']} ep {e['epoch']} loss {e['loss']:.3f}{best} "
                                  f"{e['tokens_per_second']:,.0f} tok/s")
+        elif kind == "measuring":  # the closing measurement, before and after: a bar of its own
+            self.bar.update(self.task, description="measuring", completed=e["fraction"], eta="",
+                            info="suggestions on your held-out text")
         elif kind == "eval":
             self.best = e["best_bpb"] or self.best
         elif kind == "sample":
@@ -318,6 +321,7 @@ class RichReport:
             # was spent (a stopped run shows where it stopped); then the bar is done.
             best = f" val {self.best:.3f}" if self.best else ""
             self.bar.update(self.task, **({} if e["stopped"] else {"completed": 1.0}), eta="0:00:00",
+                            description="training",
                             info=f"step {e['steps']}{best}{' (stopped)' if e['stopped'] else ''}")
             self.bar.stop()
             if not e["stopped"]:

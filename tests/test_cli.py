@@ -502,3 +502,20 @@ def test_the_training_bar_shows_the_trainers_eta_and_ends_where_the_run_ended(ca
         assert "40%" in bars[0] and "step 4 (stopped)" in bars[0] and "done" not in lines[-1]
     else:
         assert "100%" in bars[0] and "step 10" in bars[0] and lines[-1].startswith("done: best validation")
+
+
+def test_the_training_bar_shows_the_closing_measurement(capsys):
+    """The measurement after a fine-tune took minutes on a busy machine with the bar at
+    "100% 0:00:00": it has a bar of its own now."""
+    from lstm_tui.train_cli import RichReport
+
+    with RichReport() as report:
+        report({"event": "start", "params": 1000, "device": "cpu", "budget": {"steps": 10}})
+        report({"event": "progress", "step": 10, "epoch": 0, "loss": 5.0, "tokens_per_second": 900.0,
+                "fraction": 1.0, "eta_seconds": 0.0})
+        report({"event": "measuring", "fraction": 0.25})
+        task = report.bar.tasks[0]
+        assert task.description == "measuring" and task.completed == 0.25
+        assert task.fields["info"] == "suggestions on your held-out text"
+        report({"event": "done", "steps": 10, "stopped": False, "best_bpb": 2.0, "output": "/m", "tokens": 99})
+        assert report.bar.tasks[0].description == "training"

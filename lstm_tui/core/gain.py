@@ -73,7 +73,7 @@ def held_out_text(tokenizer: Tokenizer, val_ids: torch.Tensor, max_chars: int = 
 
 def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: torch.device, text: str,
                      spans: list[tuple[int, int]], context: int = CONTEXT_CHARS,
-                     should_stop: Callable[[], bool] | None = None):
+                     should_stop: Callable[[], bool] | None = None, typed: Callable[[int], None] | None = None):
     """The simulated writer's tally with ``model`` on ``spans`` of ``text``."""
     from .config import SamplingConfig
     from .generation import StreamingGenerator
@@ -88,22 +88,27 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
     def suggest(context: str) -> str:
         return "".join(generator.stream(context, config))
 
-    return type_passages(text, spans, suggest, context, should_stop)
+    return type_passages(text, spans, suggest, context, should_stop, typed=typed)
 
 
 def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: Tokenizer,
                 device: torch.device, text: str, chars: int = GAIN_CHARS, seed: int = 0,
-                should_stop: Callable[[], bool] | None = None) -> WriterGain | None:
+                should_stop: Callable[[], bool] | None = None,
+                progress: Callable[[float], None] | None = None) -> WriterGain | None:
     """Keystrokes saved on ``text`` by ``parent`` and by ``model``; None when the text is
-    too short to hold a passage or ``should_stop`` cut the measurement short."""
+    too short to hold a passage or ``should_stop`` cut the measurement short.
+    ``progress`` hears the share of the measurement done, after each passage."""
     from .writer import passages
 
     context = min(CONTEXT_CHARS, len(text) // 4)  # a little held-out text still gets measured
     spans = passages(text, chars, PASSAGE_CHARS, seed, context=context)
     if not spans:
         return None
-    before = keystrokes_saved(parent, tokenizer, device, text, spans, context, should_stop)
-    after = keystrokes_saved(model, tokenizer, device, text, spans, context, should_stop)
+    def typed(offset: int) -> Callable[[int], None] | None:
+        return None if progress is None else lambda done: progress((offset + done) / (2 * len(spans)))
+
+    before = keystrokes_saved(parent, tokenizer, device, text, spans, context, should_stop, typed(0))
+    after = keystrokes_saved(model, tokenizer, device, text, spans, context, should_stop, typed(len(spans)))
     if should_stop is not None and should_stop() or not before.chars or after.chars != before.chars:
         return None
     b, a = before.report(), after.report()

@@ -195,7 +195,8 @@ class TrainingRun:
         saved = load_bundle(output)
         text = held_out_text(self.inputs.tokenizer, self.inputs.val_ids)
         gain = writer_gain(self.inputs.parent.model, saved.model, self.inputs.tokenizer, self.device, text,
-                           should_stop=self.should_stop)
+                           should_stop=self.should_stop,
+                           progress=lambda fraction: self.emit("measuring", fraction=round(fraction, 3)))
         if gain is None:
             return
         self.update_card(writer_gain=gain.to_dict())

@@ -181,11 +181,14 @@ def passages(text: str, chars: int, length: int, seed: int, context: int = CONTE
 
 def type_passages(text: str, spans: list[tuple[int, int]], suggest: Suggest,
                   context: int = CONTEXT_CHARS, should_stop: Callable[[], bool] | None = None,
-                  typist: Typist = IDEAL) -> Tally:
-    """The writer types each span of ``text``, with what comes before it as written."""
+                  typist: Typist = IDEAL, typed: Callable[[int], None] | None = None) -> Tally:
+    """The writer types each span of ``text``, with what comes before it as written;
+    ``typed`` hears how many spans are done after each."""
     tally = Tally()
-    for start, end in spans:
+    for done, (start, end) in enumerate(spans, 1):
         if should_stop is not None and should_stop():
             break
         tally.add(write(text[start:end], text[max(0, start - context):start], suggest, should_stop, typist))
+        if typed is not None:
+            typed(done)
     return tally

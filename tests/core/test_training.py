@@ -499,6 +499,10 @@ def test_a_fine_tune_says_what_it_gained_on_the_writers_held_out_text(tmp_path, 
     assert 0 <= card["before"] <= 1 and 0 <= card["after"] <= 1
     assert gain["message"].startswith("On your writing, suggestions ")
     assert f"{round(100 * card['after'])}%" in gain["message"]
+    # The measurement says how far it is, passage by passage, up to the whole of it.
+    fractions = [e["fraction"] for e in events if e["event"] == "measuring"]
+    assert len(fractions) >= 2 and fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert events.index(gain) > max(i for i, e in enumerate(events) if e["event"] == "measuring")
 
 
 def test_a_new_model_has_no_parent_to_compare_with(tmp_path, tiny_corpus):

@@ -301,6 +301,10 @@ class TrainScreen(Screen):
         elif kind == "sample":
             # Model text, shown as text: "[/" in a sample is not markup.
             self.query_one("#train-sample", Static).update(Text(plain(e.get("text", ""), keep_newlines=True)))
+        elif kind == "measuring":
+            self.query_one("#train-progress", ProgressBar).update(progress=e["fraction"])
+            stats.update(f"Measuring suggestions on your held-out text, before and after: {e['fraction']:.0%}")
+            self.app.training_progress = f"measuring {e['fraction']:.0%}"
         elif kind == "gain":
             self.gain = WriterGain.from_dict(e)
         elif kind == "done" and not e.get("stopped"):
