@@ -22,7 +22,7 @@ from .core.device import checked_device, resolve_device, set_inference_threads
 from .core.evaluate import EvalResult, evaluate_text
 from .core.generation import Completion, StopHook, StreamingGenerator
 from .core.int8 import int8_available, quantize_for_cpu
-from .paths import resolve_model
+from .paths import DEFAULT_MODEL, is_default_bundle, resolve_model
 
 
 class LanguageModel:
@@ -48,6 +48,12 @@ class LanguageModel:
     @property
     def path(self) -> Path | None:
         return self.bundle.path
+
+    @property
+    def label(self) -> str:
+        """The name a user knows it by: "default" for the shipped model (what --model
+        and the models list call it; its card names it after its training run)."""
+        return DEFAULT_MODEL if is_default_bundle(self.path) else self.name
 
     @property
     def card(self) -> dict:

@@ -53,6 +53,9 @@ class ModelEntry:
 
     @property
     def parent(self) -> str | None:
+        """The parent's name: "default" for the shipped model (its card names it otherwise)."""
+        if paths.is_default_bundle(self.card.get("parent_path")):
+            return paths.DEFAULT_MODEL
         return self.card.get("parent")
 
     @property

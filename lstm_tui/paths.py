@@ -51,6 +51,14 @@ def default_bundle() -> Path:
     return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL
 
 
+def is_default_bundle(path: str | Path | None) -> bool:
+    """Whether ``path`` is the shipped model's folder."""
+    try:
+        return path is not None and Path(path).resolve() == default_bundle().resolve()
+    except OSError:
+        return False
+
+
 def validate_name(name: str) -> str:
     """A model name is a plain folder name: letters, digits, '.', '_' and '-'."""
     if name == DEFAULT_MODEL:

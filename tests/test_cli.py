@@ -133,6 +133,22 @@ def test_default_model_loads_and_generates():
     lm = load_model(device="cpu")
     text = lm.complete("It was a", SamplingConfig(max_tokens=4, seed=0)).text
     assert isinstance(text, str) and lm.tokenizer.vocab_size == lm.bundle.config.vocab_size
+    assert lm.label == "default"  # as --model and the models list call it, whatever its card says
+
+
+def test_a_fine_tune_of_the_shipped_model_names_its_parent_default(tiny_bundle, user_dirs, capsys, tiny_lm):
+    import shutil
+
+    from lstm_tui import paths
+
+    folder = paths.user_models_dir() / "mine"
+    shutil.copytree(tiny_bundle, folder)
+    card = json.loads((folder / "card.json").read_text())
+    card |= {"parent": "modern-w640", "parent_path": str(paths.default_bundle())}
+    (folder / "card.json").write_text(json.dumps(card))
+    assert main(["models", "--json"]) == 0
+    assert {e["name"]: e for e in json.loads(capsys.readouterr().out)}["mine"]["parent"] == "default"
+    assert tiny_lm.label == tiny_lm.name  # another model: its own name
 
 
 @pytest.mark.parametrize("bad,message", [(["--dropout", "1"], "--dropout"), (["--batch-size", "0"], "--batch-size"),

@@ -110,7 +110,8 @@ class TrainingRun:
         if self.dist.main:
             with Writing(self.run_dir / RUN_FILE, "the run's options"):
                 private_dir(self.run_dir)
-                atomic_write_text(self.run_dir / RUN_FILE, json.dumps(asdict(self.inputs.options), indent=2))
+                atomic_write_text(self.run_dir / RUN_FILE, json.dumps(asdict(self.inputs.options), indent=2),
+                                  private=True)
 
     # -- validation and the saved model ---------------------------------------------
 

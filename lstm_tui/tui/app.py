@@ -158,7 +158,7 @@ class LstmTuiApp(App[int]):
             self._switch = None
             if remember:
                 self.update_settings(model=None if spec in (None, "default") else spec)
-            self.notify(f"Now writing with {event.lm.name}.", timeout=3)
+            self.notify(f"Now writing with {event.lm.label}.", timeout=3)
 
     @on(ModelFailed)
     def _model_failed(self, event: ModelFailed) -> None:
@@ -188,9 +188,9 @@ class LstmTuiApp(App[int]):
     def _show_model(self, lm: LanguageModel) -> None:
         bound = folder_model(self.settings.folder_models, self.editor_screen.doc_path)
         if bound and self.pinned_model is None and bound[1] == self.model_spec:
-            self.editor_screen.show_model(f"{lm.name} (for {Path(bound[0]).name or bound[0]}/)", lm.device.type)
+            self.editor_screen.show_model(f"{lm.label} (for {Path(bound[0]).name or bound[0]}/)", lm.device.type)
         else:
-            self.editor_screen.show_model(lm.name, lm.device.type)
+            self.editor_screen.show_model(lm.label, lm.device.type)
 
     def show_model_state(self) -> None:
         if self.lm is not None:

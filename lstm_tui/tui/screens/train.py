@@ -129,8 +129,7 @@ class TrainScreen(Screen):
         """Name the next model after the one in use (it is the parent of a fine-tune),
         unless a name was typed and not used yet."""
         lm = self.app.lm
-        shipped = lm is None or lm.path is not None and Path(lm.path).resolve() == paths.default_bundle().resolve()
-        current = "default" if shipped else lm.name  # the shipped model's card names it otherwise
+        current = paths.DEFAULT_MODEL if lm is None else lm.label
         self.query_one("#mode-finetune", RadioButton).label = f"Fine-tune the current model ({current})"
         field = self.query_one("#train-name", Input)
         if field.value in ("", self.name_default) or self.state == "done" and field.value == self.name_last:
