@@ -199,3 +199,25 @@ async def test_the_palette_opens_learn_my_writing(make_app):
         commands["Learn my writing"].callback()
         await settle(pilot)
         assert isinstance(app.screen, TrainScreen)
+
+
+async def test_tab_goes_from_field_to_field_and_the_focused_one_stands_out(make_app):
+    """Tab once went to the scrolling column, where typing went nowhere; the focused
+    field was a shade apart from the rest (nothing in 16 colours)."""
+    from textual.containers import ScrollableContainer
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        chain = app.screen.focus_chain
+        assert chain and not any(isinstance(w, ScrollableContainer) and not isinstance(w, Input) for w in chain
+                                 if w.id == "train-run")
+        app.screen.query_one("#train-name", Input).focus()
+        await pilot.pause()
+        label = app.screen.query_one("#train-name").parent.query_one("Label")
+        assert label.rich_style.reverse and label.rich_style.bold
+        app.screen.query_one("#train-budget", Input).focus()
+        await pilot.pause()
+        assert not label.rich_style.reverse

@@ -122,6 +122,9 @@ class TrainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Tab goes from field to field: the scrolling column itself took the focus, and
+        # what was typed then went nowhere (focusing a field scrolls it into view).
+        self.query_one("#train-run", VerticalScroll).can_focus = False
         settings = self.app.settings  # the choice remembered from last time
         self.query_one(PreviewPanel).show_preview(settings.learn_paths, settings.learn_from_address)
 
