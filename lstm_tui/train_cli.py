@@ -84,8 +84,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
     r.add_argument("--resume", action="store_true", help="continue the interrupted run of --name exactly")
-    r.add_argument("--force", action="store_true", help="replace an existing model of this name (or the model in --output); "
-                   "a folder holding anything else is never replaced")
+    r.add_argument("--force", action="store_true",
+                   help="replace an existing model of this name (or the model in --output); "
+                        "a folder holding anything else is never replaced")
     r.add_argument("--keep-checkpoints", action="store_true",
                    help="keep the run's folder (checkpoint, tokenizer) after it finishes; by default "
                         "only an unfinished run keeps one, for --resume")
@@ -168,8 +169,8 @@ def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Pat
         batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr, warmup_steps=args.warmup_steps,
         ema=args.ema, anchor=args.anchor,
         val_fraction=args.val_fraction, val_paths=tuple(str(Path(p).resolve()) for p in args.val_paths),
-        eval_every=args.eval_every, keep_line_breaks=args.keep_line_breaks, val_max_tokens=args.val_max_tokens, seed=args.seed, precision=args.precision,
-        from_address=args.from_address)
+        eval_every=args.eval_every, keep_line_breaks=args.keep_line_breaks, val_max_tokens=args.val_max_tokens,
+        seed=args.seed, precision=args.precision, from_address=args.from_address)
 
 
 class StopFlag:

@@ -104,7 +104,7 @@ def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: 
         return None
     before = keystrokes_saved(parent, tokenizer, device, text, spans, context, should_stop)
     after = keystrokes_saved(model, tokenizer, device, text, spans, context, should_stop)
-    if should_stop is not None and should_stop() or not before.chars or after.chars != before.chars:
+    if (should_stop is not None and should_stop()) or not before.chars or after.chars != before.chars:
         return None
     b, a = before.report(), after.report()
     return WriterGain(before.savings, after.savings, b["precision"], a["precision"], before.chars)

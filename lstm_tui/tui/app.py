@@ -24,8 +24,8 @@ from .messages import ModelFailed, ModelLoaded
 from .screens.editor import EditorScreen
 from .screens.help import HelpScreen, bindings_of, palette_binding
 from .widgets.ghost_editor import GhostTextEditor
-from .widgets.sampling_panel import SamplingPanel
 from .widgets.large_text import settle_heap
+from .widgets.sampling_panel import SamplingPanel
 from .workers import ModelLoader, default_loader, load_model_in_thread
 
 if TYPE_CHECKING:

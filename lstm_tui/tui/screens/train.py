@@ -56,7 +56,9 @@ def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     seconds = int(seconds)
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
 class TrainScreen(Screen):
@@ -129,11 +131,11 @@ class TrainScreen(Screen):
         """Name the next model after the one in use (it is the parent of a fine-tune),
         unless a name was typed and not used yet."""
         lm = self.app.lm
-        shipped = lm is None or lm.path is not None and Path(lm.path).resolve() == paths.default_bundle().resolve()
+        shipped = lm is None or (lm.path is not None and Path(lm.path).resolve() == paths.default_bundle().resolve())
         current = "default" if shipped else lm.name  # the shipped model's card names it otherwise
         self.query_one("#mode-finetune", RadioButton).label = f"Fine-tune the current model ({current})"
         field = self.query_one("#train-name", Input)
-        if field.value in ("", self.name_default) or self.state == "done" and field.value == self.name_last:
+        if field.value in ("", self.name_default) or (self.state == "done" and field.value == self.name_last):
             taken = lambda name: (paths.user_models_dir() / name).exists()
             field.value = self.name_default = next_name(current, taken)
 

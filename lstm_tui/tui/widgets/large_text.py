@@ -224,7 +224,7 @@ class QuickWrappedDocument(WrappedDocument):
     def _wrap_line(self, line: str) -> Sequence[int]:
         """The line's break offsets at the current width."""
         width = self._width
-        if not width or len(line) <= width and line.isascii() and line.isprintable():
+        if not width or (len(line) <= width and line.isascii() and line.isprintable()):
             return NO_BREAKS
         if line.isascii() and line.isprintable():  # no tabs, every character one cell
             return ascii_wrap_offsets(line, width)
