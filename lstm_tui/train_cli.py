@@ -306,7 +306,7 @@ class RichReport:
         elif kind == "eval":
             self.best = e["best_bpb"] or self.best
         elif kind == "sample":
-            from rich.text import Text
+            from rich.text import Text  # loaded with the display (__enter__)
 
             self.bar.console.print(Text(repr(e["text"]), style="dim"))
         elif kind == "done":
