@@ -89,7 +89,8 @@ def learning_cost(model: str | None, passes: int = 5) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="model folder or name (default: the shipped model)")
-    parser.add_argument("--random", action="store_true", help="random weights in the shipped model's shape (speed only)")
+    parser.add_argument("--random", action="store_true",
+                        help="random weights in the shipped model's shape (speed only)")
     parser.add_argument("--quality-text", type=Path, default=DATA / "sense_and_sensibility.txt")
     parser.add_argument("--quality-chars", type=int, default=200_000)
     parser.add_argument("--no-rss", action="store_true", help="skip the peak-memory subprocess")

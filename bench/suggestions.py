@@ -147,11 +147,13 @@ class TrigramPredictor:
         a, b = (["<s>", "<s>"] + before)[-2:]
         scored: dict[str, float] = {}
         confidence: dict[str, float] = {}
-        for counts, weight, limit in ((self.tri.get((a, b)), 1.0, None), (self.bi.get(b), self.BACKOFF, self.CANDIDATES)):
+        for counts, weight, limit in ((self.tri.get((a, b)), 1.0, None),
+                                      (self.bi.get(b), self.BACKOFF, self.CANDIDATES)):
             if not counts:
                 continue
             n = sum(counts.values())
-            matching = [(word, c) for word, c in counts.most_common(limit) if word.startswith(prefix) and word != prefix]
+            matching = [(word, c) for word, c in counts.most_common(limit)
+                        if word.startswith(prefix) and word != prefix]
             seen = sum(c for _, c in matching)
             for word, c in matching:
                 if word not in scored:

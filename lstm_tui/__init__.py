@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    # PEP 562: each name loads on first use, so `import lstm_tui` imports nothing (api: torch).
     if name in ("load_model", "LanguageModel"):
         from . import api
 

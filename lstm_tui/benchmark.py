@@ -13,6 +13,14 @@ from typing import Any
 
 import torch
 
+from .api import LanguageModel, load_model
+from .core.bundle import Bundle, load_bundle
+from .core.config import SamplingConfig
+from .core.device import resolve_device, set_inference_threads
+from .core.generation import context_window
+from .core.model import LSTMLanguageModel
+from .paths import default_bundle
+
 # Public-domain prose (Austen, Pride and Prejudice, ch. 1), typed into the editor.
 PASSAGE = (
     "It is a truth universally acknowledged, that a single man in possession of a good fortune, "
@@ -46,8 +54,6 @@ def keystroke_latency(lm: Any, context_chars: int = 2000, keystrokes: int = 60,
     """Seconds from a keystroke (context + one char) to the first streamed delta, or to
     the end of a stream that shows nothing (the suggestion policy held it back). By
     default with the editor's own config (the policy); ``config`` changes it."""
-    from .core.config import SamplingConfig
-
     text = typing_text(context_chars + keystrokes + 1)
     config = config or SamplingConfig(max_tokens=8, seed=0)
     for _ in lm.stream(text[:context_chars], config):  # the first request primes the cache
@@ -65,8 +71,6 @@ def keystroke_latency(lm: Any, context_chars: int = 2000, keystrokes: int = 60,
 
 
 def streaming_rate(lm: Any, tokens: int = 200, repeats: int = 3) -> float:
-    from .core.config import SamplingConfig
-
     context = typing_text(2000)
     config = SamplingConfig(max_tokens=tokens, temperature=0.8, top_k=40, repetition_penalty=1.0, seed=1,
                             **POLICY_OFF)
@@ -84,8 +88,6 @@ def streaming_rate(lm: Any, tokens: int = 200, repeats: int = 3) -> float:
 def naive_rate(lm: Any, context_chars: int = 2000, tokens: int = 5) -> float:
     """The classic recipe: for every new token, re-tokenize the whole context and run
     the model over all of it from a zero state."""
-    from .core.generation import context_window
-
     gen = lm.generator
     text = typing_text(context_chars)
     started = time.perf_counter()
@@ -118,12 +120,6 @@ def generate_peak_rss_mb(model: str | None, device: str) -> float | None:
 def random_model(device: str = "auto", quantize: bool = True) -> Any:
     """The shipped model's shape and tokenizer with random weights: speed figures
     that do not depend on training."""
-    from .api import LanguageModel
-    from .core.bundle import Bundle, load_bundle
-    from .core.device import resolve_device, set_inference_threads
-    from .core.model import LSTMLanguageModel
-    from .paths import default_bundle
-
     shipped = load_bundle(default_bundle())
     torch.manual_seed(0)
     model = LSTMLanguageModel(shipped.config).eval()
@@ -134,13 +130,9 @@ def random_model(device: str = "auto", quantize: bool = True) -> Any:
 
 
 def generation_benchmark(model: str | None = None, device: str = "auto", rss: bool = True) -> dict[str, Any]:
-    from .api import load_model
-
     started = time.perf_counter()
     lm = random_model(device) if model is None else load_model(model, device=device)
     load_seconds = time.perf_counter() - started
-    from .core.config import SamplingConfig
-
     latency = keystroke_latency(lm)
     plain = keystroke_latency(lm, config=SamplingConfig(max_tokens=8, seed=0, **POLICY_OFF))
     stream = streaming_rate(lm)

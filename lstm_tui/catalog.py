@@ -15,6 +15,7 @@ from . import paths
 from .core.bundle_files import CONFIG_FILE, WEIGHTS_FILE, read_card, read_json
 from .core.errors import BundleError
 from .core.gain import WriterGain
+from .training_lock import trainer
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,6 @@ def rename_model(name: str, new_name: str) -> Path:
         raise BundleError(f"{src}: no such user model")
     if dst.exists():
         raise BundleError(f"{dst}: a model of that name exists")
-    from .training_lock import trainer
-
     if (pid := trainer(name)) is not None:  # the run would write the old name again
         raise BundleError(f"{src}: a training run is writing it (process {pid}); rename it once the run "
                           "has ended")

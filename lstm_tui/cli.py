@@ -1,6 +1,7 @@
 """Command line: ``lstm-tui [FILE]`` opens the editor; subcommands train, generate,
-eval, models and bench drive the same core. torch and textual are imported only
-inside the handlers, so ``--help`` is instant."""
+eval, models and bench drive the same core. torch, textual, rich and the text readers
+(numpy, sentencepiece) are imported only inside the handlers that need them, so
+``--help`` is instant."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import fields
 from typing import Any
 
-from . import __version__
+from . import __version__, train_cli
+from .catalog import list_models
+from .core.config import GENERATE, LINE_BREAKS, STOP_RULES, SamplingConfig
+from .core.errors import DataError, LstmTuiError
+from .core.train_options import KEEP_LINE_BREAKS_HELP
 from .plain import plain
 
 COMMANDS = ("tui", "train", "generate", "eval", "models", "bench")
@@ -45,10 +51,6 @@ _SAMPLING_FLAGS = {"beam_width": ["--beam"], "num_alternatives": ["--alternative
 def _sampling_args(p: argparse.ArgumentParser) -> None:
     """One option per SamplingConfig field, with its help and generate's default (unset,
     it follows --suggest: the editor's policy, or generate's own continuation)."""
-    from dataclasses import fields
-
-    from .core.config import GENERATE, LINE_BREAKS, STOP_RULES, SamplingConfig
-
     p.add_argument("--suggest", action="store_true",
                    help="suggest as the editor does: only when the model is sure enough, to the end of "
                         "the sentence at most (the defaults below become the editor's)")
@@ -80,10 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "(--from). The best validation weights land in your models "
                                        "folder under --name. Ctrl+C saves a checkpoint; --resume "
                                        "continues it.")
-    from .core.train_options import KEEP_LINE_BREAKS_HELP
-    from .train_cli import add_train_args
-
-    add_train_args(train)
+    train_cli.add_train_args(train)
 
     gen = sub.add_parser("generate", help="continue a text", description=(
         "Continue --prompt (or standard input), streaming to stdout as it generates."))
@@ -120,8 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["tui", *argv]
     args = build_parser().parse_args(argv)
-    from .core.errors import LstmTuiError
-
     try:
         return int(HANDLERS[args.command](args) or 0)
     except LstmTuiError as exc:
@@ -136,23 +133,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from .tui.app import run
+    from .tui.app import run  # textual
 
     return run(file=args.file, model=args.model, device=args.device)
 
 
 def _sampling(args: argparse.Namespace):
-    from dataclasses import fields
-
-    from .core.config import GENERATE, SamplingConfig
-
     base = SamplingConfig() if args.suggest else GENERATE
     given = {f.name: getattr(args, f.name) for f in fields(SamplingConfig) if getattr(args, f.name) is not None}
     try:
         return base.replace(**given)
     except ValueError as exc:
-        from .core.errors import LstmTuiError
-
         # Every message starts with the field's name: say the option instead.
         name, _, rest = str(exc).partition(" ")
         flag = _SAMPLING_FLAGS.get(name, ["--" + name.replace("_", "-")])[0]
@@ -162,8 +153,6 @@ def _sampling(args: argparse.Namespace):
 def _read_stdin() -> str:
     """Piped text, which must be UTF-8: binary input is refused in one line (it reached
     the tokenizer as surrogates, and a traceback)."""
-    from .core.errors import LstmTuiError
-
     raw = sys.stdin.buffer.read()
     try:
         text = raw.decode("utf-8")
@@ -183,7 +172,7 @@ def run_generate(args: argparse.Namespace) -> int:
     # The newline that ends piped input (echo, a file's last line) is not part of the
     # text to continue: the model would start a new paragraph after it.
     prompt = args.prompt if args.prompt is not None else _read_stdin().removesuffix("\n")
-    from .api import load_model
+    from .api import load_model  # torch
 
     lm = load_model(args.model, device=args.device)
     if args.json:
@@ -208,9 +197,8 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from .api import load_model
-    from .core.data import read_text, scan
-    from .core.errors import DataError
+    from .api import load_model  # torch
+    from .core.data import read_text, scan  # numpy, sentencepiece
 
     # As training reads them, and as a writer types: a hard-wrapped book's paragraphs
     # joined, so a model is not scored on line breaks a printed page put there.
@@ -241,8 +229,6 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    from .catalog import list_models
-
     def warn(message: str) -> None:
         print(f"lstm-tui: warning: {plain(message)}", file=sys.stderr)
 
@@ -264,7 +250,7 @@ def run_models(args: argparse.Namespace) -> int:
         for row in rows:
             print("\t".join(row))
         return 0
-    from rich.console import Console
+    from rich.console import Console  # only for a terminal's table
     from rich.table import Table
     from rich.text import Text
 
@@ -278,7 +264,7 @@ def run_models(args: argparse.Namespace) -> int:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    from .benchmark import generation_benchmark
+    from .benchmark import generation_benchmark  # torch
 
     # No --model means the shipped model; only --random measures random weights.
     result = generation_benchmark(model=None if args.random else args.model or "default", device=args.device)
@@ -291,9 +277,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from .train_cli import run_train as run
-
-    return run(args)
+    return train_cli.run_train(args)
 
 
 HANDLERS = {"tui": run_tui, "train": run_train, "generate": run_generate, "eval": run_eval,

@@ -17,8 +17,10 @@ from typing import Any
 from . import paths
 from .core.bundle_files import replace_refusal
 from .core.config import RATES, ModelConfig  # no torch behind any
+from .core.errors import LstmTuiError
 from .core.events import log_lines
-from .core.train_options import PRECISIONS, TrainOptions
+from .core.mail import is_address
+from .core.train_options import PRECISIONS, TrainOptions, read_run_options
 from .plain import plain
 from .training_lock import training
 
@@ -84,8 +86,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
     r.add_argument("--resume", action="store_true", help="continue the interrupted run of --name exactly")
-    r.add_argument("--force", action="store_true", help="replace an existing model of this name (or the model in --output); "
-                   "a folder holding anything else is never replaced")
+    r.add_argument("--force", action="store_true",
+                   help="replace an existing model of this name (or the model in --output); "
+                        "a folder holding anything else is never replaced")
     r.add_argument("--keep-checkpoints", action="store_true",
                    help="keep the run's folder (checkpoint, tokenizer) after it finishes; by default "
                         "only an unfinished run keeps one, for --resume")
@@ -93,9 +96,6 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
 
 
 def options_from_args(args: argparse.Namespace):
-    from .core.errors import LstmTuiError
-    from .core.train_options import read_run_options
-
     if args.name is None:
         raise LstmTuiError("give the model a --name (or ask for a --preview of what would be read)")
     try:
@@ -156,8 +156,6 @@ def options_changed(args: argparse.Namespace) -> list[str]:
 
 def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Path,
                  from_model: str | None):
-    from .core.train_options import TrainOptions
-
     return TrainOptions(
         paths=tuple(str(Path(p).expanduser().resolve()) for p in args.paths), name=name,
         output=str(output.resolve()), run_dir=str(run_dir), cache_dir=str(paths.cache_dir() / "tokens"),
@@ -168,8 +166,8 @@ def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Pat
         batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr, warmup_steps=args.warmup_steps,
         ema=args.ema, anchor=args.anchor,
         val_fraction=args.val_fraction, val_paths=tuple(str(Path(p).resolve()) for p in args.val_paths),
-        eval_every=args.eval_every, keep_line_breaks=args.keep_line_breaks, val_max_tokens=args.val_max_tokens, seed=args.seed, precision=args.precision,
-        from_address=args.from_address)
+        eval_every=args.eval_every, keep_line_breaks=args.keep_line_breaks, val_max_tokens=args.val_max_tokens,
+        seed=args.seed, precision=args.precision, from_address=args.from_address)
 
 
 class StopFlag:
@@ -194,9 +192,7 @@ class StopFlag:
 
 def run_preview(args: argparse.Namespace) -> int:
     """``--preview``: what training would read, in plain words; nothing is trained."""
-    from .core.errors import LstmTuiError
-    from .core.mail import is_address
-    from .core.preview import preview
+    from .core.preview import preview  # numpy, sentencepiece: not for `train --help`
 
     if not args.paths:
         raise LstmTuiError("give at least one file or folder to preview")
@@ -215,7 +211,6 @@ def run_train(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    from .core.errors import LstmTuiError
     from .core.training import TrainingRun
 
     stop = StopFlag()
@@ -279,6 +274,7 @@ class RichReport:
     """A rich progress bar with step, epoch, loss, validation bits per byte, speed, ETA."""
 
     def __enter__(self) -> RichReport:
+        # rich only for this display: cli imports this module for every command's --help.
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn
 
@@ -313,7 +309,7 @@ class RichReport:
         elif kind == "eval":
             self.best = e["best_bpb"] or self.best
         elif kind == "sample":
-            from rich.text import Text
+            from rich.text import Text  # loaded with the display (__enter__)
 
             self.bar.console.print(Text(repr(e["text"]), style="dim"))
         elif kind == "done":

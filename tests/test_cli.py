@@ -352,8 +352,8 @@ def test_train_output_never_replaces_a_folder_of_other_files(tiny_corpus, tmp_pa
     (essays / "e1.txt").write_text("my essay\n")
     (essays / "sub" / "e2.txt").write_text("x\n")
     before = sorted(p.relative_to(essays) for p in essays.rglob("*"))
-    done = run_isolated(user_dirs, "train", str(essays), str(tiny_corpus), "--name", "o2", "--output", str(essays), *TINY_TRAIN,
-               *(["--force"] if force else []))
+    done = run_isolated(user_dirs, "train", str(essays), str(tiny_corpus), "--name", "o2", "--output", str(essays),
+                        *TINY_TRAIN, *(["--force"] if force else []))
     assert done.returncode == 2
     assert done.stderr.strip() == (f"lstm-tui: error: {essays}: holds files that are not part of a model "
                                    "('e1.txt', 'sub'); a model is written to a new folder, or over one holding "
@@ -364,7 +364,8 @@ def test_train_output_never_replaces_a_folder_of_other_files(tiny_corpus, tmp_pa
 
 def test_train_output_replaces_a_model_only_with_force(tiny_corpus, tmp_path, user_dirs):
     out = tmp_path / "out"
-    assert run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "o3", "--output", str(out), *TINY_TRAIN).returncode == 0
+    made = run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "o3", "--output", str(out), *TINY_TRAIN)
+    assert made.returncode == 0
     assert sorted(p.name for p in out.iterdir()) == ["card.json", "config.json", "model.safetensors",
                                                       "tokenizer.model"]
     again = run_isolated(user_dirs, "train", str(tiny_corpus), "--name", "o3", "--output", str(out), *TINY_TRAIN)

@@ -16,9 +16,9 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from .sequences import common_prefix
 from .int8 import quantize_for_cpu
 from .model import LSTMLanguageModel, State, frozen_copy
+from .sequences import common_prefix
 from .tokenizer import Tokenizer
 
 # Chosen on the validation book (Sense and Sensibility, first 100,000 characters, the

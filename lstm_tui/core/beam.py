@@ -8,8 +8,8 @@ from collections.abc import Callable
 import torch
 
 from .completion import Completion, StopHook
-from .doc_cache import DocumentCache
 from .config import SamplingConfig
+from .doc_cache import DocumentCache
 from .healing import PrefixConstraint, after_tail
 from .model import State
 from .policy import ShownText, end_index
@@ -32,8 +32,9 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
 
     A hypothesis ends at ``max_tokens``, at a control token, where ``stop_at`` says,
     or at a line break when ``line_breaks`` is False; what is returned of it is what
-    the suggestion policy shows (policy.WordGate). With a ``tail`` (token healing, see healing.py) every hypothesis starts
-    with a piece that starts with it, and the texts returned start after it. With no
+    the suggestion policy shows (policy.WordGate). With a ``tail`` (token healing, see
+    healing.py) every hypothesis starts with a piece that starts with it, and the texts
+    returned start after it. With no
     tokenizer, ids are returned as text joined by spaces (for tests).
     """
     width = config.beam_width
@@ -107,7 +108,7 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
         # survivor can still reach is its score spread over the longest length.
         ceiling = max(sc / max_steps ** config.length_penalty for _, sc, _ in survivors) \
             if survivors else float("-inf")
-        if not survivors or len(finished) >= width and _best(finished, config) >= ceiling:
+        if not survivors or (len(finished) >= width and _best(finished, config) >= ceiling):
             break
         alive = survivors
         index = torch.tensor(parents, device=device)

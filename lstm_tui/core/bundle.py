@@ -1,8 +1,9 @@
 """Model bundles on disk: config.json, model.safetensors, tokenizer.model, card.json.
 
 Saving writes a temporary folder and renames it into place, so a bundle is never
-half-written, and private to its owner (0700, its files 0600). Loading validates every file and raises ``BundleError`` with one line
-naming the file and the problem. Weights are safetensors: nothing is ever unpickled.
+half-written, and private to its owner (0700, its files 0600). Loading validates
+every file and raises ``BundleError`` with one line naming the file and the problem.
+Weights are safetensors: nothing is ever unpickled.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import warnings
 
@@ -80,8 +81,6 @@ def logits_agree(model: torch.nn.Module, device: torch.device, vocab_size: int,
 
 
 def _cpu_copy(model: torch.nn.Module) -> torch.nn.Module:
-    import copy
-
     return copy.deepcopy(model).to("cpu").float()
 
 

@@ -15,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING
 
+from .config import SamplingConfig
+from .writer import passages, type_passages
+
 if TYPE_CHECKING:  # the measuring needs torch; reading a card's WriterGain must not (models list)
     import torch
 
@@ -75,11 +78,9 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
                      spans: list[tuple[int, int]], context: int = CONTEXT_CHARS,
                      should_stop: Callable[[], bool] | None = None, typed: Callable[[int], None] | None = None):
     """The simulated writer's tally with ``model`` on ``spans`` of ``text``."""
-    from .config import SamplingConfig
-    from .generation import StreamingGenerator
+    from .generation import StreamingGenerator  # these three import torch (see above)
     from .int8 import quantize_for_cpu
     from .model import frozen_copy
-    from .writer import type_passages
 
     runner = quantize_for_cpu(model) if device.type == "cpu" else frozen_copy(model)
     generator = StreamingGenerator(runner, tokenizer, device)
@@ -98,8 +99,6 @@ def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: 
     """Keystrokes saved on ``text`` by ``parent`` and by ``model``; None when the text is
     too short to hold a passage or ``should_stop`` cut the measurement short.
     ``progress`` hears the share of the measurement done, after each passage."""
-    from .writer import passages
-
     context = min(CONTEXT_CHARS, len(text) // 4)  # a little held-out text still gets measured
     spans = passages(text, chars, PASSAGE_CHARS, seed, context=context)
     if not spans:
@@ -109,7 +108,7 @@ def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: 
 
     before = keystrokes_saved(parent, tokenizer, device, text, spans, context, should_stop, typed(0))
     after = keystrokes_saved(model, tokenizer, device, text, spans, context, should_stop, typed(len(spans)))
-    if should_stop is not None and should_stop() or not before.chars or after.chars != before.chars:
+    if (should_stop is not None and should_stop()) or not before.chars or after.chars != before.chars:
         return None
     b, a = before.report(), after.report()
     return WriterGain(before.savings, after.savings, b["precision"], a["precision"], before.chars)

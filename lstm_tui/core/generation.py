@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -23,8 +23,8 @@ from .completion import Completion, StopHook
 from .config import SamplingConfig
 from .doc_cache import DocumentCache
 from .healing import PrefixConstraint, after_tail, split_tail
-from .policy import ShownText, line_break_allowed
 from .model import State
+from .policy import ShownText, line_break_allowed
 from .sampling import next_token
 from .sequences import common_prefix
 from .tokenizer import Tokenizer

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .config import ModelConfig
 from .model import LSTMLanguageModel, State, frozen_copy
 
 _ops = torch.ops.quantized
@@ -71,8 +72,6 @@ def int8_available() -> bool:
     """Whether this torch still has the quantized kernels (deprecated in 2.13,
     pytorch/pytorch#184982, and to be removed) for this CPU: a tiny model is built
     and run once. Without them, generation runs in float32, slower but the same."""
-    from .config import ModelConfig
-
     tiny = LSTMLanguageModel(ModelConfig(vocab_size=8, embed_dim=4, hidden_dim=4, num_layers=1)).eval()
     try:
         with torch.inference_mode():

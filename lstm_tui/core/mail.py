@@ -197,7 +197,7 @@ def own_text(raw: bytes, from_address: str | None = None, mbox: bool = False) ->
         else:
             flowed = str(body.get_param("format", "")).lower() == "flowed"
             delsp = str(body.get_param("delsp", "")).lower() == "yes"
-    except Exception:  # noqa: BLE001 (see above)
+    except Exception:  # any: see above
         return "", "unreadable"
     text = writer_lines(text, flowed=flowed, delsp=delsp, mbox=mbox)
     return (text, None) if text else ("", "only quotes, forwards or a signature")

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 
 from .averaging import WeightAverage
 from .batches import BatchStream
@@ -62,8 +63,6 @@ class TrainState:
             lr=o.lr, betas=(0.9, 0.99), fused=device.type in ("cpu", "cuda"))
         self.net: torch.nn.Module = self.model
         if dist.enabled:
-            from torch.nn.parallel import DistributedDataParallel
-
             self.net = DistributedDataParallel(self.model, device_ids=[device.index] if device.type == "cuda" else None)
         self.scaler = torch.amp.GradScaler("cuda", enabled=precision.autocast == torch.float16)
         # A few KB of text cannot fill 32 rows of 64 tokens: use fewer rows, and say so.

@@ -37,7 +37,6 @@ from .schedule import learning_rate
 from .train_options import RUN_FILE, Progress, TrainOptions
 from .train_state import TrainState
 
-
 Emit = Callable[[dict[str, Any]], None]
 CHECKPOINT_SECONDS = 300.0  # a killed run loses at most this much training time
 

@@ -76,7 +76,7 @@ def parse_copy(file: Path, instance: str, raw: bytes) -> Recovery:
     """A recovery file's record, checked field by field; ValueError says what is wrong."""
     data = load_json_object(raw)
     path, text, saved_at = data.get("path"), data.get("text"), data.get("saved_at")
-    if not (path is None or isinstance(path, str) and path and "\0" not in path):
+    if not (path is None or (isinstance(path, str) and path and "\0" not in path)):
         raise ValueError("'path' is not a file path")
     if not isinstance(text, str):
         raise ValueError("'text' is not text")
@@ -194,7 +194,7 @@ class RecoveryStore:
             match = _COPY.match(name)
             if match and match["key"] == key and match["instance"] != self.instance:
                 copies.append((self.folder / name, match["instance"]))
-            elif name == f"{key}.json" or key == "untitled" and re.match(r"^untitled-\d+\.json$", name):
+            elif name == f"{key}.json" or (key == "untitled" and re.match(r"^untitled-\d+\.json$", name)):
                 copies.append((self.folder / name, name))  # an older version's copy: no lock
         return copies
 

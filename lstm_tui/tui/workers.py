@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from ..core.errors import LstmTuiError
 from .messages import (
     ContinuationFailed,
     ContinuationFinished,
@@ -105,8 +106,6 @@ def load_model_in_thread(loader: ModelLoader, spec: str | None, post: Post) -> N
     try:
         lm = loader(spec)
     except Exception as exc:
-        from ..core.errors import LstmTuiError
-
         message = str(exc) if isinstance(exc, LstmTuiError) else f"{type(exc).__name__}: {exc}"
         post(ModelFailed(spec, message))
         return

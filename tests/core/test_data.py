@@ -82,7 +82,7 @@ def test_tail_split_of_single_utf16_crlf_file(tmp_path, tiny_tokenizer):
     path = tmp_path / "one.txt"
     path.write_bytes((TINY_TEXT * 4).replace("\n", "\r\n").encode("utf-16"))
     corpus = scan([path])
-    train, val, tail = split_files(corpus, 0.1)
+    train, _val, _tail = split_files(corpus, 0.1)
     head, held = tokenize_files(train, tiny_tokenizer, tmp_path / "cache", tail_fraction=0.1)
     assert held is not None and 0.05 < len(held) / (len(head) + len(held)) < 0.2
 
@@ -155,7 +155,8 @@ def wrapped_and_not(tmp_path):
     flat = tmp_path / "flat.txt"
     flat.write_text("\n".join([WRAPPED_PARAGRAPH.replace("\n", " ").strip() + "\n"] * 8), encoding="utf-8")
     verse = tmp_path / "verse.txt"
-    stanza = "Shall I compare thee\nto a summer's day? Thou art more lovely and more temperate:\nRough winds\ndo shake the darling buds of May,\n"
+    stanza = ("Shall I compare thee\nto a summer's day? Thou art more lovely and more temperate:\n"
+              "Rough winds\ndo shake the darling buds of May,\n")
     verse.write_text("\n".join([stanza] * 8), encoding="utf-8")
     return tmp_path
 

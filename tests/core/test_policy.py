@@ -6,8 +6,8 @@ import pytest
 
 from lstm_tui.core.config import SamplingConfig
 from lstm_tui.core.policy import WORD, WordGate, line_break_allowed
-from tests.conftest import TINY_TEXT
 from tests.configs import ungated
+from tests.conftest import TINY_TEXT
 
 CONTEXT = "He read it twice, and then he"
 # The tiny model is barely trained: without a repetition penalty it repeats a space.
@@ -82,7 +82,7 @@ def test_what_is_shown_clears_the_thresholds(tiny_lm, beam):
     for context in ("The river", "She walked slowly", "He smiled at that, and", "It is sett"):
         c = tiny_lm.complete(context, config)
         assert len(c.word_probs) == len(list(WORD.finditer(c.text)))
-        assert not c.word_probs or c.word_probs[0] >= 0.02 and min(c.word_probs) >= 1e-4
+        assert not c.word_probs or (c.word_probs[0] >= 0.02 and min(c.word_probs) >= 1e-4)
 
 
 def test_line_breaks_only_where_the_document_has_them(tiny_lm):

@@ -290,7 +290,7 @@ def test_a_lone_mailbox_is_held_out_at_its_latest_messages(mbox, tmp_path, tiny_
     corpus = scan([mbox], from_address="ann@example.com")
     train, val, tail = split_files(corpus, 0.2)
     assert tail and train == corpus.files and not val
-    ids, held = tokenize_files(train, tiny_tokenizer, tmp_path / "c", tail_fraction=0.2)
+    _ids, held = tokenize_files(train, tiny_tokenizer, tmp_path / "c", tail_fraction=0.2)
     assert tiny_tokenizer.decode(int(i) for i in held).strip().endswith(ANN_TEXT[-1])
     # With other files, the mailbox is one document: all of it on one side.
     (tmp_path / "a.txt").write_text("Some words of mine.\n" * 40)

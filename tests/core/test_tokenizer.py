@@ -5,8 +5,9 @@ from hypothesis import strategies as st
 from lstm_tui.core.errors import BundleError, DataError
 from lstm_tui.core.tokenizer import Tokenizer, train_tokenizer
 
-SAMPLES = ["\u2581 literal \u2581\u2581 marker", "Hello  world\n\n\tfoo  ", " leading and trailing ", "CJK 漢字 and emoji 😀🎉\r\n",
-           "\x00\x01 control", "   ", "a\u00a0b", "ﬁ ligature", "", "\n", "e\u0301 combining"]
+SAMPLES = ["\u2581 literal \u2581\u2581 marker", "Hello  world\n\n\tfoo  ", " leading and trailing ",
+           "CJK 漢字 and emoji 😀🎉\r\n", "\x00\x01 control", "   ", "a\u00a0b", "ﬁ ligature", "", "\n",
+           "e\u0301 combining"]
 
 
 @pytest.mark.parametrize("text", SAMPLES)

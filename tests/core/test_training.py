@@ -180,7 +180,8 @@ def test_a_minutes_budget_is_wall_time_validations_included(tmp_path, tiny_corpu
     run.loop = timed_loop
     result = run.run()
     evals = sum(e["event"] == "eval" for e in events)
-    assert evals == 2, [e for e in events if e["event"] == "eval"]  # one early (at the estimate's pace), none in the last stretch, the last
+    # one early (at the estimate's pace), none in the last stretch, the last
+    assert evals == 2, [e for e in events if e["event"] == "eval"]
     assert loop_seconds[0] < 6 + 0.5  # every validation inside the budget (slack: a step, a checkpoint)
     assert result["seconds"] > 6 - 0.5 - 0.5  # and training used the rest
     assert all(e["eta_seconds"] >= 0 for e in events if e["event"] == "progress")
@@ -247,7 +248,7 @@ def test_ctrl_c_twice_is_one_line_and_leaves_no_half_written_file(tmp_path, tiny
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in err, err
     assert err.strip().splitlines()[-1] in (
         "lstm-tui: interrupted before the first checkpoint; nothing to resume",

@@ -92,7 +92,8 @@ async def test_a_dialog_shows_a_file_name_as_it_is(make_app, tmp_path: Path):
         assert shown == "notes [v2] [/b]\\x1b[2J.txt exists."
 
 
-CONTROLS = "title: \x1b]0;pwned\x07 clip: \x1b]52;c;aGVsbG8=\x07 red: \x1b[31mred\x1b[0m c1: \x9b2J del: \x7f bs: \x08 end"
+CONTROLS = ("title: \x1b]0;pwned\x07 clip: \x1b]52;c;aGVsbG8=\x07 red: \x1b[31mred\x1b[0m c1: \x9b2J "
+            "del: \x7f bs: \x08 end")
 
 
 def drawn(app) -> list[str]:

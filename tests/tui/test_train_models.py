@@ -189,7 +189,7 @@ async def test_deleting_a_model_being_trained_stops_the_run_so_it_stays_deleted(
     env = {**os.environ, "XDG_DATA_HOME": str(user_dirs / "data"), "XDG_CACHE_HOME": str(user_dirs / "cache"),
            "XDG_CONFIG_HOME": str(user_dirs / "config"), "XDG_STATE_HOME": str(user_dirs / "state")}
     # A real `lstm-tui train` in its own process, as a writer would start it in a terminal.
-    run = subprocess.Popen([sys.executable, "-m", "lstm_tui", "train", str(tiny_corpus), "--name", "busy",  # noqa: ASYNC220
+    run = subprocess.Popen([sys.executable, "-m", "lstm_tui", "train", str(tiny_corpus), "--name", "busy",
                             "--steps", "1000000", "--eval-every", "3", "--hidden-dim", "16", "--embed-dim", "16",
                             "--layers", "1", "--vocab-size", "400", "--batch-size", "2", "--seq-len", "8",
                             "--device", "cpu", "--threads", "1", "--events", "jsonl"],

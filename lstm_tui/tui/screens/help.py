@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from rich.text import Text
 from textual.widgets import DataTable, Static
 
 # Bindings by id (or by action, for the undo keys TextArea declares), in help order.

@@ -8,6 +8,9 @@ only a detail, since each model's is on its own validation text.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +22,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ...catalog import delete_model, list_models, rename_model
+from ...core.errors import LstmTuiError
 from ...plain import plain
+from ...training_lock import trainer
 from .dialogs import TextPromptScreen, confirm
 
 if TYPE_CHECKING:
@@ -31,9 +37,7 @@ Lister = Callable[[Callable[[str], None]], "list[ModelEntry]"]
 
 
 def _catalog_lister(on_problem: Callable[[str], None]) -> list[ModelEntry]:
-    from ...catalog import list_models  # reads each bundle's JSON files: disk work, so in a thread
-
-    return list_models(on_problem=on_problem)
+    return list_models(on_problem=on_problem)  # reads each bundle's JSON files: disk work, so in a thread
 
 
 def names(entry: ModelEntry, spec: str | None) -> bool:
@@ -172,12 +176,6 @@ class ModelsScreen(Screen):
     async def _stop_training(self, name: str, pid: int) -> bool:
         """Ask the run training ``name`` to stop (as Ctrl+C does: after the step, saving
         a checkpoint), then at once; True when it has let go of the name."""
-        import asyncio
-        import os
-        import signal
-
-        from ...training_lock import trainer
-
         for _ in range(2):  # the second signal stops it at once, after any write in progress
             try:
                 if pid > 0:
@@ -258,9 +256,6 @@ class ModelsScreen(Screen):
         new = await self.app.push_screen_wait(TextPromptScreen(f"Rename {entry.name} to", entry.name))
         if not new or new == entry.name:
             return
-        from ...catalog import rename_model
-        from ...core.errors import LstmTuiError
-
         try:
             rename_model(entry.name, new)
         except (LstmTuiError, ValueError, OSError) as exc:
@@ -283,8 +278,6 @@ class ModelsScreen(Screen):
         if self._is_current(entry):
             self.notify("This model is in use; switch to another one first.", severity="warning")
             return
-        from ...training_lock import trainer
-
         running = trainer(entry.name)
         stopping = (f"\n\nA training run is writing it now (process {running}); deleting stops the run "
                     "first, or it would write the model again.") if running else ""
@@ -294,9 +287,6 @@ class ModelsScreen(Screen):
             danger=True))
         if answer != "yes":
             return
-        from ...catalog import delete_model
-        from ...core.errors import LstmTuiError
-
         try:
             if running and not await self._stop_training(entry.name, running):
                 self.notify(f"The training run of {entry.name} (process {running}) did not stop, so the "

@@ -56,7 +56,9 @@ def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     seconds = int(seconds)
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
 class TrainScreen(Screen):
@@ -135,7 +137,7 @@ class TrainScreen(Screen):
         current = paths.DEFAULT_MODEL if lm is None else lm.label
         self.query_one("#mode-finetune", RadioButton).label = f"Fine-tune the current model ({current})"
         field = self.query_one("#train-name", Input)
-        if field.value in ("", self.name_default) or self.state == "done" and field.value == self.name_last:
+        if field.value in ("", self.name_default) or (self.state == "done" and field.value == self.name_last):
             taken = lambda name: (paths.user_models_dir() / name).exists()
             field.value = self.name_default = next_name(current, taken)
 

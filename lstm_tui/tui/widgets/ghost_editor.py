@@ -36,7 +36,8 @@ class GhostTextEditor(ProseArea):
     BINDINGS = [
         Binding("tab", "accept", "Accept", id="accept",
                 tooltip="accept the suggestion (none: ask; line start: indent)"),
-        Binding("ctrl+right", "accept_word", "Word", id="accept_word", show=False, tooltip="accept the next word of the suggestion"),
+        Binding("ctrl+right", "accept_word", "Word", id="accept_word", show=False,
+                tooltip="accept the next word of the suggestion"),
         # TextArea's own Right, which accepts the ghost here (action_cursor_right).
         Binding("right", "cursor_right", "Right", id="accept_right", show=False,
                 tooltip="at the ghost text: accept it all"),

@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import gc
 import re
+import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import cache
 
 import numpy as np
 from rich.control import strip_control_codes
 from textual._wrap import compute_wrap_offsets
 from textual.expand_tabs import get_tab_widths
 from textual.geometry import clamp
-from textual.widgets.text_area import Document, EditResult, Location, WrappedDocument
+from textual.widgets.text_area import Document, EditResult, Location, SyntaxAwareDocument, WrappedDocument
 
 _NON_SPACE = re.compile(r"[^ ]")
 COUNT_BATCH = 2000  # lines counted between yields of the GIL, when counting a loaded text
@@ -62,8 +62,6 @@ def count_words(lines: list[str]) -> int:
     """Words (``str.split`` runs) in ``lines``, counted in short batches so a thread
     doing it lets the UI thread in between (one ``split`` of a large text holds the GIL
     for longer than a keystroke may wait)."""
-    import time
-
     total = 0
     for start in range(0, len(lines), COUNT_BATCH):
         total += sum(len(line.split()) for line in lines[start:start + COUNT_BATCH])
@@ -116,19 +114,13 @@ class CountingDocument(DocumentCounts, Document):
     """A plain-text Document that keeps its counts (see DocumentCounts)."""
 
 
-@cache
-def _counting_syntax_document() -> type[Document]:
-    from textual.widgets.text_area import SyntaxAwareDocument  # needs tree-sitter
-
-    class CountingSyntaxDocument(DocumentCounts, SyntaxAwareDocument):
-        """A tree-sitter Document (for highlighting) that keeps its counts."""
-
-    return CountingSyntaxDocument
+class CountingSyntaxDocument(DocumentCounts, SyntaxAwareDocument):
+    """A tree-sitter Document (for highlighting) that keeps its counts."""
 
 
 def counting_syntax_document(text: str, language: object) -> Document:
     """A tree-sitter Document of ``text`` in ``language`` that keeps its counts."""
-    return _counting_syntax_document()(text, language)
+    return CountingSyntaxDocument(text, language)
 
 
 def ascii_wrap_offsets(line: str, width: int) -> list[int]:
@@ -224,7 +216,7 @@ class QuickWrappedDocument(WrappedDocument):
     def _wrap_line(self, line: str) -> Sequence[int]:
         """The line's break offsets at the current width."""
         width = self._width
-        if not width or len(line) <= width and line.isascii() and line.isprintable():
+        if not width or (len(line) <= width and line.isascii() and line.isprintable()):
             return NO_BREAKS
         if line.isascii() and line.isprintable():  # no tabs, every character one cell
             return ascii_wrap_offsets(line, width)

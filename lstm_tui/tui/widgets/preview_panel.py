@@ -11,6 +11,9 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from ...core import preview as previews  # the module, so a test's patch of previews.preview holds
+from ...core.errors import LstmTuiError
+from ...core.mail import is_address
 from ...plain import plain
 
 EMPTY = "Choose folders, files or a mail folder on the left: what would be read shows here."
@@ -28,8 +31,6 @@ class PreviewPanel(Static):
 
     def show_preview(self, paths: tuple[str, ...], from_address: str) -> None:
         """Preview ``paths`` (mail only from ``from_address``, if one) in a thread."""
-        from ...core.mail import is_address
-
         if not paths:
             self.workers.cancel_group(self, "preview")
             self.post_message(self.Ready(EMPTY, None, None))
@@ -44,11 +45,8 @@ class PreviewPanel(Static):
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def run_preview(self, paths: tuple[str, ...], from_address: str | None) -> None:
-        from ...core.errors import LstmTuiError
-        from ...core.preview import preview, suggested_minutes
-
         try:
-            found = preview(paths, from_address)
+            found = previews.preview(paths, from_address)
         except (LstmTuiError, OSError) as exc:
             text, words, minutes = f"Cannot read this: {exc}", None, None
         else:
@@ -57,7 +55,7 @@ class PreviewPanel(Static):
                 notes.append(ANYONE_NOTE)
             lines = found.describe().splitlines()[: -len(found.notes) or None] + notes
             words = found.words
-            minutes = suggested_minutes(words) if words else None
+            minutes = previews.suggested_minutes(words) if words else None
             if minutes:
                 lines.append(f"Suggested budget: {minutes} minutes of fine-tuning.")
             text = "\n".join(lines)

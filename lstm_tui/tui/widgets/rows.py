@@ -102,8 +102,8 @@ def _caret_line_rows(area: TextArea) -> Callable[[int, int, tuple], tuple | None
 
 
 def _plain(area: TextArea, text: str) -> bool:
-    """Whether a line has none of the characters only Textual draws right (tabs); kept for the last line asked, which a frame asks of each
-    of its rows and of the cursor's line."""
+    """Whether a line has none of the characters only Textual draws right (tabs); kept for
+    the last line asked, which a frame asks of each of its rows and of the cursor's line."""
     checked = getattr(area, "_row_line_checked", None)  # a line's rows share its string
     if checked is None or checked[0] is not text:
         checked = area._row_line_checked = (text, not _TEXTUAL_ONLY.search(text))
