@@ -31,12 +31,16 @@ MIN_CONTEXT = 2  # a match must be at least this many tokens long to count
 
 
 class DocumentCache:
-    def __init__(self, ids: Sequence[int], weight: float, wordy: Set[int] | None = None) -> None:
+    def __init__(self, ids: Sequence[int], weight: float, wordy: Set[int] | None = None,
+                 tail: bytes = b"", pieces: Sequence[bytes] = ()) -> None:
         """``ids``: the document's tokens up to the cursor, where the histories given to
         ``mix`` start (what follows them there is the suggestion's); ``wordy``: the ids
-        with a letter or digit, the only ones a match counts (None: every id)."""
+        with a letter or digit, the only ones a match counts (None: every id); ``tail``:
+        the letters typed of the word at the cursor, which the suggestion's first pieces
+        spell again (``pieces``: each id's bytes), so those pieces count as typed."""
         self.weight = weight
         self.wordy = wordy
+        self.tail, self.pieces = tail, pieces
         self.ids = list(ids)
         # Where each pair of tokens occurred: the index of the token after it. A
         # request builds this (a few hundred dict updates) and looks up only what it needs.
@@ -67,6 +71,12 @@ class DocumentCache:
         """Log-probabilities of the next token with the cache mixed in; ``logits``
         unchanged where the document has no match."""
         suggested = max(0, len(history) - len(self.ids))
+        spelt = b""
+        for token in history[len(self.ids):len(self.ids) + suggested] if self.tail else ():
+            spelt += self.pieces[token]
+            if not self.tail.startswith(spelt):
+                break
+            suggested -= 1  # it spells letters the writer typed: theirs
         n, counts = self.counts(history, suggested) if self.weight > 0 else (0, None)
         typed = history[len(history) - n:len(history) - suggested]  # the suggestion's own do not count
         n = len(typed) if self.wordy is None else sum(t in self.wordy for t in typed)

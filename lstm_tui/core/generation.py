@@ -183,7 +183,7 @@ class StreamingGenerator:
         generator = _generator(config.seed, self.device)
         decoder = self.tokenizer.decoder()
         view = ShownText(config, line_break_allowed(context, config.line_breaks))
-        cache = self._cache(ids, config)
+        cache = self._cache(ids, config, tail)
         text, logprob, count, visible_tokens = "", 0.0, 0, 0
         given = 0.0  # log-probability of the typed letters of the word (token healing)
         control = self.tokenizer.control_ids
@@ -274,10 +274,12 @@ class StreamingGenerator:
         seed = None if config.seed is None else config.seed + 1
         batch = SampleBatch(model, self.tokenizer, self.constraint, tail, self.device)
         return batch.run(state, logits, config, n, _generator(seed, self.device), history, should_stop,
-                         self._cache(ids, config), line_break_allowed(context, config.line_breaks))
+                         self._cache(ids, config, tail), line_break_allowed(context, config.line_breaks))
 
-    def _cache(self, ids: list[int], config: SamplingConfig) -> DocumentCache:
-        return DocumentCache(ids, config.document_cache, self.tokenizer.wordy_ids)
+    def _cache(self, ids: list[int], config: SamplingConfig, tail: str) -> DocumentCache:
+        tokenizer = self.tokenizer
+        return DocumentCache(ids, config.document_cache, tokenizer.wordy_ids, tail.encode("utf-8"),
+                             tokenizer.piece_bytes)
 
     def _beam(self, context: str, config: SamplingConfig, should_stop: StopHook | None) -> list[Completion]:
         ids, tail = self.healed(context)
@@ -286,7 +288,7 @@ class StreamingGenerator:
                            self.tokenizer.control_ids, history=self._ids, should_stop=should_stop,
                            tail=tail, constraint=self.constraint,
                            line_breaks=line_break_allowed(context, config.line_breaks),
-                           cache=self._cache(ids, config) if config.document_cache else None)
+                           cache=self._cache(ids, config, tail) if config.document_cache else None)
 
 
 def _one_hot(index: int, size: int, device: torch.device) -> torch.Tensor:

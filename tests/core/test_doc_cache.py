@@ -81,3 +81,15 @@ def test_a_list_item_does_not_open_with_the_last_ones_words(tiny_lm):
     plain = tiny_lm.complete(doc, ungated(temperature=0.0, max_tokens=8))
     cached = tiny_lm.complete(doc, ungated(temperature=0.0, max_tokens=8, document_cache=0.5))
     assert cached.text == plain.text
+
+
+def test_pieces_that_spell_typed_letters_are_the_writers():
+    """Typing " wa" after "She": the suggestion's " w" only spells what was typed, so
+    "She w" is a match of the writer's two tokens and "al" (as in "She walked") follows."""
+    logits = torch.zeros(10)
+    pieces = [b"", b" She", b" w", b"al", b"ked", b".", b"", b"", b"", b" They"]
+    typed = [1, 2, 3, 4, 5, 9, 1]  # " She walked. They She", the word " wa" being typed
+    healed = DocumentCache(typed, 0.5, tail=b" wa", pieces=pieces).mix(logits, [*typed, 2]).exp()
+    assert math.isclose(float(healed[3]), 0.5 * 0.1 + 0.5, rel_tol=1e-5)
+    # Without the typed letters, " w" is the suggestion's own: no match of the writer's.
+    assert torch.equal(DocumentCache(typed, 0.5, pieces=pieces).mix(logits, [*typed, 2]), logits)

@@ -221,3 +221,19 @@ async def test_tab_goes_from_field_to_field_and_the_focused_one_stands_out(make_
         app.screen.query_one("#train-budget", Input).focus()
         await pilot.pause()
         assert not label.rich_style.reverse
+
+
+async def test_a_preview_of_an_older_choice_never_replaces_the_newer_one(make_app, writing):
+    """The thread reading the files could post its answer just after the writer changed
+    the choice: the older answer was shown last (seen as a flaky test under load)."""
+    from lstm_tui.tui.widgets.preview_panel import PreviewPanel
+
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        panel = app.screen.query_one(PreviewPanel)
+        panel.show_preview((str(writing),), "not an address")
+        await settle(pilot)
+        panel.post_message(PreviewPanel.Ready("an older choice's files", 10, 5, panel.asked - 1))
+        await settle(pilot)
+        assert "needs an email address" in str(panel.render())

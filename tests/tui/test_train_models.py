@@ -73,6 +73,27 @@ async def test_training_progress_shows_in_the_editors_status_bar(make_app):
         assert app.editor_screen.status.info.training == ""
 
 
+async def test_a_narrow_status_bar_keeps_training_and_the_suggestions_state(make_app):
+    """At 80 columns the row was cut after "unsure": training's progress never showed."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        status = app.editor_screen.status
+        status.set(document="a-rather-long-chapter-name.md", words=12345, chars=67890, latency_ms=7.0, rate=900.0,
+                   unsure=True, learning="learned 1,204 words", training="training 42%")
+        await pilot.pause()
+        shown = status.render_info()
+        assert shown.cell_len <= 78
+        for kept in ("a-rather-long-chapter-name.md", "training 42%", "unsure"):
+            assert kept in shown.plain, shown.plain
+        assert "tok/s" not in shown.plain and "chars" not in shown.plain  # the first to go
+    wide = make_app()
+    async with wide.run_test(size=(200, 24)) as pilot:
+        status = wide.editor_screen.status
+        status.set(words=12345, chars=67890, latency_ms=7.0, rate=900.0, training="training 42%")
+        await pilot.pause()
+        assert "900 tok/s" in status.render_info().plain and "67,890 chars" in status.render_info().plain
+
+
 @pytest.mark.slow
 async def test_cancel_leaves_a_resumable_checkpoint(make_app, tiny_corpus):
     app = make_app()

@@ -288,7 +288,8 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
     @on(DocumentLearned)
     def _document_learned(self, event: DocumentLearned) -> None:
         if self.learning.pass_ended(event.lm, event.text) and self.app.settings.learn:
-            self.status.set(learning=f"learned {event.total:,} tokens" if event.total else "learning")
+            words = len(event.text.split())  # what a writer counts; the pass counts tokens
+            self.status.set(learning=f"learned {words:,} words" if event.total else "learning")
 
     @on(DocumentForgotten)
     def _document_forgotten(self, event: DocumentForgotten) -> None:

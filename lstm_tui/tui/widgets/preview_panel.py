@@ -28,23 +28,26 @@ class PreviewPanel(Static):
         text: str  # the preview in plain words
         words: int | None  # of the writer's own; None when nothing could be previewed
         minutes: int | None  # the suggested fine-tune budget
+        asked: int = 0  # which choice it answers (PreviewPanel.asked when it was made)
+
+    asked = 0  # choices previewed so far: an answer to an older one is not shown
 
     def show_preview(self, paths: tuple[str, ...], from_address: str) -> None:
         """Preview ``paths`` (mail only from ``from_address``, if one) in a thread."""
+        self.asked += 1
+        self.workers.cancel_group(self, "preview")
         if not paths:
-            self.workers.cancel_group(self, "preview")
-            self.post_message(self.Ready(EMPTY, None, None))
+            self.post_message(self.Ready(EMPTY, None, None, self.asked))
             return
         if from_address and not is_address(from_address):
-            self.workers.cancel_group(self, "preview")
             self.post_message(self.Ready(f"\"Only mail from\" needs an email address such as "
-                                         f"me@example.com, not {from_address!r}.", None, None))
+                                         f"me@example.com, not {from_address!r}.", None, None, self.asked))
             return
         self.update("Looking through what you chose\u2026")
-        self.run_preview(paths, from_address or None)
+        self.run_preview(paths, from_address or None, self.asked)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def run_preview(self, paths: tuple[str, ...], from_address: str | None) -> None:
+    def run_preview(self, paths: tuple[str, ...], from_address: str | None, asked: int) -> None:
         try:
             found = previews.preview(paths, from_address)
         except (LstmTuiError, OSError) as exc:
@@ -60,7 +63,10 @@ class PreviewPanel(Static):
                 lines.append(f"Suggested budget: {minutes} minutes of fine-tuning.")
             text = "\n".join(lines)
         if not get_current_worker().is_cancelled:  # a newer choice has its own preview coming
-            self.post_message(self.Ready(text, words, minutes))
+            self.post_message(self.Ready(text, words, minutes, asked))
 
     def on_preview_panel_ready(self, event: Ready) -> None:
+        if event.asked != self.asked:  # a newer choice was made while this one was read
+            event.stop()
+            return
         self.update(Text(plain(event.text, keep_newlines=True)))  # file names are not markup

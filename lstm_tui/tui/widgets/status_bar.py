@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -25,7 +26,7 @@ class StatusInfo:
     auto: bool = True  # automatic suggestions on
     pending: bool = False  # a suggestion is streaming
     unsure: bool = False  # the last suggestion was held back: the model was not sure enough
-    learning: str = ""  # e.g. "learned 1,204 tokens" while learning from the document is on
+    learning: str = ""  # e.g. "learned 1,204 words" while learning from the document is on
     training: str = ""  # e.g. "training 42%"
 
 
@@ -41,6 +42,9 @@ class StatusBar(Static):
     def on_mount(self) -> None:
         self.update(self.render_info())
 
+    def on_resize(self) -> None:
+        self.update(self.render_info(), layout=False)  # what fits changed
+
     def set(self, **changes) -> None:
         new = replace(self.info, **changes)
         if new != self.info:
@@ -50,37 +54,48 @@ class StatusBar(Static):
             self.update(self.render_info(), layout=False)
 
     def render_info(self) -> Text:
+        """One row: what matters most is kept when the row is narrow (an 80-column
+        terminal): the document, the model, the suggestion's state and training; the
+        speed figures, the character count and the device go first."""
         i = self.info
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(plain(i.document), style="bold")  # a file name, shown as it is
+        # (priority, text, style): the lowest priorities are dropped first to fit.
+        parts: list[tuple[int, str, str]] = [(9, plain(i.document), "bold")]  # a file name, shown as it is
         if i.modified:
-            text.append(" \u25cf modified", style="yellow")
+            parts.append((9, " \u25cf modified", "yellow"))
         else:
-            text.append(" new file" if i.new else " saved", style="green")
+            parts.append((9, " new file" if i.new else " saved", "green"))
         if i.words is not None:
-            text.append(f"  {i.words:,} words")
+            parts.append((4, f"  {i.words:,} words", ""))
         elif i.chars is not None:
-            text.append("  counting words\u2026")
+            parts.append((4, "  counting words\u2026", ""))
         if i.chars is not None:
-            text.append(f" {i.chars:,} chars")
-        text.append("  \u2502  ")
-        text.append(plain(i.model), style="bold")  # a card's name may hold anything
+            parts.append((1, f" {i.chars:,} chars", ""))
+        parts.append((8, "  \u2502  ", ""))
+        parts.append((8, plain(i.model), "bold"))  # a card's name may hold anything
         if i.device:
-            text.append(f" on {i.device.upper()}")
+            parts.append((2, f" on {i.device.upper()}", ""))
         if i.latency_ms is not None:
-            text.append(f"  {i.latency_ms:.0f} ms")
+            parts.append((0, f"  {i.latency_ms:.0f} ms", ""))
         if i.rate:
-            text.append(f" {i.rate:.0f} tok/s")
+            parts.append((0, f" {i.rate:.0f} tok/s", ""))
         index, count = i.alternative
         if count > 1:
-            text.append(f"  {index + 1} of {count}", style="bold cyan")
+            parts.append((7, f"  {index + 1} of {count}", "bold cyan"))
         if i.pending:
-            text.append("  \u2026", style="cyan")
+            parts.append((7, "  \u2026", "cyan"))
         elif i.unsure:
-            text.append("  unsure", style="dim")
-        text.append("  auto" if i.auto else "  manual (Ctrl+G)", style="" if i.auto else "yellow")
+            parts.append((6, "  unsure", "dim"))
+        parts.append((3, "  auto", "") if i.auto else (6, "  manual (Ctrl+G)", "yellow"))
         if i.learning:
-            text.append(f"  {i.learning}", style="green")
+            parts.append((5, f"  {i.learning}", "green"))
         if i.training:
-            text.append(f"  \u2502  {i.training}", style="magenta")
+            parts.append((8, f"  \u2502  {i.training}", "magenta"))
+        width = self.size.width - 2 if self.size.width > 2 else None  # within the padding
+        floor = 0
+        while width is not None and sum(cell_len(t) for p, t, _ in parts if p >= floor) > width and floor < 9:
+            floor += 1
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for priority, piece, style in parts:
+            if priority >= floor:
+                text.append(piece, style=style)
         return text
