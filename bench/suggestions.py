@@ -31,6 +31,10 @@ Figures, per text and over all:
 - word_ends_with_ghost: the share of word ends (a word's last letter typed) at which
   a ghost was showing; late: requests whose ghost came after the next key.
 
+With --mid, the writer inserts sentences inside paragraphs instead: the second sentence
+of paragraphs of three or more, with the rest of the paragraph after the cursor; the
+ghost stops before it would repeat that (the editor's rule, policy.before_repeat).
+
 With --learn, the model first learns from the text before each passage, as learning
 from the document (F5) would have while it was written, and forgets it after (the
 next-word figures are always the model as loaded).
@@ -49,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import sys
 import time
@@ -60,6 +65,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the checkout's lstm_tui, also when it is not installed
+from lstm_tui.core.policy import before_repeat
 from lstm_tui.core.writer import CONTEXT_CHARS, IDEAL, REALISTIC, Suggest, Tally, Typist, passages, write
 
 DATA = HERE.parents[1] / "shared" / "data"
@@ -71,6 +77,7 @@ VALIDATION = [DATA / "gutenberg" / "sense_and_sensibility.txt",
 CORRESPONDENCE = HERE / "texts" / "correspondence.txt"
 TEXTS = [*VALIDATION, CORRESPONDENCE]
 WORD = re.compile(r"\S+")
+SENTENCE_END = re.compile(r"[.!?][\"')\]\u201d\u2019]*\s+")  # and the space after it
 THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -195,6 +202,29 @@ def trigram_texts(which: str) -> Iterable[str]:
 # -- the model ------------------------------------------------------------------------------
 
 
+def mid_passages(text: str, chars: int, seed: int, context: int) -> list[tuple[int, int, str]]:
+    """Sentences inserted inside paragraphs, as (start, end, the rest of the paragraph):
+    the second sentence of paragraphs of three or more, in a seeded order, until
+    ``chars`` characters; each with ``context`` characters written before it."""
+    paragraphs = [m.span() for m in re.finditer(r"[^\n]+", text) if m.start() >= context]
+    random.Random(seed).shuffle(paragraphs)
+    found, total = [], 0
+    for start, end in paragraphs:
+        starts = [start] + [m.end() for m in SENTENCE_END.finditer(text, start, end) if m.end() < end]
+        if len(starts) < 3:
+            continue
+        found.append((starts[1], starts[2], text[starts[2]:end]))
+        total += starts[2] - starts[1]
+        if total >= chars:
+            break
+    return sorted(found)
+
+
+def stopping_before(writer: Suggest, after: str) -> Suggest:
+    """The writer's suggestions cut where they would repeat ``after`` (the editor's rule)."""
+    return writer if not after else lambda context: before_repeat(writer(context), after)
+
+
 def model_writer(lm, config) -> tuple[Suggest, Callable[[str], tuple[str, float]]]:
     def suggest(context: str) -> str:
         return "".join(lm.stream(context, config))
@@ -232,6 +262,9 @@ def main() -> None:
     parser.add_argument("--word-pause", type=float, default=REALISTIC.word_pause,
                         help="the realistic writer's further pause after a word, in seconds")
     parser.add_argument("--debounce-ms", type=int, help="the editor's debounce (default: the editor's)")
+    parser.add_argument("--mid", action="store_true",
+                        help="type sentences inside paragraphs: a paragraph's second sentence, with the "
+                             "rest of the paragraph after the cursor (suggestions stop before repeating it)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -263,25 +296,32 @@ def main() -> None:
         trigram_seconds = round(time.perf_counter() - started, 1)
 
     report: dict = {"model": lm.name, "config": config.to_dict(), "chars_per_text": args.chars, "learn": args.learn,
+                    "mid": args.mid,
                     "trigram_data": args.trigram_data, "realistic_writer": asdict(realistic) | {
                         "debounce_ms": debounce_ms}, "texts": {}}
     totals = {f"{name}{suffix}": Tally() for name in ("model", "trigram") for suffix in typists}
     for i, path in enumerate(args.texts):
         text = read(path)
         # A short text (the correspondence) has less written before each passage.
-        spans = passages(text, args.chars, args.passage, args.seed + i, context=min(CONTEXT_CHARS, len(text) // 4))
+        context = min(CONTEXT_CHARS, len(text) // 4)
+        if args.mid:
+            inserts = mid_passages(text, args.chars, args.seed + i, context)
+        else:  # at the end of what is written: nothing after the cursor
+            inserts = [(start, end, "") for start, end in passages(text, args.chars, args.passage, args.seed + i,
+                                                                    context=context)]
+        spans = [(start, end) for start, end, _ in inserts]
         row: dict = {}
         for (name, writer), (suffix, typist) in product(
                 (("model", suggest), ("trigram", trigram.suggest if trigram else None)), typists.items()):
             if writer is None:
                 continue
             tally = Tally()
-            for start, end in spans:
+            for start, end, after in inserts:
                 before = text[max(0, start - CONTEXT_CHARS):start]
                 if args.learn and name == "model":
                     lm.forget()
                     lm.learn(before)
-                tally.add(write(text[start:end], before, writer, typist=typist))
+                tally.add(write(text[start:end], before, stopping_before(writer, after), typist=typist))
             if args.learn and name == "model":
                 lm.forget()
             totals[name + suffix].add(tally)

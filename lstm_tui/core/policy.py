@@ -143,3 +143,18 @@ def end_index(text: str, stop_at: str, line_breaks: bool) -> int | None:
 
 def _log(p: float) -> float:
     return math.log(p) if p > 0 else -math.inf
+
+
+def before_repeat(text: str, after: str) -> str:
+    """``text``, a suggestion at a cursor inside a line, cut where it would say again
+    what ``after`` (the rest of the line) begins with: its first word, or the mark of
+    punctuation it starts with. "She walked| to the river." with " slowly to the"
+    shows " slowly"; a suggestion that begins with the repeat shows nothing."""
+    first = WORD.match(after)
+    if not text or first is None:
+        return text
+    unit = first.group().strip()
+    for match in WORD.finditer(text):
+        if match.group().strip() == unit:
+            return text[:match.start()].rstrip() if after[:1].isspace() else text[:match.start()]
+    return text.rstrip() if after[:1].isspace() else text

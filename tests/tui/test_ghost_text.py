@@ -319,3 +319,24 @@ async def test_the_sampling_panel_explains_the_field_in_focus_and_says_why_a_val
         await pilot.pause()
         assert hint() == f"Top-k takes 0 to 1000; {before} is still in force."
         assert app.settings.sampling.top_k == before
+
+
+async def test_a_suggestion_inside_a_paragraph_stops_before_the_text_after_the_cursor(make_app, settings):
+    """Inserting a word in the middle of a paragraph got nothing ("Suggestions come at
+    the end of a line"); now the ghost is drawn at the cursor, before the rest of the
+    line, and stops where it would repeat what follows."""
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("She walked to the river. Then she sat down.")
+        editor.move_cursor((0, len("She walked")))
+        await settle(pilot)
+        assert editor.request_suggestion()  # between words: allowed
+        editor.show_continuation(editor.request_id, " slowly to the")
+        assert editor.ghost == " slowly"  # not " slowly to the": "to" follows the cursor
+        line = editor._render_line(0).text
+        assert line.startswith("She walked slowly to the river.")  # drawn inline, the rest after it
+        await pilot.press("tab")
+        assert editor.text == "She walked slowly to the river. Then she sat down."
+        editor.move_cursor((0, len("She wal")))  # inside a word: no suggestion there
+        assert not editor.request_suggestion()

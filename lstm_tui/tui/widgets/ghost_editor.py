@@ -22,12 +22,14 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets.text_area import Edit
 
+from ...core.policy import before_repeat
 from ...core.writer import NEXT_WORD  # what Ctrl+Right takes of a ghost
 from .ghost import MIN_ROOM, Ghost, GhostStatus, layout_ghost
 from .prose_area import ProseArea
 from .rows import visible_controls
 
 CONTEXT_CHARS = 4000  # the text before the cursor sent to the model, at least
+AFTER_CHARS = 200  # the text after the cursor a suggestion inside a line stops before
 # The ghost stays shown (or gone), and the keys quiet, this long before the Footer follows.
 FOOTER_SETTLE_SECONDS = 0.4
 
@@ -54,13 +56,16 @@ class GhostTextEditor(ProseArea):
     ]
 
     _editing = False  # inside edit(): cursor moves are the edit's own
+    _after = ""  # the line's text after the cursor when the suggestion was asked for
     _footer_timer: Timer | None = None  # refreshes the bindings once the ghost settles
     _ghost_rows: list[str] = []  # the ghost's wrapped rest, drawn below the document's last line
     # What is shown of the ghost, set after each change to it; its watcher tells the screen.
     ghost_status: var[GhostStatus] = var(GhostStatus(), init=False)
 
     class SuggestionRequested(Message):
-        """Continue ``context`` (the text before the cursor) as request ``request_id``."""
+        """Continue ``context`` (the text before the cursor) as request ``request_id``.
+        Inside a line, the ghost shown stops before it would repeat what follows the
+        cursor (``policy.before_repeat``)."""
 
         def __init__(self, request_id: int, context: str, auto: bool) -> None:
             super().__init__()
@@ -147,8 +152,8 @@ class GhostTextEditor(ProseArea):
 
     def _why_no_suggestion(self) -> str | None:
         """Why a ghost could not be shown at the cursor, or None if it could."""
-        if not self._at_line_end():
-            return "Suggestions come at the end of a line: move the cursor there first."
+        if not self._between_words():
+            return "Suggestions come between words: move the cursor to a word's end first."
         room = self._room()
         if self.cursor_location != self.document.end and room is not None and room < MIN_ROOM:
             return "This row is full, so a suggestion would not show: type on, or press Enter."
@@ -179,7 +184,7 @@ class GhostTextEditor(ProseArea):
         dimmer)."""
         if request_id != self.request_id:
             return
-        self._ghost.stream = text
+        self._ghost.stream = before_repeat(text, self._after)
         self.set_class(guess, "-guess")
         self._render_ghost()
 
@@ -188,7 +193,7 @@ class GhostTextEditor(ProseArea):
         if request_id != self.request_id:
             return
         self.pending = False
-        self._ghost.finish(text, alternatives)
+        self._ghost.finish(before_repeat(text, self._after), [before_repeat(a, self._after) for a in alternatives])
         self.set_class(guess, "-guess")
         self._render_ghost()
 
@@ -216,9 +221,17 @@ class GhostTextEditor(ProseArea):
             size += len(self.document[start]) + 1
         return self.document.get_text_range((start, 0), (row, column))
 
-    def _at_line_end(self) -> bool:
+    def _between_words(self) -> bool:
+        """Whether a suggestion may go at the cursor: at a line's end, or inside it where
+        no word goes on past the cursor (the text after it is then the ghost's limit)."""
         row, column = self.cursor_location
-        return self.selection.is_empty and not self.document[row][column:].strip()
+        after = self.document[row][column:column + 1]
+        return self.selection.is_empty and not (after.isalnum() or (after and after in "'\u2019_"))
+
+    def text_after_cursor(self) -> str:
+        """The rest of the cursor's line (some of it: a suggestion needs its first word)."""
+        row, column = self.cursor_location
+        return self.document[row][column:column + AFTER_CHARS]
 
     def request_suggestion(self, auto: bool = False) -> bool:
         """Ask for a continuation at the cursor now; False where none could be shown
@@ -233,6 +246,7 @@ class GhostTextEditor(ProseArea):
         self.pending = True
         self._ghost.clear()
         self._ghost.anchor = self.cursor_location
+        self._after = self.text_after_cursor()
         self._render_ghost()
         # Straight to the screen that owns the model: bubbling up through each parent's
         # message queue costs a few event-loop turns, which is most of the latency budget.
@@ -247,7 +261,7 @@ class GhostTextEditor(ProseArea):
 
     def _schedule(self) -> None:
         self._stop_timer()
-        if self.auto_suggest and self._at_line_end():
+        if self.auto_suggest and self._between_words():
             if self.debounce <= 0:
                 self.request_suggestion(auto=True)
             else:
