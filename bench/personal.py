@@ -48,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from suggestions import VALIDATION, TrigramPredictor, read
 
+from lstm_tui.core.policy import worth_showing
 from lstm_tui.core.writer import Tally, passages, type_passages
 
 DATA = HERE.parents[1] / "shared" / "data" / "personal"
@@ -72,7 +73,7 @@ def machine() -> dict:
 
 
 def model_suggest(lm, config):
-    return lambda context: "".join(lm.stream(context, config))
+    return lambda context: worth_showing("".join(lm.stream(context, config)))
 
 
 def learning_suggest(lm, config):
@@ -87,7 +88,7 @@ def learning_suggest(lm, config):
             lm.forget()
             opened[0] = context[:200]
         lm.learn(context)
-        return "".join(lm.stream(context, config))
+        return worth_showing("".join(lm.stream(context, config)))
 
     return suggest
 

@@ -65,7 +65,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the checkout's lstm_tui, also when it is not installed
-from lstm_tui.core.policy import before_repeat
+from lstm_tui.core.policy import MIN_GHOST_CHARS, before_repeat, worth_showing
 from lstm_tui.core.writer import CONTEXT_CHARS, IDEAL, REALISTIC, Suggest, Tally, Typist, passages, write
 
 DATA = HERE.parents[1] / "shared" / "data"
@@ -220,9 +220,12 @@ def mid_passages(text: str, chars: int, seed: int, context: int) -> list[tuple[i
     return sorted(found)
 
 
-def stopping_before(writer: Suggest, after: str) -> Suggest:
-    """The writer's suggestions cut where they would repeat ``after`` (the editor's rule)."""
-    return writer if not after else lambda context: before_repeat(writer(context), after)
+def stopping_before(writer: Suggest, after: str, min_ghost: int = MIN_GHOST_CHARS) -> Suggest:
+    """The writer's suggestions as the editor shows them (policy.worth_showing): cut
+    where they would repeat ``after``, and none shorter than ``min_ghost``."""
+    if min_ghost == MIN_GHOST_CHARS:
+        return lambda context: worth_showing(writer(context), after)
+    return lambda context: ghost if len(ghost := before_repeat(writer(context), after)) >= min_ghost else ""
 
 
 def model_writer(lm, config) -> tuple[Suggest, Callable[[str], tuple[str, float]]]:
@@ -265,6 +268,9 @@ def main() -> None:
     parser.add_argument("--mid", action="store_true",
                         help="type sentences inside paragraphs: a paragraph's second sentence, with the "
                              "rest of the paragraph after the cursor (suggestions stop before repeating it)")
+    parser.add_argument("--min-ghost", type=int, default=MIN_GHOST_CHARS,
+                        help="show the model's ghost only when it has at least this many characters "
+                             "(the editor's rule)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -296,7 +302,7 @@ def main() -> None:
         trigram_seconds = round(time.perf_counter() - started, 1)
 
     report: dict = {"model": lm.name, "config": config.to_dict(), "chars_per_text": args.chars, "learn": args.learn,
-                    "mid": args.mid,
+                    "mid": args.mid, "min_ghost": args.min_ghost,
                     "trigram_data": args.trigram_data, "realistic_writer": asdict(realistic) | {
                         "debounce_ms": debounce_ms}, "texts": {}}
     totals = {f"{name}{suffix}": Tally() for name in ("model", "trigram") for suffix in typists}
@@ -321,7 +327,8 @@ def main() -> None:
                 if args.learn and name == "model":
                     lm.forget()
                     lm.learn(before)
-                tally.add(write(text[start:end], before, stopping_before(writer, after), typist=typist))
+                shown = stopping_before(writer, after, args.min_ghost if name == "model" else 1)
+                tally.add(write(text[start:end], before, shown, typist=typist))
             if args.learn and name == "model":
                 lm.forget()
             totals[name + suffix].add(tally)

@@ -81,13 +81,14 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
     from .generation import StreamingGenerator  # these three import torch (see above)
     from .int8 import quantize_for_cpu
     from .model import frozen_copy
+    from .policy import worth_showing  # numpy, through data: `lstm-tui models` reads cards only
 
     runner = quantize_for_cpu(model) if device.type == "cpu" else frozen_copy(model)
     generator = StreamingGenerator(runner, tokenizer, device)
     config = SamplingConfig()
 
     def suggest(context: str) -> str:
-        return "".join(generator.stream(context, config))
+        return worth_showing("".join(generator.stream(context, config)))  # as the editor shows it
 
     return type_passages(text, spans, suggest, context, should_stop, typed=typed)
 

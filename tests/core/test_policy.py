@@ -109,3 +109,15 @@ def test_line_breaks_only_where_the_document_has_them(tiny_lm):
         if found == 3:  # three places are enough; the rest cost seconds
             break
     assert found, "the tiny model never broke a line"
+
+
+def test_a_suggestion_inside_a_line_stops_before_repeating_what_follows():
+    from lstm_tui.core.policy import before_repeat, worth_showing
+
+    assert before_repeat(" slowly to the", " to the river.") == " slowly"
+    assert before_repeat(" to the", " to the river.") == ""  # it only repeats
+    assert before_repeat(" slowly, he said", ", and then") == " slowly"  # a mark repeats too
+    assert before_repeat(" tomorrow", " to the") == " tomorrow"  # a word that only starts alike
+    assert before_repeat(" quickly ", " home") == " quickly"  # no double space before the rest
+    assert worth_showing(" slowly to the", " to the river.") == " slowly"
+    assert worth_showing("s") == "" and worth_showing("s sat") == "s sat"

@@ -340,3 +340,19 @@ async def test_a_suggestion_inside_a_paragraph_stops_before_the_text_after_the_c
         assert editor.text == "She walked slowly to the river. Then she sat down."
         editor.move_cursor((0, len("She wal")))  # inside a word: no suggestion there
         assert not editor.request_suggestion()
+
+
+async def test_a_ghost_too_short_to_save_a_key_is_not_shown(make_app, settings):
+    """Tab is a key: a one-character ghost saves none and only costs a look."""
+    app = make_app(settings=settings.replace(auto_suggest=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(GhostTextEditor)
+        editor.insert("The cat")
+        await settle(pilot)
+        assert editor.request_suggestion()
+        editor.show_continuation(editor.request_id, "s")
+        assert editor.ghost == "" and not editor.suggestion
+        editor.show_continuation(editor.request_id, "s sat")  # the stream goes on: now it is worth it
+        assert editor.ghost == "s sat"
+        editor.finish_continuation(editor.request_id, ".", [])
+        assert editor.ghost == ""

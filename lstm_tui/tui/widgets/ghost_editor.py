@@ -22,7 +22,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets.text_area import Edit
 
-from ...core.policy import before_repeat
+from ...core.policy import worth_showing
 from ...core.writer import NEXT_WORD  # what Ctrl+Right takes of a ghost
 from .ghost import MIN_ROOM, Ghost, GhostStatus, layout_ghost
 from .prose_area import ProseArea
@@ -184,7 +184,7 @@ class GhostTextEditor(ProseArea):
         dimmer)."""
         if request_id != self.request_id:
             return
-        self._ghost.stream = before_repeat(text, self._after)
+        self._ghost.stream = self._worth_showing(text)
         self.set_class(guess, "-guess")
         self._render_ghost()
 
@@ -193,9 +193,14 @@ class GhostTextEditor(ProseArea):
         if request_id != self.request_id:
             return
         self.pending = False
-        self._ghost.finish(before_repeat(text, self._after), [before_repeat(a, self._after) for a in alternatives])
+        self._ghost.finish(self._worth_showing(text), [self._worth_showing(a) for a in alternatives])
         self.set_class(guess, "-guess")
         self._render_ghost()
+
+    def _worth_showing(self, text: str) -> str:
+        """What of a suggestion to show: none of it when it is too short to save a key,
+        and inside a line, not what would repeat the text after the cursor."""
+        return worth_showing(text, self._after)
 
     def fail_continuation(self, request_id: int) -> None:
         if request_id == self.request_id:
