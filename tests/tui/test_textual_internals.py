@@ -1,8 +1,8 @@
 """The Textual internals that the editor's large-document drawing leans on, in one
-list, and what each means to the editor. ProseArea, rows.py and large_text.py override or read these parts of TextArea
-and WrappedDocument (there is no public way to draw a row from its own characters or
-to keep wrapping incremental); pyproject pins textual below the next major version,
-and this test names what moved when an upgrade breaks them."""
+list, and what each means to the editor. ProseArea, rows.py and large_text.py override
+or read these parts of TextArea and WrappedDocument (there is no public way to draw a
+row from its own characters or to keep wrapping incremental); pyproject pins the
+Textual these tests pass with, and they name what moved when an upgrade breaks it."""
 
 from __future__ import annotations
 
