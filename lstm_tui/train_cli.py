@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shlex
 import signal
@@ -18,7 +17,7 @@ from . import paths
 from .core.bundle_files import replace_refusal
 from .core.config import RATES, ModelConfig  # no torch behind any
 from .core.errors import LstmTuiError
-from .core.events import log_lines
+from .core.events import Event, encode, log_lines
 from .core.mail import is_address
 from .core.train_options import PRECISIONS, TrainOptions, read_run_options
 from .plain import plain
@@ -260,7 +259,7 @@ class JsonLines:
         sys.stdout.flush()
 
     def __call__(self, event: dict[str, Any]) -> None:
-        sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+        sys.stdout.write(encode(event) + "\n")
         sys.stdout.flush()
 
 
@@ -291,7 +290,7 @@ class RichReport:
     def __exit__(self, *exc: object) -> None:
         self.bar.stop()
 
-    def __call__(self, e: dict[str, Any]) -> None:
+    def __call__(self, e: Event) -> None:
         kind = e["event"]
         for line in log_lines(e):  # text from files and models: never markup, nor escapes
             self.bar.console.print(plain(line), markup=False, highlight=False, soft_wrap=True)

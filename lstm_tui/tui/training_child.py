@@ -9,16 +9,15 @@ the child saves a checkpoint, reports "stopped" and exits with code 130.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .. import paths
+from ..core.events import Event, decode
 
 STOPPED_EXIT = 130  # the child's exit code after a clean, checkpointed stop
 
@@ -98,19 +97,14 @@ class TrainingChild:
         async for line in self.process.stderr:
             self.stderr_tail.append(line.decode("utf-8", "replace").rstrip())
 
-    async def events(self) -> AsyncIterator[dict[str, Any]]:
-        """The child's events, in order, until its stdout closes."""
+    async def events(self) -> AsyncIterator[Event]:
+        """The child's events, in order, until its stdout closes (a line that is not
+        one comes as a log line: core.events.decode)."""
         assert self.process and self.process.stdout
         async for raw in self.process.stdout:
             line = raw.decode("utf-8", "replace").strip()
-            if not line:
-                continue
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                event = {"event": "log", "message": line}
-            if isinstance(event, dict) and "event" in event:
-                yield event
+            if line:
+                yield decode(line)
 
     async def wait(self) -> int:
         assert self.process

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -36,7 +36,7 @@ from textual.widgets import (
 )
 
 from ... import paths
-from ...core.events import log_lines
+from ...core.events import Event, log_lines
 from ...core.gain import WriterGain
 from ...plain import plain
 from ..train_form import TrainForm, form_request, next_name, storable
@@ -282,7 +282,7 @@ class TrainScreen(Screen):
 
     # -- events from the child ----------------------------------------------------------
 
-    def handle_event(self, e: dict[str, Any]) -> None:
+    def handle_event(self, e: Event) -> None:
         kind = e.get("event")
         log = self.query_one("#train-log", Log)
         stats = self.query_one("#train-stats", Static)
