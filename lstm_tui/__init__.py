@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
 __all__ = ["load_model", "LanguageModel", "SamplingConfig", "ModelConfig", "__version__"]
 
 if TYPE_CHECKING:
@@ -25,4 +24,11 @@ def __getattr__(name: str) -> Any:
         from .core import config
 
         return getattr(config, name)
+    if name == "__version__":  # pyproject.toml's, the one place it is written (the lookup costs 50 ms)
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("lstm-tui")
+        except PackageNotFoundError:  # a checkout that was never installed
+            return "0+unknown"
     raise AttributeError(f"module 'lstm_tui' has no attribute {name!r}")

@@ -12,7 +12,7 @@ import sys
 from dataclasses import fields
 from typing import Any
 
-from . import __version__, train_cli
+from . import train_cli
 from .catalog import list_models
 from .core.config import GENERATE, LINE_BREAKS, STOP_RULES, SamplingConfig
 from .core.errors import DataError, LstmTuiError
@@ -67,10 +67,23 @@ def _sampling_args(p: argparse.ArgumentParser) -> None:
                        help=f"{f.metadata['help']} ({shown})")
 
 
+class VersionAction(argparse.Action):
+    """--version: looked up only when asked for (importlib.metadata costs 50 ms)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit", **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        import lstm_tui
+
+        print(f"lstm-tui {lstm_tui.__version__}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lstm-tui", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"lstm-tui {__version__}")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     tui = sub.add_parser("tui", help="open the editor (the default)", description="Open the writing editor.")

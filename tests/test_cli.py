@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -536,3 +537,16 @@ def test_the_training_bar_shows_the_closing_measurement(capsys):
         assert task.fields["info"] == "suggestions on your held-out text"
         report({"event": "done", "steps": 10, "stopped": False, "best_bpb": 2.0, "output": "/m", "tokens": 99})
         assert report.bar.tasks[0].description == "training"
+
+
+def test_the_version_is_pyprojects(capsys):
+    """Written once, in pyproject.toml (it was also in lstm_tui/__init__.py)."""
+    import tomllib
+
+    import lstm_tui
+
+    declared = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["version"]
+    assert lstm_tui.__version__ == declared
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"lstm-tui {declared}"
