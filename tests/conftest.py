@@ -80,23 +80,39 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_tokenizer(tiny_corpus: Path):
-    from lstm_tui.core.tokenizer import train_tokenizer
+def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_corpus: Path) -> Path:
+    """A real bundle: a small LSTM trained for a few seconds on the tiny corpus. Built
+    once per test run, on disk, and shared by the xdist workers (each built its own)."""
+    from filelock import FileLock  # torch's own dependency
 
-    texts = [p.read_text(encoding="utf-8") for p in sorted(tiny_corpus.glob("*.txt"))]
-    return train_tokenizer(texts, vocab_size=400)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's
+    folder = root / "tiny-bundle" / "tiny"
+    with FileLock(str(root / "tiny-bundle.lock")):
+        if not (folder / "config.json").exists():
+            _build_tiny_bundle(folder, tiny_corpus)
+    return folder
 
 
 @pytest.fixture(scope="session")
-def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_tokenizer) -> Path:
-    """A real bundle: a small LSTM trained for a few seconds on the tiny corpus."""
+def tiny_tokenizer(tiny_bundle: Path):
+    from lstm_tui.core.tokenizer import Tokenizer
+
+    return Tokenizer.load(tiny_bundle / "tokenizer.model")
+
+
+def _build_tiny_bundle(folder: Path, corpus: Path) -> None:
     import torch
     import torch.nn.functional as F
 
     from lstm_tui.core.bundle import save_bundle
     from lstm_tui.core.config import ModelConfig
     from lstm_tui.core.model import LSTMLanguageModel
+    from lstm_tui.core.tokenizer import train_tokenizer
 
+    tiny_tokenizer = train_tokenizer([p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))],
+                                     vocab_size=400)
     torch.manual_seed(0)
     ids = torch.tensor([tiny_tokenizer.start_id, *tiny_tokenizer.encode(TINY_TEXT * 4)])
     model = LSTMLanguageModel(ModelConfig(vocab_size=tiny_tokenizer.vocab_size, embed_dim=48,
@@ -113,9 +129,7 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_tokenizer) -> Pat
         loss.backward()
         opt.step()
     model.eval()
-    folder = tmp_path_factory.mktemp("bundles") / "tiny"
     save_bundle(model, tiny_tokenizer, folder, {"note": "test fixture"})
-    return folder
 
 
 @pytest.fixture

@@ -431,8 +431,9 @@ def test_regularisation_starts_with_the_second_pass(tmp_path, tiny_corpus):
             m = run.model
             seen[event["epoch"]] = m.drop.p, m.lstm.dropout, m.weight_drop, m.embed_drop
 
+    # 16 rows: a pass is a few steps, so two and a half take seconds (at 4 rows, 40 s or more).
     opts = options(tmp_path, tiny_corpus, steps=None, epochs=2.5, layers=2, dropout=0.3, eval_every=1000,
-                   weight_drop=0.2, embed_drop=0.1)
+                   weight_drop=0.2, embed_drop=0.1, batch_size=16)
     run = TrainingRun(opts, emit, device="cpu")
     run.run()
     assert seen[0] == (0.0, 0.0, 0.0, 0.0)

@@ -41,7 +41,11 @@ def test_the_ghost_colour_differs_from_the_text_as_the_terminal_shows_it(system)
         assert abs(l_ghost - l_back) >= 0.1, name
         if system is not None:
             assert n_ghost not in (n_text, n_back), name
-    assert len(faint) <= 3, faint  # only where the palette has nothing between text and background
+    if system == ColorSystem.STANDARD:  # each terminal's own 16 colours: always faint
+        assert faint and all(plain_colours(BUILTIN_THEMES[name]) for name in faint)
+        assert len(faint) == sum(plain_colours(t) is not None for t in BUILTIN_THEMES.values())
+    else:
+        assert len(faint) <= 3, faint  # only where the palette has nothing between text and background
 
 
 def test_light_themes_in_256_colours_no_longer_use_a_grey_next_to_the_text():

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 # Bindings by id (or by action, for the undo keys TextArea declares), in help order.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -80,15 +81,19 @@ class HelpScreen(ModalScreen[None]):
         self.rows = help_rows(bindings)
 
     def compose(self) -> ComposeResult:
+        # One table drawn whole, its descriptions wrapped: a DataTable cut long rows and
+        # scrolled inside the scrolling dialog (its scrollbars showed as stray blocks).
+        table = Table(box=None, show_edge=False, expand=True)
+        table.add_column("Key", no_wrap=True, style="bold")
+        table.add_column("What it does", ratio=1)
+        for group, rows in self.rows:
+            table.add_row(Text(group, style="bold underline"), "")
+            for key, what in rows:  # plain text: "Alt+[" is no markup
+                table.add_row(Text(key), Text(what))
+            table.add_row("", "")
         with VerticalScroll(classes="dialog help"):
             yield Static("lstm-tui keys", classes="dialog-title")
-            table: DataTable = DataTable(cursor_type="none", zebra_stripes=True, id="help-table")
-            table.add_columns("Key", "What it does")
-            for group, rows in self.rows:
-                table.add_row(Text(group, style="bold"), "")
-                for key, what in rows:  # plain text: "Alt+[" is no markup
-                    table.add_row(Text(key), Text(what))
-            yield table
+            yield Static(table, id="help-table")
             yield Static("Esc closes this screen.", classes="hint")
 
     def action_dismiss_help(self) -> None:

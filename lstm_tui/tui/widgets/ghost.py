@@ -112,7 +112,10 @@ def ghost_color(text: Color, background: Color, system: ColorSystem | None = Non
     """The text's colour moved toward the background, far enough that the ghost is told
     from the text at a glance in the terminal's colours: a 256- or 16-colour terminal
     rounds both to its palette, where a muted grey can land on the text's own colour.
-    None where the palette has no such colour (light grey text on dark grey, in 16)."""
+    None where no palette colour will do: in 16 colours (the ghost is then drawn faint)."""
+    if system in (ColorSystem.STANDARD, ColorSystem.WINDOWS):
+        return None  # 16 colours: each terminal has its own palette (xterm's light grey is
+        # almost white), so no palette colour is safely between text and background
     seen_text, seen_background = _seen(text, system), _seen(background, system)
     for mix in GHOST_MIX:
         ghost = text.blend(background, mix)

@@ -47,7 +47,8 @@ class GhostTextEditor(ProseArea):
                 tooltip="dismiss the suggestion and stop generating"),
         # Ctrl first: the Footer shows a binding's first key, and Alt+] reaches no app in
         # tmux or screen (ESC ] starts a terminal control string there).
-        Binding("ctrl+n,alt+right_square_bracket", "cycle(1)", "Next alt", id="next_alternative",
+        # Off the Footer (80 columns hold the rest); the status bar's "2 of 4 (^n)" says it.
+        Binding("ctrl+n,alt+right_square_bracket", "cycle(1)", "Next alt", id="next_alternative", show=False,
                 tooltip="next alternative (\"2 of 4\"; set Alternatives in F2)"),
         Binding("ctrl+b,alt+left_square_bracket", "cycle(-1)", "Prev alt", id="previous_alternative",
                 show=False, tooltip="previous alternative (the Alt keys fail in tmux)"),

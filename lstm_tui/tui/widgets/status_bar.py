@@ -80,7 +80,7 @@ class StatusBar(Static):
             parts.append((0, f" {i.rate:.0f} tok/s", ""))
         index, count = i.alternative
         if count > 1:
-            parts.append((7, f"  {index + 1} of {count}", "bold cyan"))
+            parts.append((7, f"  {index + 1} of {count} (^n)", "bold cyan"))  # Ctrl+N: the next one
         if i.pending:
             parts.append((7, "  \u2026", "cyan"))
         elif i.unsure:
