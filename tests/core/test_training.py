@@ -501,6 +501,9 @@ def test_a_fine_tune_says_what_it_gained_on_the_writers_held_out_text(tmp_path, 
     assert 0 <= card["before"] <= 1 and 0 <= card["after"] <= 1
     assert gain["message"].startswith("On your writing, suggestions ")
     assert f"{round(100 * card['after'])}%" in gain["message"]
+    from lstm_tui.core.events import check
+
+    assert [problem for e in events for problem in check(e)] == []  # measuring and gain too: their types
     # The measurement says how far it is, passage by passage, up to the whole of it.
     fractions = [e["fraction"] for e in events if e["event"] == "measuring"]
     assert len(fractions) >= 2 and fractions == sorted(fractions) and fractions[-1] == 1.0
