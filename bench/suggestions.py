@@ -69,13 +69,19 @@ from lstm_tui.core.policy import MIN_GHOST_CHARS, before_repeat, worth_showing
 from lstm_tui.core.writer import CONTEXT_CHARS, IDEAL, REALISTIC, Suggest, Tally, Typist, passages, write
 
 DATA = HERE.parents[1] / "shared" / "data"
-VALIDATION = [DATA / "gutenberg" / "sense_and_sensibility.txt",
-              DATA / "modern" / "standardebooks__willa-cather_o-pioneers.txt",
-              DATA / "modern" / "18f__handbook.txt"]
+
+
+def validation(data: Path) -> list[Path]:
+    """The validation files of the corpora folder ``data`` (gutenberg/ and modern/)."""
+    return [data / "gutenberg" / "sense_and_sensibility.txt",
+            data / "modern" / "standardebooks__willa-cather_o-pioneers.txt",
+            data / "modern" / "18f__handbook.txt"]
+
+
+VALIDATION = validation(DATA)
 # Emails and letters written for this bench before any suggestion on them was looked at:
 # the register people write most, which the training texts hardly hold.
 CORRESPONDENCE = HERE / "texts" / "correspondence.txt"
-TEXTS = [*VALIDATION, CORRESPONDENCE]
 WORD = re.compile(r"\S+")
 SENTENCE_END = re.compile(r"[.!?][\"')\]\u201d\u2019]*\s+")  # and the space after it
 THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -186,7 +192,7 @@ class TrigramPredictor:
         return rest if prefix or ends_in_space else " " + rest
 
 
-def trigram_texts(which: str) -> Iterable[str]:
+def trigram_texts(which: str, data: Path = DATA) -> Iterable[str]:
     """The training text of the model being compared: the Gutenberg training books,
     and with ``mix`` the modern training files too (never a validation or test file)."""
     held_out = {"sense_and_sensibility.txt", "wuthering_heights.txt", "18f__handbook.txt",
@@ -194,7 +200,7 @@ def trigram_texts(which: str) -> Iterable[str]:
                 "standardebooks__sherwood-anderson_winesburg-ohio.txt"}
     folders = ["gutenberg"] + (["modern"] if which == "mix" else [])
     for folder in folders:
-        for path in sorted((DATA / folder).glob("*.txt")):
+        for path in sorted((data / folder).glob("*.txt")):
             if path.name not in held_out:
                 yield read(path)
 
@@ -252,7 +258,11 @@ def main() -> None:
     parser.add_argument("--chars", type=int, default=3600, help="characters typed per text")
     parser.add_argument("--passage", type=int, default=600, help="characters per passage")
     parser.add_argument("--word-starts", type=int, default=40, help="word starts per passage for next-word accuracy")
-    parser.add_argument("--texts", nargs="+", type=Path, default=TEXTS)
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="the shared corpora folder, with gutenberg/ and modern/ (default: %(default)s)")
+    parser.add_argument("--texts", nargs="+", type=Path,
+                        help="files to type (default: the validation files of --data and "
+                             "bench/texts/correspondence.txt)")
     parser.add_argument("--trigram-data", choices=["mix", "gutenberg", "none"], default="mix",
                         help="the trigram's training text: the modern and Gutenberg training files "
                              "(the default model's), the Gutenberg books alone, or no baseline")
@@ -274,6 +284,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    args.texts = args.texts or [*validation(args.data), CORRESPONDENCE]
+    for path in args.texts:
+        if not path.is_file():
+            parser.error(f"{path}: no such file; pass --data FOLDER (the shared corpora, with gutenberg/ and "
+                         "modern/) or --texts FILE...")
 
     import torch
 
@@ -298,7 +313,7 @@ def main() -> None:
     trigram = None
     if args.trigram_data != "none":
         started = time.perf_counter()
-        trigram = TrigramPredictor(trigram_texts(args.trigram_data))
+        trigram = TrigramPredictor(trigram_texts(args.trigram_data, args.data))
         trigram_seconds = round(time.perf_counter() - started, 1)
 
     report: dict = {"model": lm.name, "config": config.to_dict(), "chars_per_text": args.chars, "learn": args.learn,
