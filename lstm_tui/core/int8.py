@@ -9,7 +9,7 @@ whose eager-mode front end is deprecated in favour of torchao (which has no LSTM
 the kernels stay, only the module wrappers go, and with them some Python per step.
 Weights are quantized per output row (one scale each): the logits follow float32's
 more closely than with one scale per matrix, and bits per byte stay as float32's
-(docs/speed.md has the figures). Activations are quantized per call.
+(docs/notes/speed.md has the figures). Activations are quantized per call.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from .data import is_hard_wrapped
 
 # A suggestion shorter than this is not shown: Tab is a key, so one character saves
 # none (hiding them left keystrokes saved as they were and showed 23% fewer ghosts:
-# docs/suggestions.md).
+# docs/notes/suggestions.md).
 MIN_GHOST_CHARS = 2
 
 # What the policy weighs as one unit: a word (with an apostrophe inside it) or a mark

@@ -19,7 +19,7 @@ from ..core.jsonfile import open_regular
 from .line_endings import LineLayout, split_lines
 
 BINARY_SNIFF = 8192  # bytes looked at for a NUL, the mark of a binary file
-# The largest file opened: the editor stays quick at 20 MB (docs/speed.md), and a
+# The largest file opened: the editor stays quick at 20 MB (docs/notes/speed.md), and a
 # recovery copy of it must stay under recovery.MAX_COPY_BYTES.
 MAX_DOCUMENT_BYTES = 64 * 2**20
 

@@ -126,7 +126,7 @@ class GhostTextEditor(ProseArea):
         self.post_message(self.GhostChanged(new))
         # Only when what the keys can do changes, and once it has settled and typing
         # has paused: it makes the Footer recompose, and a keystroke that came during
-        # one waited for it (docs/speed.md).
+        # one waited for it (docs/notes/speed.md).
         # The keys themselves follow at once (check_action reads ghost_status).
         if (old.shown, old.count > 1) != (new.shown, new.count > 1):
             self._footer_follows()

@@ -230,7 +230,7 @@ class QuickWrappedDocument(WrappedDocument):
         rows before the edited row's upper neighbour keep their breaks (a deletion may
         let a word move up one row, no further); in a printable ASCII line the rest is
         wrapped again from there, so typing at the end of a long line does not wrap
-        all of it again (docs/speed.md)."""
+        all of it again (docs/notes/speed.md)."""
         line, old = self.document.lines[index], self._wrap_offsets[index]
         if len(old) < 3 or not (line.isascii() and line.isprintable()):
             return self._wrap_line(line)

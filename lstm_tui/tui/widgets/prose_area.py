@@ -27,7 +27,7 @@ from .rows import render_row, settled_row_keys, visible_strip
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 # Larger files stay plain: tree-sitter's Markdown grammar re-parses the whole text at
-# every edit, which grows past a keystroke's budget (docs/speed.md).
+# every edit, which grows past a keystroke's budget (docs/notes/speed.md).
 HIGHLIGHT_MAX_CHARS = 100_000
 
 
@@ -160,7 +160,7 @@ class ProseArea(TextArea):
     def _find_columns_to_next_tab_stop(self) -> int:
         # TextArea's key handler asks this at every key, not only at Tab, and Textual
         # measures the whole line before the cursor with its tabs expanded, which in a
-        # long line slowed every keystroke (docs/speed.md). The next tab stop is the
+        # long line slowed every keystroke (docs/notes/speed.md). The next tab stop is the
         # same counted from the last tab before the cursor, where the line sits on one.
         row, column = self.cursor_location
         line, width = self.document[row], self.indent_width
