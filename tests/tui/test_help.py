@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-
 from lstm_tui.tui.app import LstmTuiApp
 from lstm_tui.tui.screens.editor import EditorScreen
 from lstm_tui.tui.screens.help import (
