@@ -19,7 +19,7 @@ from .core.config import RATES, ModelConfig  # no torch behind any
 from .core.errors import LstmTuiError
 from .core.events import Event, encode, log_lines
 from .core.mail import is_address
-from .core.train_options import PRECISIONS, TrainOptions, read_run_options
+from .core.train_options import PRECISIONS, TrainOptions, read_run_options, resume_command
 from .plain import plain
 from .training_lock import training
 
@@ -237,8 +237,7 @@ def run_train(args: argparse.Namespace) -> int:
             reporter({"event": "error", "message": f"internal error: {type(exc).__name__}: {exc}"})
         raise
     if result["stopped"]:
-        command = ["lstm-tui", "train", "--name", options.name, "--resume",
-                   *(["--threads", str(args.threads)] if args.threads else [])]
+        command = resume_command(options.name, args.threads)
         saved = result.get("saved", "checkpoint saved")
         message = f"stopped; {saved}. Resume with: {shlex.join(command)}"
         if args.events:

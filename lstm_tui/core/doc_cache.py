@@ -70,6 +70,8 @@ class DocumentCache:
     def mix(self, logits: torch.Tensor, history: Sequence[int]) -> torch.Tensor:
         """Log-probabilities of the next token with the cache mixed in; ``logits``
         unchanged where the document has no match."""
+        if self.weight <= 0:
+            return logits
         suggested = max(0, len(history) - len(self.ids))
         spelt = b""
         for token in history[len(self.ids):len(self.ids) + suggested] if self.tail else ():
@@ -77,7 +79,7 @@ class DocumentCache:
             if not self.tail.startswith(spelt):
                 break
             suggested -= 1  # it spells letters the writer typed: theirs
-        n, counts = self.counts(history, suggested) if self.weight > 0 else (0, None)
+        n, counts = self.counts(history, suggested)
         typed = history[len(history) - n:len(history) - suggested]  # the suggestion's own do not count
         n = len(typed) if self.wordy is None else sum(t in self.wordy for t in typed)
         if not counts or n < MIN_CONTEXT:

@@ -78,7 +78,7 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
                      spans: list[tuple[int, int]], context: int = CONTEXT_CHARS,
                      should_stop: Callable[[], bool] | None = None, typed: Callable[[int], None] | None = None):
     """The simulated writer's tally with ``model`` on ``spans`` of ``text``."""
-    from .generation import StreamingGenerator  # these three import torch (see above)
+    from .generation import StreamingGenerator  # these import torch (see above)
     from .int8 import quantize_for_cpu
     from .model import frozen_copy
     from .policy import worth_showing  # numpy, through data: `lstm-tui models` reads cards only

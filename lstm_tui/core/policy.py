@@ -159,10 +159,8 @@ def before_repeat(text: str, after: str) -> str:
     if not text or first is None:
         return text
     unit = first.group().strip()
-    for match in WORD.finditer(text):
-        if match.group().strip() == unit:
-            return text[:match.start()].rstrip() if after[:1].isspace() else text[:match.start()]
-    return text.rstrip() if after[:1].isspace() else text
+    text = text[:next((m.start() for m in WORD.finditer(text) if m.group().strip() == unit), len(text))]
+    return text.rstrip() if after[:1].isspace() else text  # no double space before the rest
 
 
 def worth_showing(text: str, after: str = "") -> str:

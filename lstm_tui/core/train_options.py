@@ -168,6 +168,11 @@ class Progress:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
+def resume_command(name: str, threads: int | None = None) -> list[str]:
+    """The command that goes on with the stopped run ``name``."""
+    return ["lstm-tui", "train", "--name", name, "--resume", *(["--threads", str(threads)] if threads else [])]
+
+
 def read_run_options(run_dir: Path) -> TrainOptions:
     """The options saved by an earlier run in ``run_dir`` (for ``--resume``)."""
     path = run_dir / RUN_FILE

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 import shutil
 import time
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from .generation import StreamingGenerator
 from .precision import training_precision
 from .run_inputs import RunInputs, prepare_inputs
 from .schedule import learning_rate
-from .train_options import RUN_FILE, Progress, TrainOptions
+from .train_options import RUN_FILE, Progress, TrainOptions, resume_command
 from .train_state import TrainState
 
 Emit = Callable[[dict[str, Any]], None]
@@ -157,13 +158,15 @@ class TrainingRun:
 
     def unfinished(self) -> dict:
         """What a stopped run's model says of it: where it stopped, and how to go on."""
-        return {"step": self.progress.step, "resume": f"lstm-tui train --name {self.inputs.options.name} --resume"}
+        return {"step": self.progress.step, "resume": shlex.join(resume_command(self.inputs.options.name))}
 
     def update_card(self, **changes) -> None:
         """Change the saved model's card: a None value takes the field out."""
         output = Path(self.inputs.options.output)
-        card = read_card(output)[0] | changes
-        card = {k: v for k, v in card.items() if v is not None}
+        old = read_card(output)[0]
+        card = {k: v for k, v in (old | changes).items() if v is not None}
+        if card == old:
+            return  # e.g. a run that ends finished, as it began
         with Writing(output / CARD_FILE, "the model's card"):
             atomic_write_text(output / CARD_FILE, json.dumps(card, indent=2) + "\n", private=True)
 

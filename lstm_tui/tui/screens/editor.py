@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -158,7 +159,10 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
 
     def on_mount(self) -> None:
         self.editor.focus()
-        self.status.set(auto=self.app.settings.auto_suggest)
+        # The next alternative's key is off the Footer: the status bar says it with "2 of 4".
+        cycle = next(b for b in GhostTextEditor.BINDINGS if b.id == "next_alternative")
+        first = replace(cycle, key=cycle.key.split(",")[0])  # the Footer's choice, Ctrl+N
+        self.status.set(auto=self.app.settings.auto_suggest, next_key=self.app.get_key_display(first))
         self.app.show_model_state()
         self.watch(self.app, "training_progress", lambda progress: self.status.set(training=progress))
         self.learning = LearningQueue(lambda: self.app.lm, self.learn, self.forget)

@@ -23,6 +23,7 @@ class StatusInfo:
     latency_ms: float | None = None  # last suggestion: request to first character
     rate: float | None = None  # last suggestion: tokens per second
     alternative: tuple[int, int] = (0, 0)  # shown index from 0, count
+    next_key: str = ""  # the key to the next alternative, as the Footer would show it
     auto: bool = True  # automatic suggestions on
     pending: bool = False  # a suggestion is streaming
     unsure: bool = False  # the last suggestion was held back: the model was not sure enough
@@ -80,7 +81,8 @@ class StatusBar(Static):
             parts.append((0, f" {i.rate:.0f} tok/s", ""))
         index, count = i.alternative
         if count > 1:
-            parts.append((7, f"  {index + 1} of {count} (^n)", "bold cyan"))  # Ctrl+N: the next one
+            key = f" ({i.next_key})" if i.next_key else ""
+            parts.append((7, f"  {index + 1} of {count}{key}", "bold cyan"))
         if i.pending:
             parts.append((7, "  \u2026", "cyan"))
         elif i.unsure:
