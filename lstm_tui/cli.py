@@ -67,6 +67,22 @@ def _sampling_args(p: argparse.ArgumentParser) -> None:
                        help=f"{f.metadata['help']} ({shown})")
 
 
+TRAIN_EXAMPLES = """\
+examples:
+  # learn your writing: fine-tune the model you write with on your notes and mail
+  lstm-tui train ~/notes ~/Mail/sent --from default --name my-writing --from-address me@example.com
+
+  # see first what would be read, and train nothing
+  lstm-tui train ~/notes --preview
+
+  # a stopped run (Ctrl+C) goes on where it was
+  lstm-tui train --name my-writing --resume
+
+The recipe for --from (learning rate, validation on the end of each file, the closing
+measurement on your held-out text) needs no options; the options above override it.
+"""
+
+
 class VersionAction(argparse.Action):
     """--version: looked up only when asked for (importlib.metadata costs 50 ms)."""
 
@@ -91,10 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     _model_args(tui)
 
     train = sub.add_parser("train", help="train or fine-tune a model on your files",
-                           description="Train a model on text files and folders, or fine-tune one "
-                                       "(--from). The best validation weights land in your models "
-                                       "folder under --name. Ctrl+C saves a checkpoint; --resume "
-                                       "continues it.")
+                           description="Train a model on text files and folders, or fine-tune one\n"
+                                       "(--from). The best validation weights land in your models folder\n"
+                                       "under --name. Ctrl+C saves a checkpoint; --resume continues it.",
+                           epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     train_cli.add_train_args(train)
 
     gen = sub.add_parser("generate", help="continue a text", description=(

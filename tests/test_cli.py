@@ -30,6 +30,14 @@ def test_help_explains_every_command(capsys):
         assert command in out
 
 
+def test_train_help_ends_with_examples_a_writer_can_copy(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    examples = out[out.index("examples:"):]
+    assert "lstm-tui train ~/notes --preview" in examples and "--from default --name" in examples
+
+
 def test_generate_json(tiny_bundle, capsys):
     done = call(capsys, "generate", "--model", str(tiny_bundle), "--prompt", "The river", "--max-tokens", "6",
                "--seed", "1", "--beam", "3", "--alternatives", "2", "--json")

@@ -53,6 +53,11 @@ class WriterGain:
                  for v in (gain.before, gain.after))
         return gain if ok else None
 
+    @property
+    def helped(self) -> bool:
+        """Whether the new model saves more keystrokes, as the sentence rounds them."""
+        return round(100 * self.after) > round(100 * self.before)
+
     def short(self) -> str:
         """For a table cell: "29%, was 21%"."""
         return f"{round(100 * self.after)}%, was {round(100 * self.before)}%"
@@ -60,12 +65,12 @@ class WriterGain:
     def sentence(self) -> str:
         """In plain words, for the writer."""
         before, after = round(100 * self.before), round(100 * self.after)
-        if after > before:
+        if self.helped:
             return f"On your writing, suggestions now save {after}% of keystrokes, up from {before}%."
         if after == before:
             return f"On your writing, suggestions save {after}% of keystrokes, as before."
         return (f"On your writing, suggestions now save {after}% of keystrokes, down from {before}%: "
-                "the model you had suits this text better.")
+                "the model you had suits this text better, so keep writing with it.")
 
 
 def held_out_text(tokenizer: Tokenizer, val_ids: torch.Tensor, max_chars: int = 200_000) -> str:

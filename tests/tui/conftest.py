@@ -43,6 +43,8 @@ def record_notices(monkeypatch):
 
     def notify(self, message, *args, **kwargs):
         self.__dict__.setdefault("notices_shown", []).append(str(message))
+        self.__dict__.setdefault("notice_kinds", []).append((kwargs.get("title", ""),
+                                                             kwargs.get("severity", "information")))
         return show(self, message, *args, **kwargs)
 
     monkeypatch.setattr(LstmTuiApp, "notify", notify)
@@ -50,6 +52,11 @@ def record_notices(monkeypatch):
 
 def notices(app) -> list[str]:
     return app.__dict__.get("notices_shown", [])
+
+
+def notice_kinds(app) -> list[tuple[str, str]]:
+    """(title, severity) of each notice shown."""
+    return app.__dict__.get("notice_kinds", [])
 
 
 async def settle(pilot) -> None:

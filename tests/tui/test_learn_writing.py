@@ -18,7 +18,7 @@ from lstm_tui.tui.widgets.chart import AxisChart
 from lstm_tui.tui.widgets.writing_sources import WritingTree
 
 from ..conftest import TINY_TEXT
-from .conftest import notices, settle
+from .conftest import notice_kinds, notices, settle
 
 MBOX = """\
 From me@example.com Mon Jan  1 00:00:00 2024
@@ -160,6 +160,7 @@ async def test_learning_shows_labelled_charts_the_gain_and_continues_from_it(mak
         y, first, last = val.axes()
         assert f"{max(screen.vals):.3f}" in y and f"{min(screen.vals):.3f}" in y
         assert first == f"step {screen.val_steps[0]}" and last == f"step {screen.val_steps[-1]}"
+        assert screen.val_steps[0] == 0  # the parent's score: where the line starts from
         assert "bits per byte on your held-out text" in str(val.query_one(".chart-title").render())
         loss = screen.query_one("#loss-chart", AxisChart)
         assert loss.axes()[1] == f"step {screen.loss_steps[0]}" and "\u2524" in loss.axes()[0]
@@ -189,6 +190,23 @@ async def test_without_a_gain_the_end_says_done(make_app):
         screen.handle_event({"event": "done", "output": "/models/scratch", "best_bpb": 2.5})
         await pilot.pause()
         assert str(screen.query_one("#train-stats").render()).startswith("Done: scratch")
+
+
+async def test_a_fine_tune_that_did_worse_on_the_writers_text_says_to_keep_the_old_model(make_app):
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        screen.name_last = "worse"
+        screen.handle_event({"event": "gain", "before": 0.30, "after": 0.25, "precision_before": 0.5,
+                             "precision_after": 0.5, "chars": 2400})
+        screen.handle_event({"event": "done", "output": "/models/worse", "best_bpb": 2.5})
+        await pilot.pause()
+        stats = str(screen.query_one("#train-stats").render())
+        assert "down from 30%" in stats and "keep writing with it" in stats
+        assert "kept in Models (F4)" in stats and "F9" not in stats
+        assert ("No gain on your writing", "warning") in notice_kinds(app)
 
 
 async def test_the_palette_opens_learn_my_writing(make_app):

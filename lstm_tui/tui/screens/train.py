@@ -11,6 +11,7 @@ text, before and after. It stays installed, so a run goes on while you write (Es
 from __future__ import annotations
 
 import asyncio
+import math
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,6 +87,7 @@ class TrainScreen(Screen):
         self.loss_steps: list[int] = []
         self.vals: list[float] = []
         self.val_steps: list[int] = []
+        self.best_val: float | None = None  # the run's own best validation (not the parent's)
 
     def compose(self) -> ComposeResult:
         settings = self.app.settings
@@ -117,7 +119,7 @@ class TrainScreen(Screen):
                 yield Static("Not started.", id="train-stats")
                 yield AxisChart("Validation", "bits per byte on your held-out text (lower is better)",
                                 id="val-chart")
-                yield AxisChart("Training loss", "nats per token of the text it learns from", id="loss-chart")
+                yield AxisChart("Training loss", "on the text it learns from (lower is better)", id="loss-chart")
                 yield Label("Latest sample")
                 yield Static("", id="train-sample")
                 yield Log(id="train-log", max_lines=500)
@@ -201,6 +203,7 @@ class TrainScreen(Screen):
     def start(self, request: TrainRequest) -> None:
         self.name_last = request.name
         self.losses, self.loss_steps, self.vals, self.val_steps = [], [], [], []
+        self.best_val: float | None = None
         self.output, self.gain = None, None
         self.query_one("#train-stats", Static).remove_class("gain")
         self.query_one("#loss-chart", AxisChart).set_points([], [])
@@ -273,6 +276,22 @@ class TrainScreen(Screen):
         if not running:
             self.app.training_progress = ""
 
+    def _say_gain(self, gain: WriterGain, stats: Static) -> None:
+        """What the writer gained, in their words, is the result: said first and loudest;
+        and when the new model does worse on their text, the advice to keep the old one."""
+        if gain.helped:
+            after = f"Model {self.name_last} is ready: Use model (F9) writes with it."
+            note, title, severity = (f"{gain.sentence()} Use model (F9) on the Learn my writing screen (F3) "
+                                     f"writes with {self.name_last}."), "Learned your writing", "information"
+        else:
+            after = (f"Model {self.name_last} is kept in Models (F4) all the same; more of your text or "
+                     "a longer budget may do better.")
+            note, title, severity = gain.sentence(), "No gain on your writing", "warning"
+        stats.update(Text(plain(f"{gain.sentence()}\n{after}", keep_newlines=True)))
+        stats.add_class("gain")
+        stats.scroll_visible()
+        self.app.notify(note, title=title, severity=severity, timeout=12)
+
     def fail(self, message: str) -> None:
         self._set_state("failed")
         message = plain(message, keep_newlines=True)  # an error may quote anything
@@ -293,15 +312,18 @@ class TrainScreen(Screen):
             self.losses = (self.losses + [e["loss"]])[-300:]
             self.loss_steps = (self.loss_steps + [e["step"]])[-300:]
             self.query_one("#loss-chart", AxisChart).set_points(self.loss_steps, self.losses)
-            best = f"  best val {min(self.vals):.3f} bpb" if self.vals else ""
+            best = f"  best val {self.best_val:.3f} bpb" if self.best_val is not None else ""
             stats.update(f"step {e['step']}  epoch {e['epoch']}  loss {e['loss']:.3f}  "
                          f"{e['tokens_per_second']:,.0f} tok/s  ETA {_duration(e.get('eta_seconds'))}{best}")
             self.app.training_progress = f"training {e['fraction']:.0%}"
         elif kind == "eval":
+            # The parent's score is the chart's first point (step 0): where the run
+            # started from, so even a short run that validates once draws a line.
+            self.vals.append(e["val_bpb"])
+            self.val_steps.append(e["step"])
+            self.query_one("#val-chart", AxisChart).set_points(self.val_steps, self.vals)
             if not e.get("parent"):
-                self.vals.append(e["val_bpb"])
-                self.val_steps.append(e["step"])
-                self.query_one("#val-chart", AxisChart).set_points(self.val_steps, self.vals)
+                self.best_val = min(e["val_bpb"], self.best_val or math.inf)
         elif kind == "sample":
             # Model text, shown as text: "[/" in a sample is not markup.
             self.query_one("#train-sample", Static).update(Text(plain(e.get("text", ""), keep_newlines=True)))
@@ -316,14 +338,7 @@ class TrainScreen(Screen):
             self._set_state("done")
             self.query_one("#train-progress", ProgressBar).update(progress=1.0)
             if self.gain is not None:
-                # What the writer gained, in their words, is the result: said first and loudest.
-                stats.update(Text(plain(f"{self.gain.sentence()}\nModel {self.name_last} is ready: "
-                                        "Use model (F9) writes with it.", keep_newlines=True)))
-                stats.add_class("gain")
-                stats.scroll_visible()
-                self.app.notify(f"{self.gain.sentence()} Use model (F9) on the Learn my writing screen (F3) "
-                                f"writes with {self.name_last}.",
-                                title="Learned your writing", timeout=12)
+                self._say_gain(self.gain, stats)
                 return
             best = e.get("best_bpb")
             stats.update(f"Done: {self.name_last}" + (f", validation {best:.4f} bits/byte" if best else "")
