@@ -5,6 +5,11 @@
       embed/hidden 512, 2 layers, batch 32 x 64, --precision auto, fused AdamW) against
       a textbook loop (same nn.LSTM model, full softmax, fp32), interleaved in one
       process; medians and their ratio.
+  python bench/train.py precisions [--width 640] [--steps 6] [--batches 32 64]
+      tokens/s of lstm-tui's training step at 1 and 2 threads, in each precision
+      this CPU runs (fp32, bf16-output, bf16 autocast where its LSTM kernels exist),
+      at each batch size, interleaved in one process; medians, each as a ratio to
+      fp32 at the same threads and batch, and what --precision auto picks here.
   python bench/train.py quality --which ours|textbook --minutes 10 [--threads 1]
       validation bits per byte (Sense and Sensibility) after a wall-clock budget,
       with the same tokenizer for both. The textbook recipe is PyTorch's
@@ -101,6 +106,58 @@ def throughput(args: argparse.Namespace) -> dict:
             "ratio": round(rate["ours"] / rate["textbook"], 2), "steps": args.steps}
 
 
+def precisions(args: argparse.Namespace) -> dict:
+    from lstm_tui.core.config import ModelConfig
+    from lstm_tui.core.model import LSTMLanguageModel
+    from lstm_tui.core.precision import Precision, cpu_lstm_runs_in, training_precision
+    from lstm_tui.core.train_state import batch_loss
+
+    torch.manual_seed(0)
+    config = ModelConfig(embed_dim=args.width, hidden_dim=args.width)
+    kinds = {"fp32": Precision(), "bf16-output": Precision(output=torch.bfloat16)}
+    if cpu_lstm_runs_in(torch.bfloat16):
+        kinds["bf16"] = Precision(autocast=torch.bfloat16)
+    model = LSTMLanguageModel(config)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+    batches = {b: (torch.randint(0, config.vocab_size, (b, 64)), torch.randint(0, config.vocab_size, (b, 64)))
+               for b in args.batches}
+
+    def step(precision: Precision, x: torch.Tensor, y: torch.Tensor) -> None:
+        loss, _ = batch_loss(model, x, y, None, precision)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    cells = [(t, k, b) for t in (1, 2) for k in kinds for b in args.batches]
+    times: dict[tuple, list[float]] = {cell: [] for cell in cells}
+    for cell in cells:  # warm-up: each kernel once
+        torch.set_num_threads(cell[0])
+        step(kinds[cell[1]], *batches[cell[2]])
+    for _ in range(args.steps):  # interleaved, so machine noise hits every cell alike
+        for cell in cells:
+            torch.set_num_threads(cell[0])
+            started = time.perf_counter()
+            step(kinds[cell[1]], *batches[cell[2]])
+            times[cell].append(time.perf_counter() - started)
+    rate = {cell: cell[2] * 64 / statistics.median(v) for cell, v in times.items()}
+    rows = [{"threads": t, "precision": k, "batch": b, "tokens_per_second": round(rate[(t, k, b)]),
+             "vs_fp32": round(rate[(t, k, b)] / rate[(t, "fp32", b)], 2)} for t, k, b in cells]
+    skipped = {} if "bf16" in kinds else {"bf16": "this CPU has no bf16 LSTM kernels (no AVX512-BF16 or AMX)"}
+    return {"bench": "train_precisions", "width": args.width, "steps": args.steps, "rows": rows,
+            "skipped": skipped, "auto": training_precision("auto", torch.device("cpu")).label,
+            "cpu_flags": cpu_flags()}
+
+
+def cpu_flags() -> list[str]:
+    """The flags that decide the kernels, as /proc/cpuinfo names them."""
+    try:
+        line = next(x for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("flags"))
+    except (OSError, StopIteration):
+        return []
+    have = set(line.split(":", 1)[1].split())
+    return [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in have]
+
+
 def quality(args: argparse.Namespace) -> dict:
     torch.set_num_threads(args.threads)
     if args.which == "ours":
@@ -186,11 +243,12 @@ def finetune(args: argparse.Namespace) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["throughput", "quality", "finetune"])
+    parser.add_argument("mode", choices=["throughput", "precisions", "quality", "finetune"])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--width", type=int, default=512, help="embedding and LSTM width for throughput")
+    parser.add_argument("--batches", type=int, nargs="+", default=[32, 64], help="batch sizes for precisions")
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--which", choices=["ours", "textbook"], default="ours")
     parser.add_argument("--tokenizer", type=Path, help="tokenizer.model shared by both (default: the shipped one)")
@@ -203,7 +261,8 @@ def main() -> None:
         from lstm_tui.paths import default_bundle
 
         args.tokenizer = default_bundle() / "tokenizer.model"
-    result = {"throughput": throughput, "quality": quality, "finetune": finetune}[args.mode](args)
+    modes = {"throughput": throughput, "precisions": precisions, "quality": quality, "finetune": finetune}
+    result = modes[args.mode](args)
     import resource
 
     usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -20,6 +20,7 @@ from .core.bundle import Bundle, load_bundle
 from .core.config import SAMPLING_LIMITS, SamplingConfig
 from .core.device import checked_device, resolve_device, set_inference_threads
 from .core.evaluate import EvalResult, evaluate_text
+from .core.gain import model_gate
 from .core.generation import Completion, StopHook, StreamingGenerator
 from .core.int8 import int8_available, quantize_for_cpu
 from .paths import DEFAULT_MODEL, is_default_bundle, resolve_model
@@ -59,10 +60,21 @@ class LanguageModel:
     def card(self) -> dict:
         return self.bundle.card
 
+    @property
+    def gate(self) -> tuple[float, float] | None:
+        """The model's own confidence gate (a personal model's, chosen on its writer's
+        held-out text), used wherever a config keeps the default gate; None: none."""
+        return model_gate(self.card)
+
+    def config(self, config: SamplingConfig | None = None) -> SamplingConfig:
+        """``config`` (the defaults for None) as this model generates with it: with its
+        own gate where the config keeps the default one."""
+        return (config or SamplingConfig()).for_model(self.gate)
+
     def stream(self, context: str, config: SamplingConfig | None = None,
                should_stop: StopHook | None = None) -> Iterator[str]:
         """Yield the continuation of ``context`` as text deltas, a token at a time."""
-        config = config or SamplingConfig()
+        config = self.config(config)
         started = time.perf_counter()
         generated = self.generator.tokens_generated
         first = True
@@ -79,7 +91,7 @@ class LanguageModel:
                  should_stop: StopHook | None = None) -> Completion:
         """The continuation, its log-probability and the alternatives (beam hypotheses
         or extra samples, as many as ``num_alternatives`` asks for)."""
-        return self.generator.complete(context, config or SamplingConfig(), should_stop)
+        return self.generator.complete(context, self.config(config), should_stop)
 
     def alternatives(self, context: str, config: SamplingConfig, n: int,
                      should_stop: StopHook | None = None) -> list[Completion]:
@@ -88,7 +100,7 @@ class LanguageModel:
         limit = SAMPLING_LIMITS["num_alternatives"]
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= limit:
             raise ValueError(f"n must be an integer from 1 to {limit}, not {n!r}")
-        return self.generator.samples(context, config, n, should_stop)
+        return self.generator.samples(context, self.config(config), n, should_stop)
 
     def learn(self, text: str, should_stop: Callable[[], bool] | None = None) -> int:
         """Learn from the new part of a document being written (see ``DocumentLearner``)

@@ -105,7 +105,9 @@ class SamplingConfig:
     num_alternatives: int = option(1, "hypotheses (beam) or extra samples offered to cycle through")
     stop_at: str = option("sentence", "where a suggestion ends: none, newline or sentence")
     min_confidence: float = option(0.25, "show a suggestion only if the model gives its first word at "
-                                      "least this probability; 0 shows every suggestion")
+                                      "least this probability; 0 shows every suggestion. While both "
+                                      "gates keep their defaults, a model fine-tuned on your writing "
+                                      "uses the gate its closing measurement chose")
     continue_confidence: float = option(0.3, "add words while the probability that all of them are "
                                             "right stays at least this; 0 adds every word")
     document_cache: float = option(0.3, "share of the next word's odds given to what followed the same "
@@ -145,6 +147,21 @@ class SamplingConfig:
 
     def replace(self, **changes: Any) -> SamplingConfig:
         return replace(self, **changes)
+
+    @property
+    def gate(self) -> tuple[float, float]:
+        """(min_confidence, continue_confidence): the suggestion policy's gate."""
+        return self.min_confidence, self.continue_confidence
+
+    def with_gate(self, gate: tuple[float, float] | None) -> SamplingConfig:
+        """This config with ``gate`` as its gate (unchanged for None)."""
+        return self if gate is None else self.replace(min_confidence=gate[0], continue_confidence=gate[1])
+
+    def for_model(self, gate: tuple[float, float] | None) -> SamplingConfig:
+        """With a model's own gate (a personal model's, chosen on its writer's held-out
+        text: gain.py) where this config keeps the default gate; a gate the writer chose,
+        or none at all, stands."""
+        return self.with_gate(gate) if self.gate == SamplingConfig().gate else self
 
     def guess(self) -> SamplingConfig | None:
         """What a writer who asked (Tab, Ctrl+G) is shown when the gate held the

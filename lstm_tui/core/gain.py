@@ -6,6 +6,14 @@ text, and say little to a writer. This measures what they feel: the simulated wr
 with the fine-tuned one, under the editor's default suggestion settings, and the two
 shares of keystrokes saved go into the model's card ("On your writing, suggestions
 now save 29% of keystrokes, up from 21%").
+
+A model of one writer is surer on their text than the general model, and more often
+right when sure: raising its confidence gate costs it fewer keystrokes than it costs
+the general model for the same rise in precision (docs/personal.md). So the closing
+measurement also chooses the personal model's own gate: the lowest on GATES whose
+shown suggestions are right at least GATE_PRECISION of the time on the held-out text
+(the highest tried, when none is). The card keeps it, the editor uses it while the
+writer keeps the default gate, and ``after`` is measured with it.
 """
 
 from __future__ import annotations
@@ -27,6 +35,13 @@ if TYPE_CHECKING:  # the measuring needs torch; reading a card's WriterGain must
 GAIN_CHARS = 2400  # characters typed with each model: about 20 s each on a laptop core
 PASSAGE_CHARS = 400
 CONTEXT_CHARS = 1500  # written text before each passage (held-out text may be short)
+# A personal model's gate: (min_confidence, continue_confidence) from the surest down,
+# each word kept 0.05 above the first as in the default (0.25, 0.3); at most
+# MAX_GATE_TRIES more measurements than the default's, each GAIN_CHARS long.
+GATES = ((0.15, 0.2), (0.2, 0.25), (0.25, 0.3), (0.3, 0.35), (0.35, 0.4), (0.4, 0.45), (0.45, 0.5))
+DEFAULT_GATE = SamplingConfig().gate  # a model without a gate of its own uses this one
+GATE_PRECISION = 0.55  # the share of shown suggestions a personal model's gate aims to have right
+MAX_GATE_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -38,15 +53,20 @@ class WriterGain:
     precision_before: float | None  # share of shown suggestions whose first word was right
     precision_after: float | None
     chars: int  # characters typed with each model
+    gate: tuple[float, float] | None = None  # the new model's own gate, when not the default
 
     def to_dict(self) -> dict:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        out = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        out["gate"] = None if self.gate is None else list(self.gate)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> WriterGain | None:
-        """The gain a card recorded, or None where it has none (or a broken one)."""
+        """The gain a card recorded, or None where it has none (or a broken one). A card
+        written before gates were chosen has none: it is read without one."""
         try:
-            gain = cls(**{f.name: data[f.name] for f in fields(cls)})
+            values = {f.name: data[f.name] for f in fields(cls) if f.name != "gate"}
+            gain = cls(**values, gate=read_gate(data.get("gate")))
         except (KeyError, TypeError):
             return None
         ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -57,6 +77,15 @@ class WriterGain:
     def helped(self) -> bool:
         """Whether the new model saves more keystrokes, as the sentence rounds them."""
         return round(100 * self.after) > round(100 * self.before)
+
+    def gate_sentence(self) -> str:
+        """The new model's own gate in plain words ("" without one)."""
+        if self.gate is None:
+            return ""
+        right = ("" if self.precision_after is None
+                 else f"; on your held-out text {round(100 * self.precision_after)}% of them were right")
+        return (f"It shows a suggestion when it is at least {round(100 * self.gate[0])}% sure of the first word"
+                f"{right}.")
 
     def short(self) -> str:
         """For a table cell: "29%, was 21%"."""
@@ -73,6 +102,23 @@ class WriterGain:
                 "the model you had suits this text better, so keep writing with it.")
 
 
+def read_gate(raw: object) -> tuple[float, float] | None:
+    """A card's gate, [min_confidence, continue_confidence], checked; None when absent
+    or not two probabilities (a card is a file anyone may have edited)."""
+    if not isinstance(raw, (list, tuple)) or len(raw) != 2:
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in raw):
+        return None
+    return float(raw[0]), float(raw[1])
+
+
+def model_gate(card: dict) -> tuple[float, float] | None:
+    """The gate a model's card gives it (a personal model's own, kept with its closing
+    measurement), or None."""
+    gain = card.get("writer_gain")
+    return read_gate(gain.get("gate")) if isinstance(gain, dict) else None
+
+
 def held_out_text(tokenizer: Tokenizer, val_ids: torch.Tensor, max_chars: int = 200_000) -> str:
     """The validation ids as text (the writer's held-out writing; the start id between
     documents is a newline)."""
@@ -81,8 +127,10 @@ def held_out_text(tokenizer: Tokenizer, val_ids: torch.Tensor, max_chars: int = 
 
 def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: torch.device, text: str,
                      spans: list[tuple[int, int]], context: int = CONTEXT_CHARS,
-                     should_stop: Callable[[], bool] | None = None, typed: Callable[[int], None] | None = None):
-    """The simulated writer's tally with ``model`` on ``spans`` of ``text``."""
+                     should_stop: Callable[[], bool] | None = None, typed: Callable[[int], None] | None = None,
+                     gate: tuple[float, float] | None = None):
+    """The simulated writer's tally with ``model`` on ``spans`` of ``text``, with the
+    default suggestion settings (and ``gate`` as the confidence gate, when given)."""
     from .generation import StreamingGenerator  # these import torch (see above)
     from .int8 import quantize_for_cpu
     from .model import frozen_copy
@@ -90,7 +138,7 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
 
     runner = quantize_for_cpu(model) if device.type == "cpu" else frozen_copy(model)
     generator = StreamingGenerator(runner, tokenizer, device)
-    config = SamplingConfig()
+    config = SamplingConfig().with_gate(gate)
 
     def suggest(context: str) -> str:
         return worth_showing("".join(generator.stream(context, config)))  # as the editor shows it
@@ -101,20 +149,56 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
 def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: Tokenizer,
                 device: torch.device, text: str, chars: int = GAIN_CHARS, seed: int = 0,
                 should_stop: Callable[[], bool] | None = None,
-                progress: Callable[[float], None] | None = None) -> WriterGain | None:
-    """Keystrokes saved on ``text`` by ``parent`` and by ``model``; None when the text is
-    too short to hold a passage or ``should_stop`` cut the measurement short.
-    ``progress`` hears the share of the measurement done, after each passage."""
+                progress: Callable[[float], None] | None = None, choose_gate: bool = True,
+                parent_gate: tuple[float, float] | None = None) -> WriterGain | None:
+    """Keystrokes saved on ``text`` by ``parent`` (with its own gate, when it has one) and
+    by ``model`` (with the gate chosen for it, unless ``choose_gate`` is off); None when the text is too short to hold a
+    passage or ``should_stop`` cut the measurement short. ``progress`` hears the share
+    of the measurement done, after each passage (the gate's further measurements are
+    counted as they come, so the share may pause and not reach 1 exactly)."""
     context = min(CONTEXT_CHARS, len(text) // 4)  # a little held-out text still gets measured
     spans = passages(text, chars, PASSAGE_CHARS, seed, context=context)
     if not spans:
         return None
-    def typed(offset: int) -> Callable[[int], None] | None:
-        return None if progress is None else lambda done: progress((offset + done) / (2 * len(spans)))
+    # The share's denominator: the parent, the model at the default gate and, most
+    # often, one gate more (the share stays at 1 while any further one is tried).
+    runs = 3 if choose_gate else 2
 
-    before = keystrokes_saved(parent, tokenizer, device, text, spans, context, should_stop, typed(0))
-    after = keystrokes_saved(model, tokenizer, device, text, spans, context, should_stop, typed(len(spans)))
+    def measure(net: LSTMLanguageModel, done_runs: int, gate: tuple[float, float] | None = None):
+        tell = None if progress is None else (
+            lambda done: progress(min(1.0, (done_runs * len(spans) + done) / (runs * len(spans)))))
+        return keystrokes_saved(net, tokenizer, device, text, spans, context, should_stop, tell, gate)
+
+    before = measure(parent, 0, parent_gate)
+    after = measure(model, 1)
+    gate = None
+    if choose_gate:
+        tried = {DEFAULT_GATE: after}
+        gate_tally = lambda g: tried[g] if g in tried else tried.setdefault(g, measure(model, 1 + len(tried), g))
+        gate = pick_gate(lambda g: gate_tally(g).report()["precision"], should_stop)
+        after = tried[gate]
+        gate = None if gate == DEFAULT_GATE else gate
     if (should_stop is not None and should_stop()) or not before.chars or after.chars != before.chars:
         return None
     b, a = before.report(), after.report()
-    return WriterGain(before.savings, after.savings, b["precision"], a["precision"], before.chars)
+    return WriterGain(before.savings, after.savings, b["precision"], a["precision"], before.chars, gate)
+
+
+def pick_gate(precision: Callable[[tuple[float, float]], float | None],
+              should_stop: Callable[[], bool] | None = None) -> tuple[float, float]:
+    """The lowest gate on GATES whose precision reaches GATE_PRECISION, searched from
+    the default one step at a time (down while it holds, up until it does), trying at
+    most MAX_GATE_TRIES gates besides the default."""
+    i = GATES.index(DEFAULT_GATE)
+    good = lambda j: (precision(GATES[j]) or 0.0) >= GATE_PRECISION
+    step = -1 if good(i) else 1
+    for _ in range(MAX_GATE_TRIES):
+        j = i + step
+        if not 0 <= j < len(GATES) or (should_stop is not None and should_stop()):
+            break
+        if step < 0 and not good(j):
+            break  # the one below falls short: this one is the lowest that holds
+        i = j
+        if step > 0 and good(j):
+            break
+    return GATES[i]

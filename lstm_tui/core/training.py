@@ -30,7 +30,7 @@ from .device import resolve_device
 from .distributed import Distributed
 from .errors import Writing
 from .evaluate import total_bits
-from .gain import held_out_text, writer_gain
+from .gain import held_out_text, model_gate, writer_gain
 from .generation import StreamingGenerator
 from .precision import training_precision
 from .run_inputs import RunInputs, prepare_inputs
@@ -197,8 +197,9 @@ class TrainingRun:
         output = Path(self.inputs.options.output)
         saved = load_bundle(output)
         text = held_out_text(self.inputs.tokenizer, self.inputs.val_ids)
-        gain = writer_gain(self.inputs.parent.model, saved.model, self.inputs.tokenizer, self.device, text,
-                           should_stop=self.should_stop,
+        parent = self.inputs.parent
+        gain = writer_gain(parent.model, saved.model, self.inputs.tokenizer, self.device, text,
+                           should_stop=self.should_stop, parent_gate=model_gate(parent.card),
                            progress=lambda fraction: self.emit("measuring", fraction=round(fraction, 3)))
         if gain is None:
             return

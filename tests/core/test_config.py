@@ -57,3 +57,13 @@ def test_the_api_limits_extra_samples_as_the_config_does(tiny_lm):
     limit = SAMPLING_LIMITS["num_alternatives"]
     with pytest.raises(ValueError, match=f"n must be an integer from 1 to {limit}"):
         tiny_lm.alternatives("The river", SamplingConfig(temperature=1.0), limit + 1)
+
+
+def test_a_models_own_gate_replaces_only_the_default_one():
+    default = SamplingConfig()
+    assert default.for_model((0.35, 0.4)).gate == (0.35, 0.4)
+    assert default.for_model(None) == default
+    chosen = default.replace(min_confidence=0.5)
+    assert chosen.for_model((0.35, 0.4)) == chosen  # the writer's own choice stands
+    off = default.replace(min_confidence=0.0, continue_confidence=0.0)
+    assert off.for_model((0.35, 0.4)) == off  # so does no gate at all (creative, generate)

@@ -16,6 +16,7 @@ from lstm_tui import load_model
 from lstm_tui.core.bundle import load_bundle
 from lstm_tui.core.config import SamplingConfig
 from lstm_tui.core.errors import DataError
+from lstm_tui.core.gain import DEFAULT_GATE, GATES
 from lstm_tui.core.precision import cpu_lstm_runs_in
 from lstm_tui.core.schedule import learning_rate
 from lstm_tui.core.train_options import TrainOptions
@@ -501,6 +502,8 @@ def test_a_fine_tune_says_what_it_gained_on_the_writers_held_out_text(tmp_path, 
     assert 0 <= card["before"] <= 1 and 0 <= card["after"] <= 1
     assert gain["message"].startswith("On your writing, suggestions ")
     assert f"{round(100 * card['after'])}%" in gain["message"]
+    # Its own gate: none where the default is the one chosen, else one of those tried.
+    assert card["gate"] is None or (tuple(card["gate"]) in GATES and tuple(card["gate"]) != DEFAULT_GATE)
     from lstm_tui.core.events import check
 
     assert [problem for e in events for problem in check(e)] == []  # measuring and gain too: their types
@@ -508,6 +511,22 @@ def test_a_fine_tune_says_what_it_gained_on_the_writers_held_out_text(tmp_path, 
     fractions = [e["fraction"] for e in events if e["event"] == "measuring"]
     assert len(fractions) >= 2 and fractions == sorted(fractions) and fractions[-1] == 1.0
     assert events.index(gain) > max(i for i, e in enumerate(events) if e["event"] == "measuring")
+
+
+def test_a_personal_models_own_gate_is_used_where_the_writer_keeps_the_default(tmp_path, tiny_bundle):
+    mine = tmp_path / "mine"
+    shutil.copytree(tiny_bundle, mine)
+    card = json.loads((mine / "card.json").read_text())
+    gain = {"before": 0.2, "after": 0.3, "precision_before": 0.5, "precision_after": 0.6, "chars": 2400}
+    (mine / "card.json").write_text(json.dumps(card | {"writer_gain": gain | {"gate": [1.0, 1.0]}}))
+    lm, plain = load_model(mine, device="cpu"), load_model(tiny_bundle, device="cpu")
+    assert lm.gate == (1.0, 1.0) and plain.gate is None
+    context = "The river ran"
+    off = SamplingConfig(min_confidence=0.0, continue_confidence=0.0, max_tokens=4)
+    assert lm.complete(context, off).text == plain.complete(context, off).text != ""  # a gate chosen stands
+    assert lm.complete(context, SamplingConfig(max_tokens=4)).text == ""  # its own gate: nothing is that sure
+    assert "".join(lm.stream(context)) == ""
+    assert lm.config(SamplingConfig(min_confidence=0.5)).gate == (0.5, 0.3)
 
 
 def test_a_new_model_has_no_parent_to_compare_with(tmp_path, tiny_corpus):

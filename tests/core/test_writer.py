@@ -1,6 +1,6 @@
 """The simulated writer: keystrokes counted by the editor's rules."""
 
-from lstm_tui.core.gain import WriterGain
+from lstm_tui.core.gain import DEFAULT_GATE, GATE_PRECISION, GATES, MAX_GATE_TRIES, WriterGain, model_gate, pick_gate
 from lstm_tui.core.writer import REALISTIC, Typist, passages, type_passages, write
 
 
@@ -74,3 +74,35 @@ def test_the_gain_in_plain_words():
     assert WriterGain.from_dict(up.to_dict()) == up
     assert WriterGain.from_dict({"before": "x"}) is None
     assert "down from 30%" in WriterGain(0.30, 0.25, None, None, 100).sentence()
+
+
+def test_a_personal_gate_is_the_lowest_that_is_right_often_enough():
+    def rising(start: float):  # precision climbing 0.05 a step from ``start`` at the default
+        tried = []
+
+        def precision(gate):
+            tried.append(gate)
+            return start + 0.05 * (GATES.index(gate) - GATES.index(DEFAULT_GATE))
+        return precision, tried
+
+    i = GATES.index(DEFAULT_GATE)
+    precision, tried = rising(GATE_PRECISION - 0.07)  # two steps up reach it
+    assert pick_gate(precision) == GATES[i + 2]
+    precision, tried = rising(GATE_PRECISION + 0.06)  # one step down still holds; two do not
+    assert pick_gate(precision) == GATES[i - 1]
+    precision, tried = rising(0.0)  # never reached: the surest tried, within the tries allowed
+    assert pick_gate(precision) == GATES[i + MAX_GATE_TRIES]
+    assert len(set(tried)) == MAX_GATE_TRIES + 1
+    assert pick_gate(lambda gate: None) == GATES[i + MAX_GATE_TRIES]  # nothing shown counts as never right
+
+
+def test_a_cards_gate_is_read_back_checked():
+    gated = WriterGain(0.21, 0.29, 0.5, 0.6, 2400, gate=(0.35, 0.4))
+    assert WriterGain.from_dict(gated.to_dict()) == gated
+    assert model_gate({"writer_gain": gated.to_dict()}) == (0.35, 0.4)
+    assert "at least 35% sure" in gated.gate_sentence() and "60% of them were right" in gated.gate_sentence()
+    old = {k: v for k, v in gated.to_dict().items() if k != "gate"}  # a card from before gates
+    assert WriterGain.from_dict(old) == WriterGain(0.21, 0.29, 0.5, 0.6, 2400)
+    for hostile in ([2, 0.4], ["0.3", 0.4], [0.3], True, {"a": 1}):
+        assert model_gate({"writer_gain": gated.to_dict() | {"gate": hostile}}) is None
+    assert model_gate({}) is None and model_gate({"writer_gain": "x"}) is None

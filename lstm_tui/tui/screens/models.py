@@ -56,7 +56,8 @@ def _gain_line(entry: ModelEntry) -> str:
     if gain is None:
         return "On your writing: not measured (a fine-tune in F3 measures it on your held-out text)."
     return (f"On your writing: suggestions save {round(100 * gain.after)}% of keystrokes, "
-            f"{round(100 * gain.before)}% with its parent ({gain.chars:,} characters of your held-out text).")
+            f"{round(100 * gain.before)}% with its parent ({gain.chars:,} characters of your held-out text). "
+            + gain.gate_sentence()).rstrip()
 
 
 class ModelsScreen(Screen):
