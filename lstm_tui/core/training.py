@@ -30,7 +30,7 @@ from .device import resolve_device
 from .distributed import Distributed
 from .errors import Writing
 from .evaluate import total_bits
-from .gain import held_out_text, model_gate, writer_gain
+from .gain import GAIN_CHARS, held_out_text, model_gate, writer_gain
 from .generation import StreamingGenerator
 from .precision import training_precision
 from .run_inputs import RunInputs, prepare_inputs
@@ -48,13 +48,15 @@ class TrainingRun:
     trains until the budget (Budget) is spent or it is asked to stop."""
 
     def __init__(self, options: TrainOptions, emit: Emit, should_stop: Callable[[], bool] = lambda: False,
-                 device: str = "auto", resume: bool = False, keep_checkpoint: bool = False) -> None:
+                 device: str = "auto", resume: bool = False, keep_checkpoint: bool = False,
+                 gain_chars: int = GAIN_CHARS) -> None:
         self.options = options  # as asked; inputs.options has the unset defaults resolved
         self.emit_raw = emit
         self.should_stop = should_stop
         self.device = resolve_device(device)
         self.resume = resume
         self.keep_checkpoint = keep_checkpoint  # else a finished run's folder is removed
+        self.gain_chars = gain_chars  # typed with each model in a fine-tune's closing measurement; 0: none
         self.dist = Distributed(self.device)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
@@ -199,7 +201,7 @@ class TrainingRun:
         text = held_out_text(self.inputs.tokenizer, self.inputs.val_ids)
         parent = self.inputs.parent
         gain = writer_gain(parent.model, saved.model, self.inputs.tokenizer, self.device, text,
-                           should_stop=self.should_stop, parent_gate=model_gate(parent.card),
+                           chars=self.gain_chars, should_stop=self.should_stop, parent_gate=model_gate(parent.card),
                            progress=lambda fraction: self.emit("measuring", fraction=round(fraction, 3)))
         if gain is None:
             return
@@ -229,7 +231,8 @@ class TrainingRun:
             stopped = self.loop()
             if not stopped and self.dist.main and (Path(inputs.options.output) / CARD_FILE).exists():
                 self.update_card(unfinished=None)  # a resumed run that ended is finished
-            if not stopped and inputs.parent is not None and self.dist.main and math.isfinite(self.progress.best_bpb):
+            if (not stopped and inputs.parent is not None and self.dist.main and self.gain_chars
+                    and math.isfinite(self.progress.best_bpb)):
                 self.measure_gain()
         finally:
             self.dist.close()

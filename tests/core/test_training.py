@@ -74,7 +74,7 @@ def _step(events):
 
 def test_fine_tune_keeps_tokenizer_and_records_parent(tmp_path, tiny_corpus, tiny_bundle):
     opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=6, eval_every=3)
-    result = TrainingRun(opts, lambda e: None, device="cpu").run()
+    result = TrainingRun(opts, lambda e: None, device="cpu", gain_chars=0).run()
     child = load_bundle(opts.output)
     parent = load_bundle(tiny_bundle)
     assert child.tokenizer.proto == parent.tokenizer.proto
@@ -90,7 +90,7 @@ def test_fine_tune_takes_the_rates_it_is_given(tmp_path, tiny_corpus, tiny_bundl
                    dropout=0.4, embed_drop=0.1)
     seen = []
     run = TrainingRun(opts, lambda e: seen.append(run.model.drop.p) if e["event"] == "progress" else None,
-                      device="cpu")
+                      device="cpu", gain_chars=0)
     run.run()
     assert seen and set(seen) == {0.4}  # a fine-tune regularises from its first step
     child, parent = load_bundle(opts.output).config, load_bundle(tiny_bundle).config
@@ -472,7 +472,7 @@ def test_an_anchored_fine_tune_stays_near_its_parent(tmp_path, tiny_corpus, tiny
     for anchor in (None, 30.0):
         opts = options(tmp_path / str(anchor), tiny_corpus, from_model=str(tiny_bundle), steps=8,
                        eval_every=8, lr=5e-3, warmup_steps=0, anchor=anchor)
-        run = TrainingRun(opts, lambda e: None, device="cpu")
+        run = TrainingRun(opts, lambda e: None, device="cpu", gain_chars=0)
         run.run()
         moved[anchor] = _distance(run.model, parent)
     assert moved[30.0] < 0.5 * moved[None]  # pulled back toward the parent at each step
@@ -482,7 +482,7 @@ def test_an_anchored_fine_tune_stays_near_its_parent(tmp_path, tiny_corpus, tiny
 def test_a_small_fine_tune_validates_on_the_end_of_every_file(tmp_path, tiny_corpus, tiny_bundle):
     events = []
     opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=2, eval_every=2, val_fraction=0.2)
-    TrainingRun(opts, events.append, device="cpu").run()
+    TrainingRun(opts, events.append, device="cpu", gain_chars=0).run()
     data = next(e for e in events if e["event"] == "data")
     files = sorted(Path(tiny_corpus).rglob("*.txt"))
     # No file is given up whole: each keeps most of its text for training and lends its end.
@@ -495,7 +495,7 @@ def test_a_small_fine_tune_validates_on_the_end_of_every_file(tmp_path, tiny_cor
 def test_a_fine_tune_says_what_it_gained_on_the_writers_held_out_text(tmp_path, tiny_corpus, tiny_bundle):
     events = []
     opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=6, eval_every=3, val_fraction=0.3)
-    TrainingRun(opts, events.append, device="cpu").run()
+    TrainingRun(opts, events.append, device="cpu", gain_chars=400).run()
     (gain,) = [e for e in events if e["event"] == "gain"]
     card = load_bundle(opts.output).card["writer_gain"]
     assert card == {k: gain[k] for k in card} and card["chars"] > 0
