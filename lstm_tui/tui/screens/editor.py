@@ -4,7 +4,6 @@ the status bar. Document files (open, save, recovery) are handled by ``DocumentM
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
+from ..learning_queue import LearningQueue
 from ..messages import (
     ContinuationFailed,
     ContinuationFinished,
@@ -34,8 +34,6 @@ from .document_mixin import DocumentMixin
 from .find_mixin import FindMixin
 
 if TYPE_CHECKING:
-    from textual.widgets.text_area import DocumentBase
-
     from ...api import LanguageModel
     from ...core.config import SamplingConfig
     from ..app import LstmTuiApp
@@ -45,67 +43,6 @@ def offers_alternatives(config: SamplingConfig) -> bool:
     """Whether a request makes more than one suggestion to cycle through (beam
     hypotheses or extra samples; see workers.generate_continuation)."""
     return config.num_alternatives > 1
-
-
-class LearningQueue:
-    """Learning passes and forgets, one worker at a time, in the order asked for: a
-    forget asked for during a pass waits for it (and the pass stops early, its result
-    ignored). The screen starts the workers and reports back how each ended."""
-
-    def __init__(self, model: Callable[[], LanguageModel | None],
-                 start_learning: Callable[[LanguageModel, str], object],
-                 start_forgetting: Callable[[LanguageModel], object]) -> None:
-        self._model = model  # the model now loaded, or None
-        self._start_learning = start_learning  # starts a learning worker
-        self._start_forgetting = start_forgetting  # starts a forgetting worker
-        self.learned: tuple[LanguageModel, str] | None = None  # (model, text) last learned from
-        self._started: tuple[object, ...] | None = None  # (model, document, generation) of the last pass
-        self.busy = False  # a worker (a pass or a forget) is running
-        self.forget_asked = False  # forget once the running pass ends (read by its stop hook)
-
-    def learn(self, document: DocumentBase) -> None:
-        """Start a pass over ``document`` unless a worker runs or it is what was learned."""
-        lm = self._model()
-        if lm is None or self.busy:
-            return
-        generation = getattr(document, "generation", None)
-        started = (lm, document, generation)
-        if generation is not None and started == self._started:
-            return  # unedited since the last pass: no need to join its text
-        text = document.text
-        if self.learned == (lm, text):
-            return
-        self._started, self.busy = started, True
-        self._start_learning(lm, text)
-
-    def forget(self) -> None:
-        """Drop what the model learned, now or once the running worker ends."""
-        self.learned = self._started = None
-        if self.busy:
-            self.forget_asked = True
-        elif (lm := self._model()) is not None:
-            self.busy = True
-            self._start_forgetting(lm)
-
-    def pass_ended(self, lm: LanguageModel, text: str) -> bool:
-        """A pass learned ``text``; False when a forget was asked for since (it is ignored)."""
-        counts = not self.forget_asked
-        if counts:
-            self.learned = (lm, text)
-        self.forget_ended()
-        return counts
-
-    def forget_ended(self) -> None:
-        self.busy = False
-        if self.forget_asked:
-            self.forget_asked = False
-            self.forget()
-
-    def failed(self, forgetting: bool) -> None:
-        """A worker failed (learning goes off); after a failed pass, forget what it learned."""
-        self.busy = self.forget_asked = False
-        if not forgetting:
-            self.forget()
 
 
 class EditorScreen(DocumentMixin, FindMixin, Screen):
