@@ -22,6 +22,7 @@ from ..paths import resolve_model
 from ..plain import plain
 from ..settings import Settings, folder_model, load_settings, save_settings
 from .commands import app_commands
+from .document_session import DocumentSession
 from .messages import ModelFailed, ModelLoaded
 from .screens.editor import EditorScreen
 from .screens.help import HelpScreen, bindings_of, palette_binding
@@ -57,22 +58,21 @@ class LstmTuiApp(App[int]):
                  lm: LanguageModel | None = None, settings: Settings | None = None,
                  persist_settings: bool = True, autosave_seconds: float = 5.0) -> None:
         super().__init__()
-        self.initial_file = Path(file).expanduser() if file else None
+        initial_file = Path(file).expanduser() if file else None
         self.startup_warnings: list[str] = []  # files of the app's own that were unusable
         self.settings = settings or load_settings(warnings=self.startup_warnings)
         self.persist_settings = persist_settings
-        self.autosave_seconds = autosave_seconds
         self.device = device
         self.model_loader = model_loader or default_loader(device)
         self.pinned_model = model  # --model: this session writes with it, whatever the folder
         self.unloadable: set[str | None] = set()  # folders' models that failed to load this session
-        self.model_spec = self.spec_for(self.initial_file)  # the model asked for last
+        self.model_spec = self.spec_for(initial_file)  # the model asked for last
         # The model last written with or the folder's, not one asked for on the command
         # line: if it is gone or broken, the shipped one takes its place.
         self._spec_from_settings = model is None and self.model_spec is not None
         self.lm: LanguageModel | None = lm
         self.model_state = "" if lm else "loading model\u2026"  # why there is no model, if none
-        self.editor_screen = EditorScreen(id="editor-screen")
+        self.editor_screen = EditorScreen(DocumentSession(), initial_file, autosave_seconds, id="editor-screen")
         self._loaded_spec = self.model_spec if lm else None  # what self.lm was asked for as
         self._switch: tuple[str | None, bool] | None = None  # a switch in progress: (spec, remember it)
 
@@ -186,7 +186,7 @@ class LstmTuiApp(App[int]):
                     title=f"Could not load {name}", severity="error", timeout=10)
 
     def _show_model(self, lm: LanguageModel) -> None:
-        bound = folder_model(self.settings.folder_models, self.editor_screen.doc_path)
+        bound = folder_model(self.settings.folder_models, self.editor_screen.session.path)
         if bound and self.pinned_model is None and bound[1] == self.model_spec:
             self.editor_screen.show_model(f"{lm.label} (for {Path(bound[0]).name or bound[0]}/)", lm.device.type)
         else:
@@ -250,13 +250,12 @@ class LstmTuiApp(App[int]):
         self.switch_to_editor()
         if not await self.editor_screen.settle_changes("Quit"):
             return
-        self.editor_screen.discard_recovery()
-        self.editor_screen.remember_cursor()
+        self.editor_screen.close_document()
         self.exit(0)
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # what settle_heap set aside is collectable again
-        self.editor_screen.unmount_document()
+        self.editor_screen.session.close()  # copies stay on disk (a clean quit removed its own first)
         if self.is_screen_installed("train"):
             self.get_screen("train").stop_child()
 

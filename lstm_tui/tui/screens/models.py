@@ -217,7 +217,7 @@ class ModelsScreen(Screen):
         entry = self.current()
         if entry is None:
             return
-        document = self.app.editor_screen.doc_path
+        document = self.app.editor_screen.session.path
         if document is None:
             self.notify("Save the document first: a model is tied to the folder a document is in.",
                         severity="warning")
