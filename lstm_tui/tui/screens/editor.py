@@ -31,8 +31,10 @@ from ..messages import (
     ContinuationUpdated,
     DocumentForgotten,
     DocumentLearned,
+    DocumentMoved,
     LearningFailed,
     RecoveryWritten,
+    SettingsEdited,
     WordsCounted,
 )
 from ..widgets.find_bar import FindBar
@@ -125,7 +127,7 @@ class EditorScreen(FindMixin, Screen):
         cycle = next(b for b in GhostTextEditor.BINDINGS if b.id == "next_alternative")
         first = replace(cycle, key=cycle.key.split(",")[0])  # the Footer's choice, Ctrl+N
         self.status.set(auto=self.app.settings.auto_suggest, next_key=self.app.get_key_display(first))
-        self.app.show_model_state()
+        self.watch(self.app, "model_shown", lambda shown: self.show_model(*shown))
         self.watch(self.app, "training_progress", lambda progress: self.status.set(training=progress))
         file = self.initial_file
         if file is None or not self.load_path(file):
@@ -211,7 +213,7 @@ class EditorScreen(FindMixin, Screen):
     def _sampling_changed(self, event: SamplingPanel.Changed) -> None:
         self.editor.debounce = event.debounce_ms / 1000
         self.sampling_changed(event.config)
-        self.app.update_settings(sampling=event.config, preset=event.preset, debounce_ms=event.debounce_ms)
+        self.post_message(SettingsEdited(sampling=event.config, preset=event.preset, debounce_ms=event.debounce_ms))
 
     def sampling_changed(self, config: SamplingConfig) -> None:
         self.editor.dismiss_ghost()  # made with the settings before: not what these would show
@@ -223,7 +225,7 @@ class EditorScreen(FindMixin, Screen):
         if not auto:
             self.editor.dismiss_ghost()
         self.status.set(auto=auto)
-        self.app.update_settings(auto_suggest=auto)
+        self.post_message(SettingsEdited(auto_suggest=auto))
         self.notify("Automatic suggestions on." if auto else "Automatic suggestions off; Ctrl+G asks for one.",
                     timeout=2)
 
@@ -270,7 +272,7 @@ class EditorScreen(FindMixin, Screen):
 
     @on(LearningFailed)
     def _learning_failed(self, event: LearningFailed) -> None:
-        self.app.update_settings(learn=False)
+        self.post_message(SettingsEdited(learn=False))
         self.status.set(learning="")
         self.notify(f"Learning from the document stopped: {event.error}", severity="error", timeout=8)
         self.learning.failed(event.forgetting)  # suggestions go back to the model as loaded
@@ -282,14 +284,14 @@ class EditorScreen(FindMixin, Screen):
         self.learning.forget()
         if self.app.settings.learn:
             self.status.set(learning="learning")
-        self.app.document_moved(self.session.path)  # a folder may have a model of its own
+        self.post_message(DocumentMoved(self.session.path))  # a folder may have a model of its own
 
     def action_toggle_learning(self) -> None:
         on = not self.app.settings.learn
-        self.app.update_settings(learn=on)
+        self.post_message(SettingsEdited(learn=on))
         self.status.set(learning="learning" if on else "")
         if on:
-            self.learn_new_text()
+            self.learning.learn(self.editor.document)  # the app takes the new setting a moment later
             self.notify("Learning from this document: suggestions adapt to its names and style as you "
                         "write. The model on disk is not changed.", timeout=4)
         else:
@@ -450,7 +452,7 @@ class EditorScreen(FindMixin, Screen):
             self.notify(str(exc), title="Not saved", severity="error", timeout=12)
             return False
         if saved.moved:
-            self.app.document_moved(path)  # saved into a folder with a model of its own
+            self.post_message(DocumentMoved(path))  # saved into a folder with a model of its own
         self.session.mark_saved(self.editor.document.lines, self._edit_state())
         self._update_doc_status()
         self.notify(f"Saved {path}", timeout=2)
