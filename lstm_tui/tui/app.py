@@ -22,7 +22,17 @@ from ..paths import resolve_model
 from ..plain import plain
 from ..settings import Settings, folder_model, load_settings, save_settings
 from .commands import app_commands
-from .messages import ModelFailed, ModelLoaded
+from .document_session import DocumentSession
+from .messages import (
+    BackToEditor,
+    DocumentMoved,
+    FolderModelsChanged,
+    ModelChosen,
+    ModelFailed,
+    ModelLoaded,
+    SettingsEdited,
+    TrainingProgressed,
+)
 from .screens.editor import EditorScreen
 from .screens.help import HelpScreen, bindings_of, palette_binding
 from .screens.models import ModelsScreen
@@ -49,32 +59,33 @@ class LstmTuiApp(App[int]):
                 tooltip="learn my writing: fine-tune the model on your own files and mail"),
         Binding("f4", "models", "Models", id="models", tooltip="models: switch, rename, delete"),
     ]
-    # "training 42%" while a run goes on: set by the training screen, shown by the editor's.
-    training_progress: var[str] = var("")
+    # What the editor's status bar says of the app, watched by the editor screen:
+    training_progress: var[str] = var("")  # "training 42%" while a run goes on (the training screen says)
+    model_shown: var[tuple[str, str]] = var(("loading model\u2026", ""))  # the model's name or state; its device
 
     def __init__(self, file: str | Path | None = None, *, model: str | None = None,
                  device: str = "auto", model_loader: ModelLoader | None = None,
                  lm: LanguageModel | None = None, settings: Settings | None = None,
                  persist_settings: bool = True, autosave_seconds: float = 5.0) -> None:
         super().__init__()
-        self.initial_file = Path(file).expanduser() if file else None
+        initial_file = Path(file).expanduser() if file else None
         self.startup_warnings: list[str] = []  # files of the app's own that were unusable
         self.settings = settings or load_settings(warnings=self.startup_warnings)
         self.persist_settings = persist_settings
-        self.autosave_seconds = autosave_seconds
         self.device = device
         self.model_loader = model_loader or default_loader(device)
         self.pinned_model = model  # --model: this session writes with it, whatever the folder
         self.unloadable: set[str | None] = set()  # folders' models that failed to load this session
-        self.model_spec = self.spec_for(self.initial_file)  # the model asked for last
+        self.model_spec = self.spec_for(initial_file)  # the model asked for last
         # The model last written with or the folder's, not one asked for on the command
         # line: if it is gone or broken, the shipped one takes its place.
         self._spec_from_settings = model is None and self.model_spec is not None
         self.lm: LanguageModel | None = lm
         self.model_state = "" if lm else "loading model\u2026"  # why there is no model, if none
-        self.editor_screen = EditorScreen(id="editor-screen")
+        self.editor_screen = EditorScreen(DocumentSession(), initial_file, autosave_seconds, id="editor-screen")
         self._loaded_spec = self.model_spec if lm else None  # what self.lm was asked for as
         self._switch: tuple[str | None, bool] | None = None  # a switch in progress: (spec, remember it)
+        self.show_model_state()
 
     def get_default_screen(self) -> Screen:
         return self.editor_screen
@@ -127,7 +138,7 @@ class LstmTuiApp(App[int]):
     def switch_model(self, spec: str | None, remember: bool = True) -> None:
         """Load another model in the background; the current one stays until it is ready.
         ``remember``: it becomes the model written with next time (outside bound folders)."""
-        self.editor_screen.show_model(f"loading {spec or 'default'}\u2026")
+        self.model_shown = (f"loading {spec or 'default'}\u2026", "")
         self.model_spec = spec
         self._switch = (spec, remember)
         self.load_model(spec)
@@ -179,24 +190,24 @@ class LstmTuiApp(App[int]):
         self.model_spec = self._loaded_spec  # still writing with the one before
         if self.lm is None:
             self.model_state = f"no model ({name} did not load)"
-            self.editor_screen.show_model(self.model_state)
+            self.model_shown = (self.model_state, "")
         else:
             self._show_model(self.lm)
         self.notify(f"{event.error}\nTrain a model with F3, or pick another with F4.",
                     title=f"Could not load {name}", severity="error", timeout=10)
 
     def _show_model(self, lm: LanguageModel) -> None:
-        bound = folder_model(self.settings.folder_models, self.editor_screen.doc_path)
+        bound = folder_model(self.settings.folder_models, self.editor_screen.session.path)
         if bound and self.pinned_model is None and bound[1] == self.model_spec:
-            self.editor_screen.show_model(f"{lm.label} (for {Path(bound[0]).name or bound[0]}/)", lm.device.type)
+            self.model_shown = (f"{lm.label} (for {Path(bound[0]).name or bound[0]}/)", lm.device.type)
         else:
-            self.editor_screen.show_model(lm.label, lm.device.type)
+            self.model_shown = (lm.label, lm.device.type)
 
     def show_model_state(self) -> None:
         if self.lm is not None:
             self._show_model(self.lm)
         else:
-            self.editor_screen.show_model(self.model_state)
+            self.model_shown = (self.model_state, "")
 
     # -- settings ------------------------------------------------------------------------------
 
@@ -218,6 +229,36 @@ class LstmTuiApp(App[int]):
     def _theme_changed(self, theme: Theme) -> None:
         if theme.name != self.settings.theme:
             self.update_settings(theme=theme.name)
+
+    # -- what the screens ask for (messages.py): they call no method of the app -------------
+
+    @on(SettingsEdited)
+    def _settings_edited(self, event: SettingsEdited) -> None:
+        self.update_settings(**event.changes)
+
+    @on(DocumentMoved)
+    def _document_moved(self, event: DocumentMoved) -> None:
+        self.document_moved(event.path)
+
+    @on(FolderModelsChanged)
+    def _folder_models_changed(self, event: FolderModelsChanged) -> None:
+        if event.tied is not None:
+            self.unloadable.discard(event.tied)  # asked for again: tried again
+        self.update_settings(folder_models=event.folder_models)
+        self.document_moved(event.document)
+
+    @on(ModelChosen)
+    def _model_chosen(self, event: ModelChosen) -> None:
+        self.switch_model(event.spec)
+        self.switch_to_editor()
+
+    @on(BackToEditor)
+    def _back_to_editor(self) -> None:
+        self.switch_to_editor()
+
+    @on(TrainingProgressed)
+    def _training_progressed(self, event: TrainingProgressed) -> None:
+        self.training_progress = event.text
 
     # -- screens -------------------------------------------------------------------------------
 
@@ -243,20 +284,19 @@ class LstmTuiApp(App[int]):
     def action_models(self) -> None:
         if not isinstance(self.screen, ModelsScreen):
             self.switch_to_editor()
-            self.push_screen(ModelsScreen())
+            self.push_screen(ModelsScreen(document=self.editor_screen.session.path))
 
     @work(exclusive=True, group="quit")
     async def action_quit(self) -> None:
         self.switch_to_editor()
         if not await self.editor_screen.settle_changes("Quit"):
             return
-        self.editor_screen.discard_recovery()
-        self.editor_screen.remember_cursor()
+        self.editor_screen.close_document()
         self.exit(0)
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # what settle_heap set aside is collectable again
-        self.editor_screen.unmount_document()
+        self.editor_screen.session.close()  # copies stay on disk (a clean quit removed its own first)
         if self.is_screen_installed("train"):
             self.get_screen("train").stop_child()
 

@@ -67,9 +67,9 @@ def app_commands(app: LstmTuiApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Open file", "Open a text file (Ctrl+O)", on_editor("open"))
     yield SystemCommand("New document", "Start an untitled document", on_editor("new"))
     yield SystemCommand("Recent documents", "Pick a file opened lately (Ctrl+R)", on_editor("recent"))
-    for item in editor.recent.existing()[:RECENT_IN_PALETTE] if hasattr(editor, "recent") else []:
-        yield SystemCommand(f"Open recent: {plain(item.path.name)}", plain(str(item.path)),
-                            lambda path=item.path: open_recent(path))
+    for recent in editor.session.recent_files()[:RECENT_IN_PALETTE]:
+        yield SystemCommand(f"Open recent: {plain(recent.name)}", plain(str(recent)),
+                            lambda path=recent: open_recent(path))
     yield SystemCommand("Find and replace", "Search the document, replace one or all (Ctrl+F)",
                         on_editor("find"))
     yield SystemCommand("Find next", "The next match of the find field (F8)", on_editor("find_next(True)"))

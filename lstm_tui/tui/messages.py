@@ -1,16 +1,19 @@
-"""Messages that worker threads and the training child post to the UI.
+"""Messages that worker threads and the training child post to the UI, and that
+screens post to the app.
 
 Threads never touch widgets: they post these, and the handlers run on the UI
 thread. A burst of ``ContinuationUpdated`` for one request collapses into the
 newest, since each carries the whole text so far (see ``can_replace``).
 
-Each is a dataclass, as Textual's own messages are: ``Message.__init__`` runs
-its ``__post_init__``, which the generated ``__init__`` calls.
+Each that carries data is a dataclass, as Textual's own messages are:
+``Message.__init__`` runs its ``__post_init__``, which the generated ``__init__``
+calls (``SettingsEdited``, which takes any settings by name, has its own).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -105,3 +108,53 @@ class SearchDone(Message):
     term: str
     found: tuple | None
     count: tuple[int, int] | None = None  # a match found: (which, of how many)
+
+
+# -- What a screen asks of the app ------------------------------------------------------
+# Screens read the app's state (its settings, its model) and ask for every change with
+# one of these, which bubble up to the app; they call none of its methods.
+
+
+class SettingsEdited(Message):
+    """The writer changed these settings (``Settings`` fields and their new values):
+    the app replaces its settings and saves them."""
+
+    def __init__(self, **changes: object) -> None:
+        super().__init__()
+        self.changes = changes
+
+
+@dataclass
+class DocumentMoved(Message):
+    """The editor's document is at ``path`` now (opened, new, or saved elsewhere; None:
+    untitled): the app writes it with its folder's model."""
+
+    path: Path | None
+
+
+@dataclass
+class FolderModelsChanged(Message):
+    """A model was tied to a folder, or untied (the Models screen's "For this folder"):
+    folders now open their documents with ``folder_models``; ``document`` is open."""
+
+    folder_models: dict[str, str]  # folder -> model spec
+    tied: str | None  # the model just tied: tried again even if it failed to load before
+    document: Path
+
+
+@dataclass
+class ModelChosen(Message):
+    """Write with ``spec`` from now on (remembered), back in the editor."""
+
+    spec: str | None
+
+
+class BackToEditor(Message):
+    """Close the screens above the editor."""
+
+
+@dataclass
+class TrainingProgressed(Message):
+    """A training run's state for the editor's status bar: "training 42%", "" when none runs."""
+
+    text: str

@@ -92,7 +92,6 @@ class RecoveryStore:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or paths.recovery_dir()
         self.instance = f"{os.getpid()}-{secrets.token_hex(4)}"
-        self.warnings: list[str] = []  # for the user
         self.unreadable: list[tuple[Path, str]] = []  # copies found that cannot be read, and why
         self._locks: dict[str, int] = {}  # instance -> fd of the lock this process holds
         self._claimed: dict[Path, str] = {}  # offered or restored copies -> their instance

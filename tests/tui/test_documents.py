@@ -110,7 +110,7 @@ async def test_bad_file_opens_with_a_message_and_is_untouched(make_app, tmp_path
     app = make_app(target)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        assert app.editor_screen.doc_path is None  # never bound to the file, so never saved over it
+        assert app.editor_screen.session.path is None  # never bound to the file, so never saved over it
         assert any("not valid UTF-8" in m for m in notices(app))
     assert target.read_bytes() == "caf\xe9".encode("latin-1")
 

@@ -116,10 +116,10 @@ async def test_the_recovery_copy_is_written_in_a_thread_and_not_after_a_save(mak
         assert [w for w in app.workers if w.group == "autosave"] == []
         # A write taken before a save does not bring the copy back after it.
         editor.insert("More. ")
-        since = screen.recovery.discards
+        since = screen.session.recovery.discards
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert screen.recovery.write(target, editor.text, since) is None
+        assert screen.session.recovery.write(target, editor.text, since) is None
         assert list(paths.recovery_dir().glob("*.json")) == []
 
 

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from lstm_tui.settings import Settings
-from lstm_tui.tui.screens.editor import EditorScreen, LearningQueue
+from lstm_tui.tui.learning_queue import LearningQueue
+from lstm_tui.tui.screens.editor import EditorScreen
 
 from .conftest import append, autosave, notices, settle
 

@@ -82,7 +82,7 @@ async def test_dialog_paths_are_relative_to_the_folder_shown(make_app, tmp_path:
         assert str(folder) in str(app.screen.query_one("#path-root").render())
         await answer(pilot, "../story.md")  # beside the document's folder, not the cwd
         await settle(pilot)
-        assert screen.doc_path == tmp_path / "story.md"
+        assert screen.session.path == tmp_path / "story.md"
         assert app.query_one(GhostTextEditor).text == "The story.\n"
         # A mistyped name asks before it becomes an empty new document.
         await pilot.press("ctrl+o")
@@ -90,12 +90,12 @@ async def test_dialog_paths_are_relative_to_the_folder_shown(make_app, tmp_path:
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.click("#choice-cancel")
         await settle(pilot)
-        assert screen.doc_path == tmp_path / "story.md"
+        assert screen.session.path == tmp_path / "story.md"
         await pilot.press("ctrl+o")
         await answer(pilot, "notes.md")
         await pilot.click("#choice-new")
         await settle(pilot)
-        assert screen.doc_path == tmp_path / "notes.md" and app.query_one(GhostTextEditor).text == ""
+        assert screen.session.path == tmp_path / "notes.md" and app.query_one(GhostTextEditor).text == ""
         assert not (tmp_path / "notes.md").exists()  # created on the first save
         # Save as: the document's folder too.
         app.query_one(GhostTextEditor).insert("Notes.")
@@ -122,14 +122,14 @@ async def test_new_document_and_recent_files(make_app, tmp_path: Path):
         assert isinstance(app.screen, ChoiceScreen)  # unsaved changes: asked first
         await pilot.click("#choice-discard")
         await settle(pilot)
-        assert screen.doc_path is None and editor.text == "" and not screen.modified
+        assert screen.session.path is None and editor.text == "" and not screen.modified
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert titles.index("Open recent: second.txt") < titles.index("Open recent: first.txt")
         await pilot.press("ctrl+r")
         await pilot.pause()
         await pilot.press("down", "enter")  # the second newest
         await settle(pilot)
-        assert screen.doc_path == first and editor.text == "First.\n"
+        assert screen.session.path == first and editor.text == "First.\n"
 
 
 async def test_recent_files_are_offered_on_start_as_plain_text(make_app, tmp_path: Path):
@@ -146,4 +146,4 @@ async def test_recent_files_are_offered_on_start_as_plain_text(make_app, tmp_pat
         assert "Ctrl+R reopens a recent file ([b]odd.txt)" in placeholder
         await pilot.press("ctrl+r", "enter")
         await settle(pilot)
-        assert app.editor_screen.doc_path == odd
+        assert app.editor_screen.session.path == odd

@@ -68,8 +68,10 @@ async def test_training_progress_shows_in_the_editors_status_bar(make_app):
         screen = app.screen
         screen.handle_event({"event": "progress", "fraction": 0.42, "loss": 2.5, "step": 3, "epoch": 1,
                              "tokens_per_second": 900.0})
+        await pilot.pause()  # the screen's message reaches the app
         assert app.editor_screen.status.info.training == "training 42%"
         screen._set_state("stopped")
+        await pilot.pause()
         assert app.editor_screen.status.info.training == ""
 
 

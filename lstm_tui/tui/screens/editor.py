@@ -1,41 +1,54 @@
 """EditorScreen: the writing surface, its ghost-text worker, the sampling sidebar and
-the status bar. Document files (open, save, recovery) are handled by ``DocumentMixin``."""
+the status bar. The document's life (open, save, recovery, outside changes) is a
+``DocumentSession`` the screen owns; the screen asks the writer where a decision is
+theirs (document_questions.py) and keeps the editor and the status bar in step."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import time
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.timer import Timer
+from textual.widgets import Footer, TextArea
 from textual.worker import get_current_worker
 
+from ...plain import plain
+from ..document_session import CopiesFound, DocumentSession, EditState, RecoveryWrite
+from ..documents import DocumentError
+from ..learning_queue import LearningQueue
 from ..messages import (
     ContinuationFailed,
     ContinuationFinished,
     ContinuationUpdated,
     DocumentForgotten,
     DocumentLearned,
+    DocumentMoved,
     LearningFailed,
+    RecoveryWritten,
+    SettingsEdited,
+    WordsCounted,
 )
 from ..widgets.find_bar import FindBar
 from ..widgets.ghost_editor import GhostTextEditor
+from ..widgets.large_text import DocumentCounts, count_words, settle_heap
+from ..widgets.prose_area import language_for
 from ..widgets.sampling_panel import SamplingPanel
 from ..widgets.status_bar import StatusBar
 from ..workers import forget_document, generate_continuation, learn_from_document
-from .dialogs import TextPromptScreen
-from .document_mixin import DocumentMixin
+from . import document_questions as ask
+from .dialogs import PathPromptScreen, RecentScreen, TextPromptScreen
 from .find_mixin import FindMixin
 
 if TYPE_CHECKING:
-    from textual.widgets.text_area import DocumentBase
-
     from ...api import LanguageModel
     from ...core.config import SamplingConfig
     from ..app import LstmTuiApp
@@ -47,68 +60,7 @@ def offers_alternatives(config: SamplingConfig) -> bool:
     return config.num_alternatives > 1
 
 
-class LearningQueue:
-    """Learning passes and forgets, one worker at a time, in the order asked for: a
-    forget asked for during a pass waits for it (and the pass stops early, its result
-    ignored). The screen starts the workers and reports back how each ended."""
-
-    def __init__(self, model: Callable[[], LanguageModel | None],
-                 start_learning: Callable[[LanguageModel, str], object],
-                 start_forgetting: Callable[[LanguageModel], object]) -> None:
-        self._model = model  # the model now loaded, or None
-        self._start_learning = start_learning  # starts a learning worker
-        self._start_forgetting = start_forgetting  # starts a forgetting worker
-        self.learned: tuple[LanguageModel, str] | None = None  # (model, text) last learned from
-        self._started: tuple[object, ...] | None = None  # (model, document, generation) of the last pass
-        self.busy = False  # a worker (a pass or a forget) is running
-        self.forget_asked = False  # forget once the running pass ends (read by its stop hook)
-
-    def learn(self, document: DocumentBase) -> None:
-        """Start a pass over ``document`` unless a worker runs or it is what was learned."""
-        lm = self._model()
-        if lm is None or self.busy:
-            return
-        generation = getattr(document, "generation", None)
-        started = (lm, document, generation)
-        if generation is not None and started == self._started:
-            return  # unedited since the last pass: no need to join its text
-        text = document.text
-        if self.learned == (lm, text):
-            return
-        self._started, self.busy = started, True
-        self._start_learning(lm, text)
-
-    def forget(self) -> None:
-        """Drop what the model learned, now or once the running worker ends."""
-        self.learned = self._started = None
-        if self.busy:
-            self.forget_asked = True
-        elif (lm := self._model()) is not None:
-            self.busy = True
-            self._start_forgetting(lm)
-
-    def pass_ended(self, lm: LanguageModel, text: str) -> bool:
-        """A pass learned ``text``; False when a forget was asked for since (it is ignored)."""
-        counts = not self.forget_asked
-        if counts:
-            self.learned = (lm, text)
-        self.forget_ended()
-        return counts
-
-    def forget_ended(self) -> None:
-        self.busy = False
-        if self.forget_asked:
-            self.forget_asked = False
-            self.forget()
-
-    def failed(self, forgetting: bool) -> None:
-        """A worker failed (learning goes off); after a failed pass, forget what it learned."""
-        self.busy = self.forget_asked = False
-        if not forgetting:
-            self.forget()
-
-
-class EditorScreen(DocumentMixin, FindMixin, Screen):
+class EditorScreen(FindMixin, Screen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save",
                 tooltip="save (atomically; the file is created on first save)"),
@@ -134,8 +86,20 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
                 tooltip="learn this document's names and style as you write"),
     ]
     LEARN_SECONDS = 3.0  # how often new text is learned while learning is on
+    SYNC_COUNT_LINES = 5000  # a loaded text with fewer lines is counted at once, not in a thread
+    MODIFIED_CHECK_SECONDS = 0.3  # after this pause in typing, "modified" is checked exactly
 
     app: LstmTuiApp
+
+    def __init__(self, session: DocumentSession, file: Path | None = None, autosave_seconds: float = 5.0,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session  # the document's life: its file, saved or not, recovery copies
+        self.initial_file = file  # opened on mount
+        self.autosave_seconds = autosave_seconds  # how often the recovery copy is kept up to date
+        self._base_words: int | None = None  # words of the document as loaded (None: being counted)
+        self._modified_timer: Timer | None = None  # the exact "modified" check after a pause in typing
+        self.learning = LearningQueue(lambda: self.app.lm, self.learn, self.forget)
 
     def compose(self) -> ComposeResult:
         s = self.app.settings
@@ -163,10 +127,17 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
         cycle = next(b for b in GhostTextEditor.BINDINGS if b.id == "next_alternative")
         first = replace(cycle, key=cycle.key.split(",")[0])  # the Footer's choice, Ctrl+N
         self.status.set(auto=self.app.settings.auto_suggest, next_key=self.app.get_key_display(first))
-        self.app.show_model_state()
+        self.watch(self.app, "model_shown", lambda shown: self.show_model(*shown))
         self.watch(self.app, "training_progress", lambda progress: self.status.set(training=progress))
-        self.learning = LearningQueue(lambda: self.app.lm, self.learn, self.forget)
-        self.mount_document()
+        file = self.initial_file
+        if file is None or not self.load_path(file):
+            self._document_loaded()
+        if file is None and (recent := self.session.recent_files()):
+            names = ", ".join([plain(path.name) for path in recent[:3]] + ["\u2026"] * (len(recent) > 3))
+            # Content, not a str: a str placeholder is read as markup, and "[b]" may be in a name.
+            self.editor.placeholder = Content(f"{self.editor.placeholder} Ctrl+R reopens a recent file ({names}).")
+        self.set_interval(self.autosave_seconds, self.autosave)
+        self.check_recovery()
         if self.app.settings.learn:
             self.status.set(learning="learning")
         self.set_interval(self.LEARN_SECONDS, self.learn_new_text)
@@ -242,7 +213,7 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
     def _sampling_changed(self, event: SamplingPanel.Changed) -> None:
         self.editor.debounce = event.debounce_ms / 1000
         self.sampling_changed(event.config)
-        self.app.update_settings(sampling=event.config, preset=event.preset, debounce_ms=event.debounce_ms)
+        self.post_message(SettingsEdited(sampling=event.config, preset=event.preset, debounce_ms=event.debounce_ms))
 
     def sampling_changed(self, config: SamplingConfig) -> None:
         self.editor.dismiss_ghost()  # made with the settings before: not what these would show
@@ -254,7 +225,7 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
         if not auto:
             self.editor.dismiss_ghost()
         self.status.set(auto=auto)
-        self.app.update_settings(auto_suggest=auto)
+        self.post_message(SettingsEdited(auto_suggest=auto))
         self.notify("Automatic suggestions on." if auto else "Automatic suggestions off; Ctrl+G asks for one.",
                     timeout=2)
 
@@ -301,25 +272,26 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
 
     @on(LearningFailed)
     def _learning_failed(self, event: LearningFailed) -> None:
-        self.app.update_settings(learn=False)
+        self.post_message(SettingsEdited(learn=False))
         self.status.set(learning="")
         self.notify(f"Learning from the document stopped: {event.error}", severity="error", timeout=8)
         self.learning.failed(event.forgetting)  # suggestions go back to the model as loaded
 
     def document_replaced(self) -> None:
-        """What was learned from the last document is forgotten; the new one is
+        """The editor holds another document (opened, new, or restored from a recovery
+        copy): what was learned from the last one is forgotten, and the new one is
         learned from next, if learning is on."""
         self.learning.forget()
         if self.app.settings.learn:
             self.status.set(learning="learning")
-        self.app.document_moved(self.doc_path)  # a folder may have a model of its own
+        self.post_message(DocumentMoved(self.session.path))  # a folder may have a model of its own
 
     def action_toggle_learning(self) -> None:
         on = not self.app.settings.learn
-        self.app.update_settings(learn=on)
+        self.post_message(SettingsEdited(learn=on))
         self.status.set(learning="learning" if on else "")
         if on:
-            self.learn_new_text()
+            self.learning.learn(self.editor.document)  # the app takes the new setting a moment later
             self.notify("Learning from this document: suggestions adapt to its names and style as you "
                         "write. The model on disk is not changed.", timeout=4)
         else:
@@ -328,3 +300,275 @@ class EditorScreen(DocumentMixin, FindMixin, Screen):
 
     def show_model(self, name: str, device: str = "") -> None:
         self.status.set(model=name, device=device)
+
+    # -- the document: the editor and the status bar --------------------------------------
+
+    def _edit_state(self) -> EditState:
+        document = self.editor.document
+        return (document, getattr(document, "generation", None))
+
+    @property
+    def modified(self) -> bool:
+        """The editor's text differs from the saved one."""
+        return self.session.modified(self.editor.document.lines)
+
+    def _document_loaded(self, as_saved: bool = True) -> None:
+        """The editor holds a new text: count it and, with ``as_saved``, take it as saved."""
+        document = self.editor.document
+        if as_saved:
+            self.session.mark_saved(document.lines, self._edit_state())
+        self._base_words = None
+        lines = list(document.lines)
+        if len(lines) < self.SYNC_COUNT_LINES:
+            self._base_words = count_words(lines)
+        else:
+            self._count_words(document, lines)
+        self._update_doc_status()
+        settle_heap()
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False,
+          description="count the words of the loaded text")  # not the repr of every line
+    def _count_words(self, document: object, lines: list[str]) -> None:
+        self.post_message(WordsCounted(document, count_words(lines)))
+
+    @on(WordsCounted)
+    def _words_counted(self, event: WordsCounted) -> None:
+        if event.document is self.editor.document:
+            self._base_words = event.words
+            self._update_doc_status(exact=False)
+
+    def _update_doc_status(self, exact: bool = True) -> None:
+        """The status bar's document part. ``exact``: compare with the saved text now
+        (after loading or saving); otherwise any edit shows "modified" until the check
+        that follows a pause in typing (an undo back to the saved text)."""
+        document = self.editor.document
+        if isinstance(document, DocumentCounts):
+            words = None if self._base_words is None else self._base_words + document.word_delta
+            chars = document.chars
+        else:  # a document of another kind keeps no counts
+            words, chars = None, None
+        if not exact:  # typing: nothing that touches the disk or the whole text
+            self.status.set(modified=self.session.looks_modified(self._edit_state()), words=words, chars=chars)
+            return
+        path = self.session.path
+        new = path is None or not path.exists()
+        self.status.set(document=path.name if path else "untitled", modified=self.modified, new=new,
+                        words=words, chars=chars)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._update_doc_status(exact=False)
+        if self._modified_timer is not None:
+            self._modified_timer.stop()
+        if self.MODIFIED_CHECK_SECONDS > 0:
+            self._modified_timer = self.set_timer(self.MODIFIED_CHECK_SECONDS, self._update_doc_status)
+        else:
+            self.call_later(self._update_doc_status)
+
+    # -- the document: opening ----------------------------------------------------------------
+
+    def load_path(self, path: Path) -> bool:
+        try:
+            text = self.session.open(path)
+        except DocumentError as exc:
+            self.notify(str(exc), title="Not opened", severity="error", timeout=12)
+            self._update_doc_status()
+            return False
+        self.editor.load_document(text, language_for(path, len(text)))
+        self.editor.move_cursor((0, 0))
+        row, column = self.session.cursor_left() or (0, 0)  # where it was left last time
+        self.editor.go_to_line(row + 1, column)
+        self.session.remember_cursor(self.editor.cursor_location)
+        self._document_loaded()
+        self.document_replaced()
+        return True
+
+    @work(exclusive=True, group="document")
+    async def action_open(self) -> None:
+        if not await self.settle_changes("Open another file"):
+            return
+        root = self.session.path.parent if self.session.path else None
+        path = await self.app.push_screen_wait(PathPromptScreen("Open", root=root))
+        if path is not None:
+            await self.open_path(path)
+
+    @work(exclusive=True, group="document")
+    async def action_recent(self) -> None:
+        documents = self.session.recent_files()
+        if not documents:
+            self.notify("No recent documents yet: the files you open are listed here.", timeout=3)
+            return
+        path = await self.app.push_screen_wait(RecentScreen(documents))
+        if path is not None:
+            await self.open_another(path)
+
+    async def open_another(self, path: Path) -> bool:
+        """Open ``path`` after asking about unsaved changes (the palette's recent files)."""
+        if not await self.settle_changes("Open another file"):
+            return False
+        return await self.open_path(path)
+
+    async def open_path(self, path: Path) -> bool:
+        """Open ``path`` in place of the current document (changes already settled);
+        a path that does not exist is a new document only if the writer says so."""
+        if not path.exists() and await self.app.push_screen_wait(ask.start_new_file(path)) != "new":
+            return False
+        self.session.leave(self.editor.cursor_location)
+        opened = self.load_path(path)
+        self.check_recovery()
+        return opened
+
+    @work(exclusive=True, group="document")
+    async def action_new(self) -> None:
+        if not await self.settle_changes("New document"):
+            return
+        self.session.leave(self.editor.cursor_location)
+        self.session.new()
+        self.editor.load_document("", None)
+        self._document_loaded()
+        self.document_replaced()
+
+    async def settle_changes(self, doing: str) -> bool:
+        """Ask about unsaved changes; True if it is fine to go on."""
+        if not self.modified:
+            return True
+        name = self.session.path.name if self.session.path else "the untitled document"
+        answer = await self.app.push_screen_wait(ask.save_changes_first(doing, name))
+        if answer == "save":
+            return await self.save_flow()
+        if answer == "discard":
+            self.session.discard_changes()
+        return answer == "discard"
+
+    def close_document(self) -> None:
+        """The app quits, the changes settled: no recovery copy of this window's is left."""
+        self.session.quit(self.editor.cursor_location)
+
+    # -- the document: saving ----------------------------------------------------------------
+
+    def save_to(self, path: Path) -> bool:
+        try:
+            saved = self.session.save(path, self.editor.text, self.editor.cursor_location)
+        except DocumentError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=12)
+            return False
+        if saved.moved:
+            self.post_message(DocumentMoved(path))  # saved into a folder with a model of its own
+        self.session.mark_saved(self.editor.document.lines, self._edit_state())
+        self._update_doc_status()
+        self.notify(f"Saved {path}", timeout=2)
+        if saved.others_editing:
+            self.notify(f"{path.name} has unsaved changes in {saved.others_editing} other lstm-tui "
+                        "window(s); they are not in this save.", severity="warning", timeout=10)
+        return True
+
+    @work(exclusive=True, group="document")
+    async def action_save(self) -> None:
+        await self.save_flow()
+
+    @work(exclusive=True, group="document")
+    async def action_save_as(self) -> None:
+        await self.save_as_flow()
+
+    async def save_flow(self) -> bool:
+        path = self.session.path
+        if path is None:
+            return await self.save_as_flow()
+        if (change := self.session.outside_change()) is not None:
+            answer = await self.app.push_screen_wait(ask.changed_on_disk(path, change))
+            if answer == "save_as":
+                return await self.save_as_flow()
+            if answer == "reload":
+                self.reload_from_disk()
+                return False
+            if answer != "overwrite":
+                return False
+        if not await self.confirm_read_only(path):
+            return False
+        return self.save_to(path)
+
+    async def confirm_read_only(self, path: Path) -> bool:
+        if not self.session.read_only(path):
+            return True
+        return await self.app.push_screen_wait(ask.replace_read_only(path)) == "yes"
+
+    def reload_from_disk(self) -> None:
+        """The file's text from disk, as one undoable edit: the writer's text is a Ctrl+Z away."""
+        try:
+            text = self.session.reload()
+        except DocumentError as exc:
+            self.notify(str(exc), title="Not reloaded", severity="error", timeout=12)
+            return
+        self.editor.replace(text, (0, 0), self.editor.document.end)
+        self.session.mark_saved(self.editor.document.lines, self._edit_state())
+        self._update_doc_status()
+
+    async def save_as_flow(self) -> bool:
+        current = self.session.path
+        start = current.name if current else ""
+        root = current.parent if current else None
+        path = await self.app.push_screen_wait(PathPromptScreen("Save as", start, root=root))
+        if path is None:
+            return False
+        if path.is_dir():
+            self.notify(f"{path} is a folder; add a file name.", severity="error")
+            return False
+        if path.exists() and path != current:
+            answer = await self.app.push_screen_wait(ask.replace_file(path))
+            if answer != "yes" or not await self.confirm_read_only(path):
+                return False
+        elif path == current:
+            return await self.save_flow()
+        return self.save_to(path)
+
+    # -- the document: recovery copies -----------------------------------------------------
+
+    def autosave(self) -> None:
+        """Keep this window's recovery copy while there are unsaved changes (called
+        every few seconds); the copy is encoded and written in a thread."""
+        write = self.session.autosave(self.editor.document.lines, self._edit_state())
+        if write is not None:
+            self._write_recovery(write)
+
+    @work(thread=True, group="autosave", exit_on_error=False, description="write the recovery copy")
+    def _write_recovery(self, write: RecoveryWrite) -> None:
+        started = time.monotonic()
+        error = self.session.write_copy(write)
+        self.post_message(RecoveryWritten(time.monotonic() - started, error))
+
+    @on(RecoveryWritten)
+    def _recovery_written(self, event: RecoveryWritten) -> None:
+        self.session.copy_written(event.seconds, failed=event.error is not None)
+        if event.error:
+            self.notify(f"Could not write the recovery copy: {event.error}", severity="warning", timeout=5)
+
+    def check_recovery(self) -> None:
+        """Say if another window has unsaved changes to this document, and offer the
+        copies crashed sessions left."""
+        found = self.session.look_for_copies()
+        if found.others_editing:
+            self.notify(f"{self.session.path.name} is open with unsaved changes in {found.others_editing} "
+                        "other lstm-tui window(s).", severity="warning", timeout=10)
+        self.offer_recovery(found)
+
+    @work
+    async def offer_recovery(self, found: CopiesFound) -> None:
+        if found.unreadable:
+            if await self.app.push_screen_wait(ask.move_aside_unreadable(found.unreadable)) == "aside":
+                aside = self.session.move_aside([file for file, _ in found.unreadable])
+                self.notify(f"Moved to {aside}.", timeout=5)
+        for number, copy in enumerate(found.copies, 1):
+            answer = await self.app.push_screen_wait(ask.restore_copy(copy, number, len(found.copies)))
+            if answer == "restore" and self.modified:
+                replace_it = ask.replace_unsaved(self.session.holds_restored_copy)
+                if await self.app.push_screen_wait(replace_it) != "replace":
+                    answer = "later"
+            if answer == "restore":
+                self.editor.load_text(self.session.restore(copy))
+                self.editor.move_cursor(self.editor.document.end)
+                self.session.restored_as(self._edit_state())
+                self._document_loaded(as_saved=False)
+                self.document_replaced()
+            elif answer == "discard":
+                self.session.discard_copy(copy)
+            else:
+                self.session.keep_copy(copy)

@@ -26,6 +26,7 @@ from ...catalog import delete_model, list_models, rename_model
 from ...core.errors import LstmTuiError
 from ...plain import plain
 from ...training_lock import trainer
+from ..messages import BackToEditor, FolderModelsChanged, ModelChosen, SettingsEdited
 from .dialogs import TextPromptScreen, confirm
 
 if TYPE_CHECKING:
@@ -72,10 +73,14 @@ class ModelsScreen(Screen):
 
     app: LstmTuiApp
 
-    def __init__(self, lister: Lister | None = None, **kwargs) -> None:
+    def __init__(self, lister: Lister | None = None, document: Path | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.lister = lister or _catalog_lister
+        self.document = document  # the editor's document, whose folder "For this folder" ties
         self.entries: list[ModelEntry] = []
+        # The folders tied to models (folder -> spec), as this screen last set them: the
+        # app takes each change a moment later (FolderModelsChanged, SettingsEdited).
+        self.folder_models: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Models", classes="section-title")
@@ -87,6 +92,7 @@ class ModelsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.folder_models = dict(self.app.settings.folder_models)
         self.query_one(DataTable).focus()
         self.refresh_list()
 
@@ -110,7 +116,7 @@ class ModelsScreen(Screen):
 
     def _folders(self, entry: ModelEntry) -> list[Path]:
         """The folders whose documents open with ``entry``."""
-        return [Path(folder) for folder, spec in self.app.settings.folder_models.items() if names(entry, spec)]
+        return [Path(folder) for folder, spec in self.folder_models.items() if names(entry, spec)]
 
     def _is_current(self, entry: ModelEntry) -> bool:
         lm = self.app.lm
@@ -200,7 +206,7 @@ class ModelsScreen(Screen):
     # -- actions --------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        self.app.switch_to_editor()
+        self.post_message(BackToEditor())
 
     def action_switch(self) -> None:
         entry = self.current()
@@ -209,8 +215,7 @@ class ModelsScreen(Screen):
         if entry.error:
             self.notify(entry.error, title="This model cannot be loaded", severity="error")
             return
-        self.app.switch_model(_spec(entry))
-        self.app.switch_to_editor()
+        self.post_message(ModelChosen(_spec(entry)))
 
     def action_bind_folder(self) -> None:
         """Tie the highlighted model to the current document's folder (or, if it is
@@ -218,7 +223,7 @@ class ModelsScreen(Screen):
         entry = self.current()
         if entry is None:
             return
-        document = self.app.editor_screen.doc_path
+        document = self.document
         if document is None:
             self.notify("Save the document first: a model is tied to the folder a document is in.",
                         severity="warning")
@@ -227,17 +232,16 @@ class ModelsScreen(Screen):
             self.notify(entry.error, title="This model cannot be loaded", severity="error")
             return
         folder = str(document.expanduser().resolve().parent)
-        bindings = dict(self.app.settings.folder_models)
+        bindings = self.folder_models
         if folder in bindings and names(entry, bindings[folder]):
             del bindings[folder]
+            tied = None
             message = f"Documents in {folder} no longer have a model of their own."
         else:
-            bindings[folder] = _spec(entry)
-            self.app.unloadable.discard(bindings[folder])  # asked for again: tried again
+            bindings[folder] = tied = _spec(entry)
             message = f"Documents in {folder} now open with {entry.name}."
-        self.app.update_settings(folder_models=bindings)
+        self.post_message(FolderModelsChanged(dict(bindings), tied, document))
         self.notify(message)
-        self.app.document_moved(document)
         self.show_entries(self.entries)
 
     def _user_entry(self, done: str) -> ModelEntry | None:
@@ -262,12 +266,15 @@ class ModelsScreen(Screen):
         except (LstmTuiError, ValueError, OSError) as exc:
             self.notify(str(exc), title="Not renamed", severity="error")
             return
+        changes: dict[str, object] = {}
         if self._is_last_used(entry):
-            self.app.update_settings(model=new)
+            changes["model"] = new
         if self._folders(entry):  # the folders tied to it follow the new name
-            self.app.update_settings(folder_models={
-                folder: new if names(entry, spec) else spec
-                for folder, spec in self.app.settings.folder_models.items()})
+            self.folder_models = {folder: new if names(entry, spec) else spec
+                                  for folder, spec in self.folder_models.items()}
+            changes["folder_models"] = dict(self.folder_models)
+        if changes:
+            self.post_message(SettingsEdited(**changes))
         self.notify(f"Renamed {entry.name} to {new}.")
         self.refresh_list(keep=new)
 
@@ -297,11 +304,14 @@ class ModelsScreen(Screen):
         except (LstmTuiError, OSError) as exc:
             self.notify(str(exc), title="Not deleted", severity="error")
             return
+        changes: dict[str, object] = {}
         if self._is_last_used(entry):
-            self.app.update_settings(model=None)
+            changes["model"] = None
         if self._folders(entry):  # its folders go back to the model written with elsewhere
-            self.app.update_settings(folder_models={
-                folder: spec for folder, spec in self.app.settings.folder_models.items()
-                if not names(entry, spec)})
+            self.folder_models = {folder: spec for folder, spec in self.folder_models.items()
+                                  if not names(entry, spec)}
+            changes["folder_models"] = dict(self.folder_models)
+        if changes:
+            self.post_message(SettingsEdited(**changes))
         self.notify(f"Deleted {entry.name}.")
         self.refresh_list()

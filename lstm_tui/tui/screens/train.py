@@ -40,6 +40,7 @@ from ... import paths
 from ...core.events import Event, log_lines
 from ...core.gain import WriterGain
 from ...plain import plain
+from ..messages import BackToEditor, ModelChosen, SettingsEdited, TrainingProgressed
 from ..train_form import TrainForm, form_request, next_name, storable
 from ..training_child import STOPPED_EXIT, TrainingChild, TrainRequest
 from ..widgets.chart import AxisChart
@@ -161,7 +162,7 @@ class TrainScreen(Screen):
         remembered = tuple(p for p in event.paths if storable(p))
         if (remembered, event.from_address) != (self.app.settings.learn_paths,
                                                 self.app.settings.learn_from_address):
-            self.app.update_settings(learn_paths=remembered, learn_from_address=event.from_address)
+            self.post_message(SettingsEdited(learn_paths=remembered, learn_from_address=event.from_address))
         self.query_one(PreviewPanel).show_preview(event.paths, event.from_address)
 
     @on(PreviewPanel.Ready)
@@ -241,7 +242,7 @@ class TrainScreen(Screen):
             self.query_one("#train-stats", Static).update("Stopping: saving a checkpoint\u2026")
 
     def action_back(self) -> None:
-        self.app.switch_to_editor()
+        self.post_message(BackToEditor())
 
     def stop_child(self) -> None:
         if self.child is not None:
@@ -251,8 +252,7 @@ class TrainScreen(Screen):
         if self.state != "done" or not self.output:
             self.notify("No finished model yet.", severity="warning")
             return
-        self.app.switch_model(self.output)
-        self.app.switch_to_editor()
+        self.post_message(ModelChosen(self.output))
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
@@ -274,7 +274,7 @@ class TrainScreen(Screen):
         self.query_one("#cancel", Button).disabled = not running
         self.query_one("#use", Button).set_class(state != "done", "hidden")
         if not running:
-            self.app.training_progress = ""
+            self.post_message(TrainingProgressed(""))
 
     def _say_gain(self, gain: WriterGain, stats: Static) -> None:
         """What the writer gained, in their words, is the result: said first and loudest;
@@ -315,7 +315,7 @@ class TrainScreen(Screen):
             best = f"  best val {self.best_val:.3f} bpb" if self.best_val is not None else ""
             stats.update(f"step {e['step']}  epoch {e['epoch']}  loss {e['loss']:.3f}  "
                          f"{e['tokens_per_second']:,.0f} tok/s  ETA {_duration(e.get('eta_seconds'))}{best}")
-            self.app.training_progress = f"training {e['fraction']:.0%}"
+            self.post_message(TrainingProgressed(f"training {e['fraction']:.0%}"))
         elif kind == "eval":
             # The parent's score is the chart's first point (step 0): where the run
             # started from, so even a short run that validates once draws a line.
@@ -330,7 +330,7 @@ class TrainScreen(Screen):
         elif kind == "measuring":
             self.query_one("#train-progress", ProgressBar).update(progress=e["fraction"])
             stats.update(f"Measuring suggestions on your held-out text, before and after: {e['fraction']:.0%}")
-            self.app.training_progress = f"measuring {e['fraction']:.0%}"
+            self.post_message(TrainingProgressed(f"measuring {e['fraction']:.0%}"))
         elif kind == "gain":
             self.gain = WriterGain.from_dict(e)
         elif kind == "done" and not e.get("stopped"):
