@@ -206,7 +206,7 @@ class TrainingRun:
         if gain is None:
             return
         self.update_card(writer_gain=gain.to_dict())
-        self.emit("gain", message=gain.sentence(), **gain.to_dict())
+        self.emit("gain", message=" ".join(filter(None, (gain.sentence(), gain.gate_sentence()))), **gain.to_dict())
 
     # -- the run ---------------------------------------------------------------------
 

@@ -200,12 +200,13 @@ async def test_a_fine_tune_that_did_worse_on_the_writers_text_says_to_keep_the_o
         screen = app.screen
         screen.name_last = "worse"
         screen.handle_event({"event": "gain", "before": 0.30, "after": 0.25, "precision_before": 0.5,
-                             "precision_after": 0.5, "chars": 2400})
+                             "precision_after": 0.5, "chars": 2400, "gate": [0.3, 0.35]})
         screen.handle_event({"event": "done", "output": "/models/worse", "best_bpb": 2.5})
         await pilot.pause()
         stats = str(screen.query_one("#train-stats").render())
         assert "down from 30%" in stats and "keep writing with it" in stats
         assert "kept in Models (F4)" in stats and "F9" not in stats
+        assert "at least 30% sure" in stats  # the gate its closing measurement chose
         assert ("No gain on your writing", "warning") in notice_kinds(app)
 
 

@@ -287,7 +287,8 @@ class TrainScreen(Screen):
             after = (f"Model {self.name_last} is kept in Models (F4) all the same; more of your text or "
                      "a longer budget may do better.")
             note, title, severity = gain.sentence(), "No gain on your writing", "warning"
-        stats.update(Text(plain(f"{gain.sentence()}\n{after}", keep_newlines=True)))
+        said = " ".join(filter(None, (gain.sentence(), gain.gate_sentence())))
+        stats.update(Text(plain(f"{said}\n{after}", keep_newlines=True)))
         stats.add_class("gain")
         stats.scroll_visible()
         self.app.notify(note, title=title, severity=severity, timeout=12)
