@@ -283,7 +283,8 @@ async def document_echo(lm, file: Path, keystrokes: int, suggest: bool = True, t
                 if learn:
                     notes["status"] = app.editor_screen.status.info.learning
         await app.workers.wait_for_complete()
-        app.editor_screen.discard_recovery()  # not a crash: the next run is not offered it
+        screen = app.editor_screen
+        screen.session.recovery.discard(screen.session.path)  # not a crash: the next run is not offered it
     return echoes
 
 
