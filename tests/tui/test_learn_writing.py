@@ -3,18 +3,21 @@ remembered choice, labelled charts, what the writer gained, and training again."
 
 from __future__ import annotations
 
+import json
+import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
-from lstm_tui import paths
+from lstm_tui import load_model, paths
 from lstm_tui.core import preview as core_preview
 from lstm_tui.core.preview import suggested_minutes
-from lstm_tui.settings import load_settings
+from lstm_tui.settings import Settings, load_settings
 from lstm_tui.tui.screens.train import TrainScreen
 from lstm_tui.tui.train_form import next_name
 from lstm_tui.tui.widgets.chart import AxisChart
+from lstm_tui.tui.widgets.sampling_panel import SamplingPanel
 from lstm_tui.tui.widgets.writing_sources import WritingTree
 
 from ..conftest import TINY_TEXT
@@ -256,3 +259,22 @@ async def test_a_preview_of_an_older_choice_never_replaces_the_newer_one(make_ap
         panel.post_message(PreviewPanel.Ready("an older choice's files", 10, 5, panel.asked - 1))
         await settle(pilot)
         assert "needs an email address" in str(panel.render())
+
+
+async def test_the_sampling_panel_says_when_a_personal_models_own_gate_is_in_force(make_app, tiny_bundle, tmp_path):
+    mine = tmp_path / "mine"
+    shutil.copytree(tiny_bundle, mine)
+    card = json.loads((mine / "card.json").read_text())
+    gain = {"before": 0.2, "after": 0.3, "precision_before": 0.5, "precision_after": 0.6, "chars": 2400,
+            "gate": [0.4, 0.45]}
+    (mine / "card.json").write_text(json.dumps(card | {"writer_gain": gain}))
+    app = make_app(lm=load_model(mine, device="cpu"), settings=Settings(learn=False))  # the default gate
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        panel = app.screen.query_one(SamplingPanel)
+        said = str(panel.query_one("#model-gate").render())
+        assert "Confidence 0.4," in said and "Keep going 0.45" in said
+        panel.query_one("#field-min_confidence").value = "0.5"  # the writer's own gate wins
+        await pilot.pause()
+        assert str(panel.query_one("#model-gate").render()) == ""

@@ -300,6 +300,8 @@ class EditorScreen(FindMixin, Screen):
 
     def show_model(self, name: str, device: str = "") -> None:
         self.status.set(model=name, device=device)
+        lm = self.app.lm
+        self.query_one(SamplingPanel).show_model_gate(None if lm is None else lm.gate)
 
     # -- the document: the editor and the status bar --------------------------------------
 

@@ -59,6 +59,9 @@ LINE_OPTIONS = [("as the document does", "document"), ("anywhere", "any")]
 PRESET_OPTIONS = [(name, name) for name in PRESETS] + [("custom", "custom")]
 
 
+LABELS = {spec.name: spec.label for spec in FIELDS}
+
+
 def _fmt(value: float, kind: type) -> str:
     return str(int(value)) if kind is int else f"{value:.2f}".rstrip("0").rstrip(".") or "0"
 
@@ -117,6 +120,7 @@ class SamplingPanel(VerticalScroll):
         self.config = config
         self.preset = preset if preset in dict(PRESET_OPTIONS).values() else "custom"
         self.debounce_ms = debounce_ms
+        self.model_gate: tuple[float, float] | None = None  # the model's own, if it has one
 
     def compose(self) -> ComposeResult:
         yield Static("Sampling", classes="panel-title")
@@ -136,6 +140,20 @@ class SamplingPanel(VerticalScroll):
             yield Select(LINE_OPTIONS, value=self.config.line_breaks, allow_blank=False, id="line_breaks",
                          compact=True, tooltip=CHOICE_HELP["line_breaks"])
         yield Static(HINT, classes="hint", id="sampling-hint", markup=False)
+        yield Static("", classes="hint", id="model-gate", markup=False)
+
+    def show_model_gate(self, gate: tuple[float, float] | None) -> None:
+        """Say when the model's own gate (a personal model's) is in force instead of the
+        two confidence fields: while they keep their defaults (SamplingConfig.for_model)."""
+        self.model_gate = gate
+        in_force = self.config.for_model(gate)
+        said = "" if gate is None or in_force == self.config else (
+            f"This model's own gate is in force: {LABELS['min_confidence']} {_fmt(gate[0], float)}, "
+            f"{LABELS['continue_confidence']} {_fmt(gate[1], float)}, chosen on your writing. "
+            "Set either field to use yours.")
+        note = self.query_one("#model-gate", Static)
+        note.update(said)
+        note.display = bool(said)  # no blank line under the hint without it
 
     def _hint(self, text: str) -> None:
         self.query_one("#sampling-hint", Static).update(text)
@@ -166,6 +184,7 @@ class SamplingPanel(VerticalScroll):
             self.query_one("#stop_at", Select).value = config.stop_at
             self.query_one("#line_breaks", Select).value = config.line_breaks
             self.query_one("#preset", Select).value = preset
+        self.show_model_gate(self.model_gate)
 
     @on(Select.Changed, "#preset")
     def _preset_chosen(self, event: Select.Changed) -> None:
@@ -208,6 +227,7 @@ class SamplingPanel(VerticalScroll):
         self.preset = "custom"
         with self.prevent(Select.Changed):
             self.query_one("#preset", Select).value = "custom"
+        self.show_model_gate(self.model_gate)
         self._report()
 
     def _report(self) -> None:
