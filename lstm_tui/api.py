@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -60,7 +61,7 @@ class LanguageModel:
     def card(self) -> dict:
         return self.bundle.card
 
-    @property
+    @functools.cached_property
     def gate(self) -> tuple[float, float] | None:
         """The model's own confidence gate (a personal model's, chosen on its writer's
         held-out text), used wherever a config keeps the default gate; None: none."""

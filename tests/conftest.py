@@ -139,5 +139,19 @@ def tiny_lm(tiny_bundle: Path):
     return load_model(tiny_bundle, device="cpu")
 
 
+def gated_copy(bundle: Path, folder: Path, gate: list[float]) -> Path:
+    """A copy of ``bundle`` whose card holds a closing measurement with its own ``gate``,
+    as a fine-tune on a writer's text leaves it."""
+    import json
+    import shutil
+
+    shutil.copytree(bundle, folder)
+    card = json.loads((folder / "card.json").read_text())
+    gain = {"before": 0.2, "after": 0.3, "precision_before": 0.5, "precision_after": 0.6, "chars": 2400,
+            "gate": gate}
+    (folder / "card.json").write_text(json.dumps(card | {"writer_gain": gain}))
+    return folder
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")

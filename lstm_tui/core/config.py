@@ -161,7 +161,7 @@ class SamplingConfig:
         """With a model's own gate (a personal model's, chosen on its writer's held-out
         text: gain.py) where this config keeps the default gate; a gate the writer chose,
         or none at all, stands."""
-        return self.with_gate(gate) if self.gate == SamplingConfig().gate else self
+        return self.with_gate(gate) if self.gate == DEFAULT_GATE else self
 
     def guess(self) -> SamplingConfig | None:
         """What a writer who asked (Tab, Ctrl+G) is shown when the gate held the
@@ -181,6 +181,7 @@ class SamplingConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+DEFAULT_GATE = SamplingConfig().gate  # a model without a gate of its own uses this one
 GUESS_TOKENS = 8  # a guess on request: a few words, not the rest of a sentence
 
 PRESETS: dict[str, SamplingConfig] = {

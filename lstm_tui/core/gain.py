@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING
 
-from .config import SamplingConfig
+from .config import DEFAULT_GATE, SamplingConfig
 from .writer import passages, type_passages
 
 if TYPE_CHECKING:  # the measuring needs torch; reading a card's WriterGain must not (models list)
@@ -39,7 +39,6 @@ CONTEXT_CHARS = 1500  # written text before each passage (held-out text may be s
 # each word kept 0.05 above the first as in the default (0.25, 0.3); at most
 # MAX_GATE_TRIES more measurements than the default's, each GAIN_CHARS long.
 GATES = ((0.15, 0.2), (0.2, 0.25), (0.25, 0.3), (0.3, 0.35), (0.35, 0.4), (0.4, 0.45), (0.45, 0.5))
-DEFAULT_GATE = SamplingConfig().gate  # a model without a gate of its own uses this one
 GATE_PRECISION = 0.55  # the share of shown suggestions a personal model's gate aims to have right
 MAX_GATE_TRIES = 3
 
@@ -86,6 +85,10 @@ class WriterGain:
                  else f"; on your held-out text {round(100 * self.precision_after)}% of them were right")
         return (f"It shows a suggestion when it is at least {round(100 * self.gate[0])}% sure of the first word"
                 f"{right}.")
+
+    def said(self) -> str:
+        """The whole result for the writer: what they gained, and the new model's gate."""
+        return " ".join(filter(None, (self.sentence(), self.gate_sentence())))
 
     def short(self) -> str:
         """For a table cell: "29%, was 21%"."""
@@ -149,11 +152,11 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
 def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: Tokenizer,
                 device: torch.device, text: str, chars: int = GAIN_CHARS, seed: int = 0,
                 should_stop: Callable[[], bool] | None = None,
-                progress: Callable[[float], None] | None = None, choose_gate: bool = True,
+                progress: Callable[[float], None] | None = None,
                 parent_gate: tuple[float, float] | None = None) -> WriterGain | None:
     """Keystrokes saved on ``text`` by ``parent`` (with its own gate, when it has one) and
-    by ``model`` (with the gate chosen for it, unless ``choose_gate`` is off); None when the text is too short to hold a
-    passage or ``should_stop`` cut the measurement short. ``progress`` hears the share
+    by ``model`` (with the gate chosen for it: ``pick_gate``); None when the text is too
+    short to hold a passage or ``should_stop`` cut the measurement short. ``progress`` hears the share
     of the measurement done, after each passage (the gate's further measurements are
     counted as they come, so the share may pause and not reach 1 exactly)."""
     context = min(CONTEXT_CHARS, len(text) // 4)  # a little held-out text still gets measured
@@ -162,7 +165,7 @@ def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: 
         return None
     # The share's denominator: the parent, the model at the default gate and, most
     # often, one gate more (the share stays at 1 while any further one is tried).
-    runs = 3 if choose_gate else 2
+    runs = 3
 
     def measure(net: LSTMLanguageModel, done_runs: int, gate: tuple[float, float] | None = None):
         tell = None if progress is None else (
@@ -170,18 +173,15 @@ def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: 
         return keystrokes_saved(net, tokenizer, device, text, spans, context, should_stop, tell, gate)
 
     before = measure(parent, 0, parent_gate)
-    after = measure(model, 1)
-    gate = None
-    if choose_gate:
-        tried = {DEFAULT_GATE: after}
-        gate_tally = lambda g: tried[g] if g in tried else tried.setdefault(g, measure(model, 1 + len(tried), g))
-        gate = pick_gate(lambda g: gate_tally(g).report()["precision"], should_stop)
-        after = tried[gate]
-        gate = None if gate == DEFAULT_GATE else gate
+    tried = {DEFAULT_GATE: measure(model, 1)}
+    gate_tally = lambda g: tried[g] if g in tried else tried.setdefault(g, measure(model, 1 + len(tried), g))
+    gate = pick_gate(lambda g: gate_tally(g).report()["precision"], should_stop)
+    after = tried[gate]
     if (should_stop is not None and should_stop()) or not before.chars or after.chars != before.chars:
         return None
     b, a = before.report(), after.report()
-    return WriterGain(before.savings, after.savings, b["precision"], a["precision"], before.chars, gate)
+    return WriterGain(before.savings, after.savings, b["precision"], a["precision"], before.chars,
+                      None if gate == DEFAULT_GATE else gate)
 
 
 def pick_gate(precision: Callable[[tuple[float, float]], float | None],

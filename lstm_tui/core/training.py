@@ -201,12 +201,13 @@ class TrainingRun:
         text = held_out_text(self.inputs.tokenizer, self.inputs.val_ids)
         parent = self.inputs.parent
         gain = writer_gain(parent.model, saved.model, self.inputs.tokenizer, self.device, text,
-                           chars=self.gain_chars, should_stop=self.should_stop, parent_gate=model_gate(parent.card),
+                           chars=self.gain_chars, should_stop=self.should_stop,
+                           parent_gate=model_gate(parent.card),
                            progress=lambda fraction: self.emit("measuring", fraction=round(fraction, 3)))
         if gain is None:
             return
         self.update_card(writer_gain=gain.to_dict())
-        self.emit("gain", message=" ".join(filter(None, (gain.sentence(), gain.gate_sentence()))), **gain.to_dict())
+        self.emit("gain", message=gain.said(), **gain.to_dict())
 
     # -- the run ---------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from lstm_tui.core.precision import cpu_lstm_runs_in
 from lstm_tui.core.schedule import learning_rate
 from lstm_tui.core.train_options import TrainOptions
 from lstm_tui.core.training import TrainingRun
+from tests.conftest import gated_copy
 
 
 def options(tmp_path: Path, corpus: Path, **kw) -> TrainOptions:
@@ -514,11 +515,7 @@ def test_a_fine_tune_says_what_it_gained_on_the_writers_held_out_text(tmp_path, 
 
 
 def test_a_personal_models_own_gate_is_used_where_the_writer_keeps_the_default(tmp_path, tiny_bundle):
-    mine = tmp_path / "mine"
-    shutil.copytree(tiny_bundle, mine)
-    card = json.loads((mine / "card.json").read_text())
-    gain = {"before": 0.2, "after": 0.3, "precision_before": 0.5, "precision_after": 0.6, "chars": 2400}
-    (mine / "card.json").write_text(json.dumps(card | {"writer_gain": gain | {"gate": [1.0, 1.0]}}))
+    mine = gated_copy(tiny_bundle, tmp_path / "mine", [1.0, 1.0])
     lm, plain = load_model(mine, device="cpu"), load_model(tiny_bundle, device="cpu")
     assert lm.gate == (1.0, 1.0) and plain.gate is None
     context = "The river ran"

@@ -3,8 +3,6 @@ remembered choice, labelled charts, what the writer gained, and training again."
 
 from __future__ import annotations
 
-import json
-import shutil
 import threading
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from lstm_tui.tui.widgets.chart import AxisChart
 from lstm_tui.tui.widgets.sampling_panel import SamplingPanel
 from lstm_tui.tui.widgets.writing_sources import WritingTree
 
-from ..conftest import TINY_TEXT
+from ..conftest import TINY_TEXT, gated_copy
 from .conftest import notice_kinds, notices, settle
 
 MBOX = """\
@@ -262,12 +260,7 @@ async def test_a_preview_of_an_older_choice_never_replaces_the_newer_one(make_ap
 
 
 async def test_the_sampling_panel_says_when_a_personal_models_own_gate_is_in_force(make_app, tiny_bundle, tmp_path):
-    mine = tmp_path / "mine"
-    shutil.copytree(tiny_bundle, mine)
-    card = json.loads((mine / "card.json").read_text())
-    gain = {"before": 0.2, "after": 0.3, "precision_before": 0.5, "precision_after": 0.6, "chars": 2400,
-            "gate": [0.4, 0.45]}
-    (mine / "card.json").write_text(json.dumps(card | {"writer_gain": gain}))
+    mine = gated_copy(tiny_bundle, tmp_path / "mine", [0.4, 0.45])
     app = make_app(lm=load_model(mine, device="cpu"), settings=Settings(learn=False))  # the default gate
     async with app.run_test(size=(130, 50)) as pilot:
         await pilot.press("f2")

@@ -287,8 +287,7 @@ class TrainScreen(Screen):
             after = (f"Model {self.name_last} is kept in Models (F4) all the same; more of your text or "
                      "a longer budget may do better.")
             note, title, severity = gain.sentence(), "No gain on your writing", "warning"
-        said = " ".join(filter(None, (gain.sentence(), gain.gate_sentence())))
-        stats.update(Text(plain(f"{said}\n{after}", keep_newlines=True)))
+        stats.update(Text(plain(f"{gain.said()}\n{after}", keep_newlines=True)))
         stats.add_class("gain")
         stats.scroll_visible()
         self.app.notify(note, title=title, severity=severity, timeout=12)
