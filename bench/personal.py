@@ -3,6 +3,7 @@ text with the shipped model, then with that model fine-tuned on the writer's ear
 files at fixed wall-clock budgets; prints JSON.
 
   python bench/personal.py [--data DIR] [--writers NAME...] [--minutes 5 15]
+                           [--step-budgets N...] [--blends F...] [--proxy]
                            [--chars 6000] [--general-chars 1200] [--threads N]
                            [--train-args "..."] [--quick]
 
@@ -24,6 +25,14 @@ writing). For each writer, in one process:
   before and after (what the app tells the writer); then the writer again on
   test.txt with the personal model, and on the general validation texts (what it
   forgot).
+
+With ``--blends``, each personal model is also measured moved part of the way back
+toward its parent (``blend_toward``: parent + F x (model - parent)). With ``--proxy``,
+each writer's last train file stands in for test.txt and the fine-tunes read the
+others: a recipe is chosen that way without looking at test.txt. Each model's bits
+per byte on the first BPB_CHARS of the typed text and of each general text
+(``bpb``) come beside the keystrokes: cheap, and steadier than a few thousand
+characters typed.
 
 The general validation texts are bench/suggestions.py's (never a test file);
 ``general_before`` is the parent on them. Pause anything else that uses the CPU while
@@ -53,6 +62,7 @@ from lstm_tui.core.writer import Tally, passages, type_passages
 
 DATA = HERE.parents[1] / "shared" / "data" / "personal"
 PASSAGE = 600  # characters per typed passage
+BPB_CHARS = 60_000  # characters of each text read for bits per byte
 SCORE_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))  # 0 to 0.95
 
 
@@ -111,6 +121,37 @@ def general(lm, config, chars: int, seed: int) -> dict:
     return total.report()
 
 
+def bpb(lm, test: str) -> dict:
+    """Bits per byte on the typed text and on the general validation texts."""
+    general = [lm.bits_per_byte(read(path)[:BPB_CHARS]) for path in VALIDATION]
+    return {"test": round(lm.bits_per_byte(test[:BPB_CHARS]), 4),
+            "general": round(statistics.mean(general), 4)}
+
+
+def proxy_data(data: Path, writers: list[str], folder: Path) -> Path:
+    """Each writer's train files but the last as train/, the last as test.txt."""
+    for writer in writers:
+        files = sorted((data / writer / "train").glob("*.txt"))
+        if len(files) < 2:
+            raise SystemExit(f"{data / writer / 'train'}: --proxy needs at least two train files")
+        (folder / writer / "train").mkdir(parents=True)
+        for f in files[:-1]:
+            (folder / writer / "train" / f.name).symlink_to(f)
+        (folder / writer / "test.txt").symlink_to(files[-1])
+    return folder
+
+
+def blended(out: Path, parent, share: float, folder: Path) -> Path:
+    """The bundle at ``out`` moved toward ``parent``, saved in ``folder``."""
+    from lstm_tui.core.averaging import blend_toward
+    from lstm_tui.core.bundle import load_bundle, save_bundle
+
+    bundle = load_bundle(out)
+    blend_toward(bundle.model, parent.bundle.model, share)
+    card = {k: v for k, v in bundle.card.items() if k != "writer_gain"}  # its gate was measured unblended
+    return save_bundle(bundle.model, bundle.tokenizer, folder / f"{out.name}-blend{share:g}", card)
+
+
 def gated_trigram(trigram: TrigramPredictor, text: str, spans, precision: float | None) -> dict:
     """The trigram at the lowest score threshold whose precision reaches ``precision``."""
     rows = []
@@ -153,6 +194,15 @@ def main() -> None:
     parser.add_argument("--writers", nargs="+", help="writer folders to run (default: all)")
     parser.add_argument("--model", default="default", help="the parent model (default: the shipped one)")
     parser.add_argument("--minutes", nargs="+", type=float, default=[5.0, 15.0], help="fine-tuning budgets")
+    parser.add_argument("--step-budgets", nargs="+", type=int, default=[], metavar="STEPS",
+                        help="fine-tuning budgets in steps instead of minutes (the same training "
+                             "whatever else the machine is doing)")
+    parser.add_argument("--blends", nargs="+", type=float, default=[], metavar="F",
+                        help="also measure each personal model moved back toward its parent, keeping "
+                             "F of what it learned (0 < F < 1)")
+    parser.add_argument("--proxy", action="store_true",
+                        help="choose without test.txt: each writer's last train file is typed, and the "
+                             "fine-tunes read the others")
     parser.add_argument("--chars", type=int, default=6000, help="characters of test.txt typed per writer")
     parser.add_argument("--general-chars", type=int, default=1200,
                         help="characters typed per general validation text")
@@ -179,6 +229,8 @@ def main() -> None:
     if not args.data.is_dir():
         parser.error(f"{args.data}: no such folder; pass --data with the path of shared/data/personal")
     writers = args.writers or sorted(p.name for p in args.data.iterdir() if (p / "test.txt").is_file())
+    budgets = ([(f"{steps}steps", f"--steps {steps}") for steps in args.step_budgets]
+               or [(f"{minutes:g}min", f"--minutes {minutes}") for minutes in args.minutes])
 
     import torch
 
@@ -191,6 +243,8 @@ def main() -> None:
     models = args.keep or work / "models"
     # Runs and checkpoints go to a scratch data folder; the token cache is the user's.
     env = dict(os.environ, XDG_DATA_HOME=str(work / "data"), PYTHONUNBUFFERED="1")
+    if args.proxy:
+        args.data = proxy_data(args.data, writers, work / "proxy")
 
     if args.tune:
         tuned: dict = {}
@@ -205,35 +259,42 @@ def main() -> None:
         return
     parent = load_model(args.model, device="cpu")
     report: dict = {"machine": machine(), "torch": torch.__version__, "parent": parent.name,
-                    "config": config.to_dict(), "chars": args.chars, "minutes": args.minutes,
-                    "train_args": extra, "general_before": general(parent, config, args.general_chars, args.seed),
+                    "config": config.to_dict(), "chars": args.chars, "budgets": [b for _, b in budgets],
+                    "proxy": args.proxy, "train_args": extra,
+                    "general_before": general(parent, config, args.general_chars, args.seed),
                     "writers": {}}
     for writer in writers:
         folder = args.data / writer
         text = read(folder / "test.txt")
         spans = passages(text, args.chars, PASSAGE, args.seed)
-        row: dict = {"shipped": type_passages(text, spans, model_suggest(parent, config)).report()}
+        row: dict = {"shipped": type_passages(text, spans, model_suggest(parent, config)).report(),
+                     "shipped_bpb": bpb(parent, text)}
         if args.document:
             row["shipped_document"] = document_rows(parent, config, text, spans)
         trigram = TrigramPredictor(read(p) for p in sorted((folder / "train").rglob("*.txt")))
         row["trigram_ungated"] = type_passages(text, spans, trigram.suggest).report()
-        for minutes in args.minutes:
-            out = (args.reuse or models) / f"{writer}-{minutes:g}min"
-            trained = None if args.reuse else fine_tune(folder / "train", args.model, f"--minutes {minutes}",
+        for label, budget in budgets:
+            out = (args.reuse or models) / f"{writer}-{label}"
+            trained = None if args.reuse else fine_tune(folder / "train", args.model, budget,
                                                         args.threads, out, extra, env)
-            lm = load_model(str(out), device="cpu")
-            personal = type_passages(text, spans, model_suggest(lm, config)).report()
-            gated = gated_trigram(trigram, text, spans, personal["precision"])
-            row[f"{minutes:g}min"] = {
-                "train": trained, "personal": personal, "trigram_gated": gated,
-                "points_gained": round(100 * (personal["keystroke_savings"] - row["shipped"]["keystroke_savings"]), 2),
-                "ratio_to_gated_trigram": round(personal["keystroke_savings"] / gated["keystroke_savings"], 3)
-                if gated["keystroke_savings"] else None,
-                "general": general(lm, config, args.general_chars, args.seed)}
-            if args.document:
-                row[f"{minutes:g}min"]["document"] = document_rows(lm, config, text, spans)
-            print(json.dumps({writer: {f"{minutes:g}min": row[f"{minutes:g}min"]["points_gained"]}}),
-                  file=sys.stderr, flush=True)
+            for share in [*args.blends, 1.0]:
+                key = label if share == 1.0 else f"{label}-blend{share:g}"
+                lm = load_model(str(out if share == 1.0 else blended(out, parent, share, work / "blends")),
+                                device="cpu")
+                personal = type_passages(text, spans, model_suggest(lm, config)).report()
+                gated = gated_trigram(trigram, text, spans, personal["precision"])
+                row[key] = {
+                    "train": trained, "personal": personal, "bpb": bpb(lm, text), "trigram_gated": gated,
+                    "points_gained": round(100 * (personal["keystroke_savings"]
+                                                  - row["shipped"]["keystroke_savings"]), 2),
+                    "ratio_to_gated_trigram": round(personal["keystroke_savings"] / gated["keystroke_savings"], 3)
+                    if gated["keystroke_savings"] else None,
+                    "general": general(lm, config, args.general_chars, args.seed)}
+                if args.document:
+                    row[key]["document"] = document_rows(lm, config, text, spans)
+                print(json.dumps({writer: {key: row[key]["points_gained"], "bpb": row[key]["bpb"],
+                                           "general": row[key]["general"]["keystroke_savings"]}}),
+                      file=sys.stderr, flush=True)
         report["writers"][writer] = row
     print(json.dumps(report, indent=2))
 

@@ -55,3 +55,21 @@ class WeightAverage:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.averaged.load_state_dict(state)
+
+
+@torch.no_grad()
+def blend_toward(model: torch.nn.Module, parent: torch.nn.Module, share: float) -> torch.nn.Module:
+    """Move a fine-tuned model's weights back toward its parent's, in place: parent +
+    ``share`` x (model - parent). 1 keeps the fine-tune, 0 the parent.
+
+    Models fine-tuned from one parent sit in one basin, so the straight line between
+    the two is a line of good models (Wortsman et al. 2022, "WiSE-FT"): part of the way
+    back keeps most of what was learned of the new text and much of what the parent
+    knew of everything else.
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"the share kept of a fine-tune must be in [0, 1], not {share!r}")
+    # parameters(), not state_dict(): tied weights are one tensor, to be moved once.
+    for p, p0 in zip(model.parameters(), parent.parameters(), strict=True):
+        p.lerp_(p0.to(p.dtype), 1.0 - share)
+    return model

@@ -18,6 +18,7 @@ writer keeps the default gate, and ``after`` is measured with it.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -133,8 +134,13 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
                      should_stop: Callable[[], bool] | None = None, typed: Callable[[int], None] | None = None,
                      gate: tuple[float, float] | None = None):
     """The simulated writer's tally with ``model`` on ``spans`` of ``text``, with the
-    default suggestion settings (and ``gate`` as the confidence gate, when given)."""
-    from .generation import StreamingGenerator  # these import torch (see above)
+    default suggestion settings (and ``gate`` as the confidence gate, when given).
+
+    On the CPU it types on one thread, as the editor's generation does on a small
+    machine: a training run's thread count, one per core, turns a batch-1 step into
+    a wait for any core another program is using (``torch_threads``)."""
+    from .device import torch_threads  # these import torch (see above)
+    from .generation import StreamingGenerator
     from .int8 import quantize_for_cpu
     from .model import frozen_copy
     from .policy import worth_showing  # numpy, through data: `lstm-tui models` reads cards only
@@ -146,7 +152,8 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
     def suggest(context: str) -> str:
         return worth_showing("".join(generator.stream(context, config)))  # as the editor shows it
 
-    return type_passages(text, spans, suggest, context, should_stop, typed=typed)
+    with torch_threads(1) if device.type == "cpu" else contextlib.nullcontext():
+        return type_passages(text, spans, suggest, context, should_stop, typed=typed)
 
 
 def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: Tokenizer,

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lstm_tui.core.averaging import WeightAverage
+from lstm_tui.core.averaging import WeightAverage, blend_toward
 from lstm_tui.core.bundle import load_bundle
 from lstm_tui.core.config import ModelConfig
 from lstm_tui.core.model import LSTMLanguageModel
@@ -92,3 +92,15 @@ def test_the_average_resumes_exactly(tmp_path, tiny_corpus):
     assert int(resumed["n_averaged"]) == 12
     for key in whole:
         assert torch.equal(whole[key], resumed[key]), key
+
+
+def test_blending_toward_the_parent_moves_each_weight_once_along_the_line():
+    parent, model = small_model(), small_model()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    blend_toward(model, parent, 0.25)
+    for key, value in model.state_dict().items():
+        assert torch.allclose(value, parent.state_dict()[key] + 0.25 * (before[key] - parent.state_dict()[key])), key
+    assert model.decoder.weight is model.embedding.weight  # tied: moved once, still one tensor
+    assert torch.equal(blend_toward(small_model(), parent, 0.0).embedding.weight, parent.embedding.weight)
+    with pytest.raises(ValueError, match="share"):
+        blend_toward(model, parent, 1.5)

@@ -106,3 +106,26 @@ def test_a_cards_gate_is_read_back_checked():
     for hostile in ([2, 0.4], ["0.3", 0.4], [0.3], True, {"a": 1}):
         assert model_gate({"writer_gain": gated.to_dict() | {"gate": hostile}}) is None
     assert model_gate({}) is None and model_gate({"writer_gain": "x"}) is None
+
+
+def test_the_closing_measurement_types_on_one_thread_and_gives_the_threads_back(tiny_bundle):
+    # A training run's threads, one per core, would make each batch-1 step wait for a
+    # core another program holds (50 s instead of 1.8 s for 600 characters).
+    import torch
+
+    from lstm_tui.core.bundle import load_bundle
+    from lstm_tui.core.gain import keystrokes_saved
+
+    bundle = load_bundle(tiny_bundle)
+    text = "The lamp was lit at dusk. The keeper climbed the stair.\n\n" * 20
+    seen = []
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        tally = keystrokes_saved(bundle.model, bundle.tokenizer, torch.device("cpu"), text,
+                                 passages(text, 120, 60, 0, context=200), context=200,
+                                 typed=lambda done: seen.append(torch.get_num_threads()))
+        assert tally.chars > 0 and seen and set(seen) == {1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
