@@ -73,6 +73,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     _field(o, "--warmup-steps", type=int)
     _field(o, "--ema", type=float, metavar="DECAY")
     _field(o, "--anchor", type=float, metavar="RATE")
+    _field(o, "--blend", type=float, metavar="SHARE")
     _field(o, "--val-fraction", type=float)
     _field(o, "--val", "val_paths", nargs="+", default=[], metavar="PATH")
     _field(o, "--keep-line-breaks", action="store_true")
@@ -163,7 +164,7 @@ def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Pat
         vocab_size=args.vocab_size, embed_dim=args.embed_dim, hidden_dim=args.hidden_dim,
         layers=args.layers, **{k: getattr(args, k) for k in RATES}, tie_weights=args.tie_weights,
         batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr, warmup_steps=args.warmup_steps,
-        ema=args.ema, anchor=args.anchor,
+        ema=args.ema, anchor=args.anchor, blend=args.blend,
         val_fraction=args.val_fraction, val_paths=tuple(str(Path(p).resolve()) for p in args.val_paths),
         eval_every=args.eval_every, keep_line_breaks=args.keep_line_breaks, val_max_tokens=args.val_max_tokens,
         seed=args.seed, precision=args.precision, from_address=args.from_address)

@@ -71,5 +71,5 @@ def blend_toward(model: torch.nn.Module, parent: torch.nn.Module, share: float) 
         raise ValueError(f"the share kept of a fine-tune must be in [0, 1], not {share!r}")
     # parameters(), not state_dict(): tied weights are one tensor, to be moved once.
     for p, p0 in zip(model.parameters(), parent.parameters(), strict=True):
-        p.lerp_(p0.to(p.dtype), 1.0 - share)
+        p.lerp_(p0.to(device=p.device, dtype=p.dtype), 1.0 - share)
     return model

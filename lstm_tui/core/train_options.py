@@ -19,6 +19,10 @@ WIDE_LR = 5e-3  # peak learning rate of a new model wider than 256
 # (bench/personal.py --tune, docs/personal.md: 5e-4 took the blog's held-out text to
 # 1.722 bits per byte in 240 steps, 1e-3 to 1.656, 2e-3 to 1.598).
 FINE_TUNE_LR = 2e-3
+# The share of what a fine-tune learned that its saved model keeps: the rest of the way
+# it goes back toward the parent (blend_toward), so that the writer's model still knows
+# the English it knew (bench/personal.py --proxy --blends, docs/personal.md).
+FINE_TUNE_BLEND = 1.0
 # How a file wrapped at a fixed width is read, by training and by evaluation alike.
 KEEP_LINE_BREAKS_HELP = ("keep the line breaks of hard-wrapped files (verse, code); by default each "
                          "paragraph of a file wrapped at a fixed width is joined into one line")
@@ -74,6 +78,9 @@ class TrainOptions:
                                       "rate per unit of learning rate (L2-SP, instead of weight decay "
                                       "toward zero), so a little text does not wash out general English "
                                       "(default: 0)")
+    blend: float | None = option(None, "fine-tunes: keep this share of what the run learned and go the rest "
+                                     "of the way back to the parent's weights (1: keep it all), so the "
+                                     f"model still knows the English it knew (default: {FINE_TUNE_BLEND:g})")
     ema: float | None = option(None, "also keep a moving average of the weights, folding in each step with "
                                    "weight 1 - DECAY (0.999: about the last 1,000 steps); each validation "
                                    "keeps the better of it and the raw weights (default: off)")
@@ -112,6 +119,7 @@ class TrainOptions:
             (self.eval_every is None or self.eval_every >= 1, "--eval-every must be at least 1"),
             (self.ema is None or 0 < self.ema < 1, f"--ema must be in (0, 1), not {self.ema}"),
             (self.anchor is None or self.anchor >= 0, f"--anchor must be >= 0, not {self.anchor}"),
+            (self.blend is None or 0 < self.blend <= 1, f"--blend must be in (0, 1], not {self.blend}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -146,6 +154,13 @@ class TrainOptions:
         if self.from_model:
             return FINE_TUNE_LR
         return 8e-3 if hidden_dim <= 256 else WIDE_LR
+
+    def kept_share(self) -> float:
+        """The share of what the run learned that its model keeps: --blend, else
+        FINE_TUNE_BLEND for a fine-tune; a new model keeps all it learned."""
+        if self.blend is not None:
+            return self.blend
+        return FINE_TUNE_BLEND if self.from_model else 1.0
 
     def budget(self) -> dict[str, float]:
         for key in ("minutes", "epochs", "steps"):

@@ -8,6 +8,7 @@ lines) and the TUI (a child process's JSON lines) consume the same stream.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import shlex
@@ -21,6 +22,7 @@ from typing import Any
 import torch
 
 from .atomic import atomic_write_text, private_dir
+from .averaging import blend_toward
 from .budget import Budget
 from .bundle import load_bundle, save_bundle
 from .bundle_files import CARD_FILE, read_card, training_card
@@ -117,6 +119,14 @@ class TrainingRun:
 
     # -- validation and the saved model ---------------------------------------------
 
+    def kept(self, model: torch.nn.Module) -> torch.nn.Module:
+        """What the run keeps of ``model``: a fine-tune's moved back toward its parent
+        by the blend (a copy; ``model`` itself when all of it is kept)."""
+        share, parent = self.inputs.options.kept_share(), self.inputs.parent
+        if parent is None or share >= 1.0:
+            return model
+        return blend_toward(copy.deepcopy(model), parent.model, share)
+
     def validate(self, model: torch.nn.Module | None = None) -> float:
         bits = total_bits(self.model if model is None else model, self.inputs.val_ids,
                           self.inputs.tokenizer.start_id, self.device)
@@ -136,21 +146,24 @@ class TrainingRun:
         self.last_eval_step = self.progress.step
         if self.dist.main:
             started = time.perf_counter()
-            raw = self.validate()
+            # What is validated is what would be saved: a fine-tune's blend of it.
+            kept = self.kept(self.model)
+            raw = self.validate(kept)
             # With --ema, the average and the raw weights both validate; the better is kept.
             average = self.state.average
-            averaged = None if average is None else self.validate(average.model)
+            kept_average = None if average is None else self.kept(average.model)
+            averaged = None if kept_average is None else self.validate(kept_average)
             extra = {} if averaged is None else {"raw_bpb": raw, "average_bpb": averaged}
-            bpb, model = (raw, self.model)
+            bpb, model, label = raw, kept, "raw"
             if averaged is not None and averaged < raw:
-                bpb, model = averaged, average.model
+                bpb, model, label = averaged, kept_average, "average"
             improved = bpb < self.progress.best_bpb
             p = self.progress
             p.history.append({"step": p.step, "tokens": p.tokens, "seconds": round(p.seconds, 1),
                               "val_bpb": round(bpb, 5)} | {k: round(v, 5) for k, v in extra.items()})
             if improved:
                 p.best_bpb = bpb
-                self.save_bundle(model)
+                self.save_bundle(model, weights=None if average is None else label)
             self.budget.validation_seconds = time.perf_counter() - started
             self.emit("eval", step=p.step, val_bpb=bpb, best_bpb=p.best_bpb, improved=improved,
                       seconds=round(self.budget.validation_seconds, 2), **extra)
@@ -172,21 +185,24 @@ class TrainingRun:
         with Writing(output / CARD_FILE, "the model's card"):
             atomic_write_text(output / CARD_FILE, json.dumps(card, indent=2) + "\n", private=True)
 
-    def save_bundle(self, model: torch.nn.Module | None = None, unfinished: bool = False) -> None:
-        """The bundle of ``model`` (the trained one unless told), with its card; a stopped
-        run's (``unfinished``) says where it stopped."""
-        inputs, p, average = self.inputs, self.progress, self.state.average
+    def save_bundle(self, model: torch.nn.Module | None = None, unfinished: bool = False,
+                    weights: str | None = None) -> None:
+        """The bundle of ``model`` (what the run keeps of the trained one unless told),
+        with its card; a stopped run's (``unfinished``) says where it stopped.
+        ``weights`` says which were kept ("raw" or "average") where there was a choice."""
+        inputs, p = self.inputs, self.progress
         o, parent = inputs.options, inputs.parent
-        model = self.model if model is None else model
+        if model is None:
+            model, weights = self.kept(self.model), "raw" if self.state.average is not None else None
         card = training_card(
             name=o.name, parent=(parent.name, str(parent.path), parent.card) if parent else None,
             data=inputs.corpus.summary(), budget=o.budget(), device=self.device.type,
             world_size=self.dist.world, steps=p.step, tokens=p.tokens, seconds=p.seconds,
             best_bpb=p.best_bpb, parent_bpb=p.parent_bpb, val_bytes=inputs.data.val_bytes,
             parameters=self.model.num_parameters(),
-            weights=None if average is None else ("average" if model is average.model else "raw"),
+            weights=weights,
             recipe={k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps", "weight_decay",
-                                               "clip", "ema", "anchor")}
+                                               "clip", "ema", "anchor")} | {"blend": o.kept_share()}
             | {k: getattr(inputs.model_config, k) for k in RATES} | {"precision": self.precision.label})
         if unfinished:
             card["unfinished"] = self.unfinished()

@@ -480,6 +480,22 @@ def test_an_anchored_fine_tune_stays_near_its_parent(tmp_path, tiny_corpus, tiny
     assert load_bundle(tmp_path / "30.0" / "out").card["recipe"]["anchor"] == 30.0
 
 
+def test_a_blended_fine_tune_keeps_its_share_of_what_it_learned(tmp_path, tiny_corpus, tiny_bundle):
+    # The saved model is parent + SHARE x (trained - parent), and is what was validated.
+    parent = load_bundle(tiny_bundle).model
+    opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=6, eval_every=6, lr=5e-3,
+                   warmup_steps=0, blend=0.5)
+    run = TrainingRun(opts, lambda e: None, device="cpu", gain_chars=0)
+    result = run.run()
+    saved = load_bundle(opts.output)
+    for key, value in saved.model.state_dict().items():
+        trained, before = run.model.state_dict()[key], parent.state_dict()[key]
+        assert torch.allclose(value, before + 0.5 * (trained - before), atol=2e-3), key
+    assert _distance(saved.model, parent) > 0  # it did learn
+    assert saved.card["recipe"]["blend"] == 0.5
+    assert result["best_bpb"] == pytest.approx(run.validate(saved.model), rel=1e-3)
+
+
 def test_a_small_fine_tune_validates_on_the_end_of_every_file(tmp_path, tiny_corpus, tiny_bundle):
     events = []
     opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=2, eval_every=2, val_fraction=0.2)
