@@ -84,7 +84,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     _field(o, "--precision", choices=PRECISIONS)
     r = p.add_argument_group("running")
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
+    r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores, or half of them "
+                   "(one of two) while that is faster, as when another program keeps a core busy; "
+                   "tried every few minutes)")
     r.add_argument("--resume", action="store_true", help="continue the interrupted run of --name exactly")
     r.add_argument("--force", action="store_true",
                    help="replace an existing model of this name (or the model in --output); "
@@ -217,7 +219,7 @@ def run_train(args: argparse.Namespace) -> int:
     stop.install()
     reporter = JsonLines() if args.events else RichReport()
     run = TrainingRun(options, reporter, should_stop=stop, device=args.device, resume=args.resume,
-                      keep_checkpoint=args.keep_checkpoints)
+                      keep_checkpoint=args.keep_checkpoints, tune_threads=not args.threads)
     # The first process of a run (torchrun's rank 0) holds the name while it trains, so
     # deleting the model can stop the run first (it would write the model again).
     held = training(options.name) if os.environ.get("RANK", "0") == "0" else contextlib.nullcontext()

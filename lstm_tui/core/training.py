@@ -37,6 +37,7 @@ from .generation import StreamingGenerator
 from .precision import training_precision
 from .run_inputs import RunInputs, prepare_inputs
 from .schedule import learning_rate
+from .threads import ThreadTuner, candidates
 from .train_options import RUN_FILE, Progress, TrainOptions, resume_command
 from .train_state import TrainState
 
@@ -51,7 +52,7 @@ class TrainingRun:
 
     def __init__(self, options: TrainOptions, emit: Emit, should_stop: Callable[[], bool] = lambda: False,
                  device: str = "auto", resume: bool = False, keep_checkpoint: bool = False,
-                 gain_chars: int = GAIN_CHARS) -> None:
+                 gain_chars: int = GAIN_CHARS, tune_threads: bool = False) -> None:
         self.options = options  # as asked; inputs.options has the unset defaults resolved
         self.emit_raw = emit
         self.should_stop = should_stop
@@ -60,6 +61,10 @@ class TrainingRun:
         self.keep_checkpoint = keep_checkpoint  # else a finished run's folder is removed
         self.gain_chars = gain_chars  # typed with each model in a fine-tune's closing measurement; 0: none
         self.dist = Distributed(self.device)
+        # On a CPU, with no thread count asked for: the fastest count, found by trying
+        # (one process; under torchrun each rank's count is the launcher's).
+        self.tuner = (ThreadTuner(candidates(torch.get_num_threads()))
+                      if tune_threads and self.device.type == "cpu" and not self.dist.enabled else None)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
         self.run_dir = Path(options.run_dir)
@@ -308,11 +313,14 @@ class TrainingRun:
             x, y = state.batches.batch(p.batch_in_epoch, p.epoch)
             x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
             lr = learning_rate(o, p.step, fraction)
+            stepped = time.perf_counter()
             loss = state.step(x, y, lr, o.clip)
             p.step += 1
             p.batch_in_epoch += 1
             p.tokens += step_tokens
             now = time.perf_counter()
+            if self.tuner is not None:
+                self._tune_threads(now - stepped)
             p.seconds += now - tick
             tick = now
             window_tokens += step_tokens
@@ -328,6 +336,17 @@ class TrainingRun:
         if self.last_eval_step != p.step:
             self.evaluate_and_keep()
         return False
+
+    def _tune_threads(self, step_seconds: float) -> None:
+        tuner = self.tuner
+        assert tuner is not None
+        count = tuner.step_took(step_seconds)
+        if count is not None:
+            torch.set_num_threads(count)
+        if tuner.trial_ended:
+            threads = lambda n: f"{n} thread{'s' * (n > 1)}"
+            times = ", ".join(f"{threads(n)}: {s:.2f} s" for n, s in tuner.step_seconds.items())
+            self.emit("status", message=f"training on {threads(tuner.best)}, the fastest now (a step took {times})")
 
     def _regularise_for_epoch(self) -> None:
         """A new model trains without dropout of any kind in its first pass over the

@@ -556,3 +556,19 @@ def test_a_run_stopped_after_a_validation_keeps_its_best_model_marked_unfinished
     assert stopped["stopped"] and stopped["best_bpb"] is not None  # validated before the stop
     card = json.loads((Path(opts.output) / "card.json").read_text())
     assert card["unfinished"]["step"] == 5 and card["val_bits_per_byte"] == pytest.approx(stopped["best_bpb"])
+
+
+def test_a_run_with_no_thread_count_tries_the_candidates_and_says_which_it_keeps(tmp_path, tiny_corpus):
+    events = []
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        TrainingRun(options(tmp_path, tiny_corpus, steps=14, eval_every=14), events.append, device="cpu",
+                    tune_threads=True).run()
+        kept = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    # The first trial (6 steps at each count, the first to settle) ends at step 12.
+    (said,) = [e["message"] for e in events if e["event"] == "status" and "thread" in e["message"]]
+    assert said.startswith(f"training on {kept} thread")
+    assert "2 threads: " in said and "1 thread: " in said
