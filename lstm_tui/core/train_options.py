@@ -22,7 +22,7 @@ FINE_TUNE_LR = 2e-3
 # The share of what a fine-tune learned that its saved model keeps: the rest of the way
 # it goes back toward the parent (blend_toward), so that the writer's model still knows
 # the English it knew (bench/personal.py --proxy --blends, docs/personal.md).
-FINE_TUNE_BLEND = 1.0
+FINE_TUNE_BLEND = 0.75
 # How a file wrapped at a fixed width is read, by training and by evaluation alike.
 KEEP_LINE_BREAKS_HELP = ("keep the line breaks of hard-wrapped files (verse, code); by default each "
                          "paragraph of a file wrapped at a fixed width is joined into one line")
