@@ -313,14 +313,13 @@ class TrainingRun:
             x, y = state.batches.batch(p.batch_in_epoch, p.epoch)
             x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
             lr = learning_rate(o, p.step, fraction)
-            stepped = time.perf_counter()
             loss = state.step(x, y, lr, o.clip)
             p.step += 1
             p.batch_in_epoch += 1
             p.tokens += step_tokens
             now = time.perf_counter()
-            if self.tuner is not None:
-                self._tune_threads(now - stepped)
+            if self.tuner is not None:  # the time since the last step (a validation's outlier: medians)
+                self._tune_threads(now - tick)
             p.seconds += now - tick
             tick = now
             window_tokens += step_tokens
