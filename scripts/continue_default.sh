@@ -44,5 +44,5 @@ fi
 steps="${1:-4000}"
 modern_split "${2:-$here/../shared/data}"
 exec nice -n 19 "${lstm[@]}" train "${split[@]}" --name "$name" --from "$here/models/default" \
-    --lr "${LSTM_TUI_LR:-1e-3}" --warmup-steps 200 --steps "$steps" --ema 0.999 --dropout 0 \
+    --lr "${LSTM_TUI_LR:-1e-3}" --warmup-steps 200 --steps "$steps" --ema 0.999 --dropout 0 --blend 1 \
     --eval-every 500 --val-max-tokens 600000 --force "${opts[@]}"

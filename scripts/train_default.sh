@@ -28,7 +28,7 @@ stage1() {
 
 stage2() {
     lstm-tui train "${split[@]}" --name "$second" \
-        --from "$first" --lr 1.5e-3 --warmup-steps 100 --minutes 135 "${threads[@]}"
+        --from "$first" --lr 1.5e-3 --warmup-steps 100 --minutes 135 --blend 1 "${threads[@]}"
 }
 
 if [[ "${1:-}" == "--resume" ]]; then

@@ -43,7 +43,7 @@ candidates=(
     "gutenberg-w640-d45-ed10      --embed-dim 640 --hidden-dim 640 --dropout 0.45 --embed-drop 0.1 --lr 3e-3 --ema 0.999"
     "gutenberg-w640-d40-ed20      --embed-dim 640 --hidden-dim 640 --dropout 0.40 --embed-drop 0.2 --lr 3e-3 --ema 0.999"
     "gutenberg-w640-d45-ed10-wd20 --embed-dim 640 --hidden-dim 640 --dropout 0.45 --embed-drop 0.1 --weight-drop 0.2 --lr 3e-3 --ema 0.999"
-    "gutenberg-w640-d45-warm      --from $here/models/default --lr 1e-3 --ema 0.999"
+    "gutenberg-w640-d45-warm      --from $here/models/default --lr 1e-3 --ema 0.999 --blend 1"
 )
 # The warm restart leaves word dropout off: the shipped model never trained with it,
 # and on a CPU its first 30 steps with 0.1 lost 4.1 to 4.3 nats a token (5.7 on a batch
