@@ -53,6 +53,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     _field(b, "--minutes", type=float)
     _field(b, "--epochs", type=float)
     _field(b, "--steps", type=int)
+    _field(p, "--max-passes", type=float, metavar="N")
     a = p.add_argument_group("model (new models only)")
     _field(a, "--vocab-size", type=int)
     _field(a, "--tokenizer", metavar="FILE")
@@ -162,7 +163,7 @@ def make_options(args: argparse.Namespace, name: str, run_dir: Path, output: Pat
         paths=tuple(str(Path(p).expanduser().resolve()) for p in args.paths), name=name,
         output=str(output.resolve()), run_dir=str(run_dir), cache_dir=str(paths.cache_dir() / "tokens"),
         from_model=from_model, tokenizer=str(Path(args.tokenizer).resolve()) if args.tokenizer else None,
-        minutes=args.minutes, epochs=args.epochs, steps=args.steps,
+        minutes=args.minutes, epochs=args.epochs, steps=args.steps, max_passes=args.max_passes,
         vocab_size=args.vocab_size, embed_dim=args.embed_dim, hidden_dim=args.hidden_dim,
         layers=args.layers, **{k: getattr(args, k) for k in RATES}, tie_weights=args.tie_weights,
         batch_size=args.batch_size, seq_len=args.seq_len, lr=args.lr, warmup_steps=args.warmup_steps,

@@ -23,6 +23,8 @@ class Budget:
     def __init__(self, options: TrainOptions, steps_per_epoch: int, val_tokens: int, passes: int,
                  step_tokens: int = 0) -> None:
         self.limit = options.budget()  # {"minutes"|"steps"|"epochs": amount}
+        cap = options.pass_cap() if "minutes" in self.limit else None
+        self.cap_steps = None if cap is None else max(1, math.ceil(cap * steps_per_epoch))
         self.eval_every = options.eval_every
         self.steps_per_epoch = steps_per_epoch
         self.val_tokens = val_tokens
@@ -32,7 +34,10 @@ class Budget:
 
     def fraction(self, p: Progress) -> float:
         if "minutes" in self.limit:
-            return p.seconds / self.training_seconds(p)
+            # With a cap on passes, whichever of the two ends first ends the run (and
+            # its learning-rate schedule).
+            capped = p.step / self.cap_steps if self.cap_steps else 0.0
+            return max(p.seconds / self.training_seconds(p), capped)
         return p.step / max(1, self._total_steps())
 
     def _total_steps(self) -> float:

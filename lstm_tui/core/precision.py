@@ -31,6 +31,11 @@ def cpu_has_native_bf16() -> bool:
     return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
 
 
+def cpu_has_amx() -> bool:
+    """AMX tiles: where bf16 LSTM kernels run 1.4x the bf16-output step."""
+    return torch.cpu._is_amx_tile_supported()
+
+
 @functools.cache
 def cpu_lstm_runs_in(dtype: torch.dtype) -> bool:
     """Whether this CPU's LSTM kernels run under ``dtype`` autocast: oneDNN has bf16
@@ -47,14 +52,15 @@ def cpu_lstm_runs_in(dtype: torch.dtype) -> bool:
     return True
 
 
-def training_precision(precision: str, device: torch.device) -> Precision:
+def training_precision(precision: str, device: torch.device, fine_tune: bool = False) -> Precision:
     """What ``--precision`` means on ``device``.
 
     auto: bf16 autocast on CUDA where supported (else fp16 with loss scaling); on a CPU
     with native bfloat16, a bf16 output layer only: 1.4x the float32 step at 512 wide
     and 1.6x at 256 (bench/train.py throughput), validation within 0.4 % of float32
-    after 300 steps of a 256-wide model. Autocasting the LSTM as well was no faster on the CPU and learned slower
-    (its state loses precision). float32 otherwise.
+    after 300 steps of a 256-wide model. Autocasting the LSTM as well was no faster
+    without AMX and, for a new model, learned slower (its state loses precision); a
+    fine-tune on a CPU with AMX autocasts it (docs/training.md). float32 otherwise.
     """
     if precision == "fp32":
         return Precision()
@@ -69,5 +75,10 @@ def training_precision(precision: str, device: torch.device) -> Precision:
     if device.type == "cuda":
         return Precision(autocast=torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16)
     if device.type == "cpu" and cpu_has_native_bf16():
+        # With AMX, autocasting the LSTM too is 1.4x the bf16-output step, and a
+        # fine-tune learns the same per step (bench/personal.py --tune: the same
+        # validation to 0.0001 bits per byte after 240 steps, for both writers).
+        if fine_tune and cpu_has_amx() and cpu_lstm_runs_in(torch.bfloat16):
+            return Precision(autocast=torch.bfloat16)
         return Precision(output=torch.bfloat16)
     return Precision()

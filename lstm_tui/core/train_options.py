@@ -23,6 +23,11 @@ FINE_TUNE_LR = 2e-3
 # it goes back toward the parent (blend_toward), so that the writer's model still knows
 # the English it knew (bench/personal.py --proxy --blends, docs/personal.md).
 FINE_TUNE_BLEND = 0.75
+# The most passes over the writer's text a fine-tune on a --minutes budget makes. On
+# her proxy (bench/personal.py --proxy, docs/personal.md), a novelist's later book
+# gained 0.028 bits per byte from 2 to 6 passes and 0.003 more at 18, while the general
+# texts lost 0.043 more; 467 words of mail, 234 passes in a minute, made a model worse.
+FINE_TUNE_MAX_PASSES = 8.0
 # How a file wrapped at a fixed width is read, by training and by evaluation alike.
 KEEP_LINE_BREAKS_HELP = ("keep the line breaks of hard-wrapped files (verse, code); by default each "
                          "paragraph of a file wrapped at a fixed width is joined into one line")
@@ -55,6 +60,9 @@ class TrainOptions:
                                        "(default: 10)")
     epochs: float | None = option(None, "training budget in passes over the data")
     steps: int | None = option(None, "training budget in optimizer steps")
+    max_passes: float | None = option(None, "end a --minutes run once it has read its text this many times, "
+                                          "even with time left (default: "
+                                          f"{FINE_TUNE_MAX_PASSES:g} to fine-tune, else none)")
     vocab_size: int = option(8000, "upper bound on tokenizer pieces")
     embed_dim: int | None = option(None, "embedding width (default: the hidden width)")
     hidden_dim: int | None = option(None, f"LSTM width (default: 256 for a CPU budget of up to {_SHORT}, else 512)")
@@ -120,6 +128,7 @@ class TrainOptions:
             (self.ema is None or 0 < self.ema < 1, f"--ema must be in (0, 1), not {self.ema}"),
             (self.anchor is None or self.anchor >= 0, f"--anchor must be >= 0, not {self.anchor}"),
             (self.blend is None or 0 < self.blend <= 1, f"--blend must be in (0, 1], not {self.blend}"),
+            (self.max_passes is None or self.max_passes > 0, f"--max-passes must be positive, not {self.max_passes}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -161,6 +170,13 @@ class TrainOptions:
         if self.blend is not None:
             return self.blend
         return FINE_TUNE_BLEND if self.from_model else 1.0
+
+    def pass_cap(self) -> float | None:
+        """Passes over the text after which a --minutes run ends early: --max-passes,
+        else FINE_TUNE_MAX_PASSES for a fine-tune; None: the budget alone decides."""
+        if self.max_passes is not None:
+            return self.max_passes
+        return FINE_TUNE_MAX_PASSES if self.from_model and "minutes" in self.budget() else None
 
     def budget(self) -> dict[str, float]:
         for key in ("minutes", "epochs", "steps"):

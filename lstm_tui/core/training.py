@@ -70,7 +70,7 @@ class TrainingRun:
         self.run_dir = Path(options.run_dir)
         self.checkpoint_path = self.run_dir / CHECKPOINT_FILE
         # Before any text is read: a precision this device cannot run fails at once.
-        self.precision = training_precision(options.precision, self.device)
+        self.precision = training_precision(options.precision, self.device, fine_tune=options.from_model is not None)
         self.last_checkpoint_seconds = 0.0  # progress.seconds at the last checkpoint
         self.last_eval_step = -1  # the step of the last validation
 
@@ -207,7 +207,8 @@ class TrainingRun:
             parameters=self.model.num_parameters(),
             weights=weights,
             recipe={k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps", "weight_decay",
-                                               "clip", "ema", "anchor")} | {"blend": o.kept_share()}
+                                               "clip", "ema", "anchor")}
+            | {"blend": o.kept_share(), "max_passes": o.pass_cap()}
             | {k: getattr(inputs.model_config, k) for k in RATES} | {"precision": self.precision.label})
         if unfinished:
             card["unfinished"] = self.unfinished()

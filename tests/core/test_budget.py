@@ -5,7 +5,7 @@ not depend on how busy the machine is."""
 import pytest
 
 from lstm_tui.core.budget import FORWARD_SPEEDUP, VALIDATION_SHARE, Budget
-from lstm_tui.core.train_options import Progress, TrainOptions
+from lstm_tui.core.train_options import FINE_TUNE_MAX_PASSES, Progress, TrainOptions
 
 
 def simulate(minutes: float, step_seconds: float, validation_seconds: float,
@@ -74,3 +74,19 @@ def test_a_steps_run_validates_twenty_times_unless_that_takes_over_a_tenth():
     assert validations * 40_000 / FORWARD_SPEEDUP <= VALIDATION_SHARE * 200 * 1024 * 1.01
     assert Budget(TrainOptions(paths=("x",), name="t", output="o", run_dir="r", cache_dir="c", steps=200,
                                eval_every=7), 10**9, 40_000, 1, 1024).eval_interval() == 7  # as told
+
+
+def _minutes_budget(**kw) -> Budget:
+    return Budget(TrainOptions(paths=("x",), name="t", output="o", run_dir="r", cache_dir="c", **kw),
+                  steps_per_epoch=50, val_tokens=1000, passes=1)
+
+
+def test_a_fine_tune_ends_after_its_passes_or_its_minutes_whichever_comes_first():
+    capped = _minutes_budget(minutes=10.0, from_model="parent")
+    assert capped.fraction(Progress(step=100, seconds=1.0)) == pytest.approx(100 / (50 * FINE_TUNE_MAX_PASSES))
+    assert capped.fraction(Progress(step=1, seconds=600.0)) >= 1.0  # time still ends it
+    assert _minutes_budget(minutes=10.0, from_model="parent", max_passes=2.0).fraction(
+        Progress(step=100, seconds=1.0)) == pytest.approx(1.0)
+    # A new model, and budgets in steps or passes, have no cap unless asked.
+    assert _minutes_budget(minutes=10.0).fraction(Progress(step=10**6, seconds=1.0)) < 0.01
+    assert _minutes_budget(steps=1000, from_model="parent").fraction(Progress(step=500)) == 0.5

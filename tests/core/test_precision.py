@@ -17,6 +17,19 @@ def test_auto_on_cpu_uses_a_bf16_output_layer_only_where_the_cpu_has_bf16(monkey
     assert training_precision("auto", CPU) == expected
 
 
+@pytest.mark.parametrize("amx, kernels, expected", [
+    (True, True, Precision(autocast=torch.bfloat16)),
+    (True, False, Precision(output=torch.bfloat16)),  # no bf16 LSTM kernels after all
+    (False, True, Precision(output=torch.bfloat16)),  # AVX512-BF16 alone: autocast was no faster
+])
+def test_a_fine_tune_autocasts_the_lstm_too_where_the_cpu_has_amx(monkeypatch, amx, kernels, expected):
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(precision, "cpu_has_amx", lambda: amx)
+    monkeypatch.setattr(precision, "cpu_lstm_runs_in", lambda dtype: kernels)
+    assert training_precision("auto", CPU, fine_tune=True) == expected
+    assert training_precision("auto", CPU) == Precision(output=torch.bfloat16)  # a new model: as before
+
+
 def test_explicit_precisions(monkeypatch):
     monkeypatch.setattr(precision, "cpu_lstm_runs_in", lambda dtype: True)
     for name in ("fp32", "bf16", "bf16-output", "fp16"):

@@ -19,7 +19,7 @@ from lstm_tui.core.errors import DataError
 from lstm_tui.core.gain import DEFAULT_GATE, GATES
 from lstm_tui.core.precision import cpu_lstm_runs_in
 from lstm_tui.core.schedule import learning_rate
-from lstm_tui.core.train_options import TrainOptions
+from lstm_tui.core.train_options import FINE_TUNE_MAX_PASSES, TrainOptions
 from lstm_tui.core.training import TrainingRun
 from tests.conftest import gated_copy
 
@@ -494,6 +494,23 @@ def test_a_blended_fine_tune_keeps_its_share_of_what_it_learned(tmp_path, tiny_c
     assert _distance(saved.model, parent) > 0  # it did learn
     assert saved.card["recipe"]["blend"] == 0.5
     assert result["best_bpb"] == pytest.approx(run.validate(saved.model), rel=1e-3)
+
+
+def test_a_fine_tune_on_a_minutes_budget_stops_after_its_passes(tmp_path, tiny_corpus, tiny_bundle):
+    # A minute on a few KB made hundreds of passes (467 words of mail: 234 in a minute,
+    # and a model worse than its parent); now it stops after FINE_TUNE_MAX_PASSES.
+    events = []
+    opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=None, minutes=1.0,
+                   eval_every=None, batch_size=16, seq_len=32)
+    run = TrainingRun(opts, events.append, device="cpu", gain_chars=0)
+    result = run.run()
+    per_epoch = run.state.batches.per_epoch
+    assert result["steps"] == math.ceil(FINE_TUNE_MAX_PASSES * per_epoch) < 100
+    assert load_bundle(opts.output).card["recipe"]["max_passes"] == FINE_TUNE_MAX_PASSES
+    again = options(tmp_path / "b", tiny_corpus, from_model=str(tiny_bundle), steps=None, minutes=1.0,
+                    eval_every=None, batch_size=16, seq_len=32, max_passes=1.5)
+    assert TrainingRun(again, lambda e: None, device="cpu", gain_chars=0).run()["steps"] == math.ceil(
+        1.5 * per_epoch)
 
 
 def test_a_small_fine_tune_validates_on_the_end_of_every_file(tmp_path, tiny_corpus, tiny_bundle):
