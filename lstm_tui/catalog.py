@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
+from .core.amounts import counted, size_text
 from .core.bundle_files import CONFIG_FILE, WEIGHTS_FILE, read_card, read_json
 from .core.errors import BundleError
 from .core.gain import WriterGain
@@ -65,7 +66,7 @@ class ModelEntry:
         if "description" in data:
             return data["description"]
         if data.get("files"):
-            return f"{data['files']} files, {data.get('bytes', 0) / 1e6:.1f} MB"
+            return f"{counted(data['files'], 'file')}, {size_text(data.get('bytes', 0))}"
         return ""
 
     @property
@@ -80,7 +81,7 @@ class ModelEntry:
         return f"{n / 1e6:.1f}M" if n else "-"
 
     def fmt_size(self) -> str:
-        return f"{self.size / 1e6:.1f} MB"
+        return size_text(self.size)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "path": str(self.path), "kind": self.kind, "size": self.size,

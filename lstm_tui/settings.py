@@ -42,6 +42,7 @@ class Settings:
     model: str | None = None  # the model last switched to (a name or folder); None: default
     learn_paths: tuple[str, ...] = ()  # the files, folders and mailboxes "Learn my writing" reads
     learn_from_address: str = ""  # its "Only mail from" address; empty: mail from everyone
+    learn_budget: str = ""  # its budget in minutes, as last typed; empty: the preview's suggestion
     # Folders whose documents open with a model of their own (F4's "For this folder"):
     # the folder's absolute path -> the model's name or folder.
     folder_models: dict[str, str] = field(default_factory=dict)

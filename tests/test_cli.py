@@ -118,6 +118,23 @@ def test_models_lists_shipped_and_user(tiny_bundle, user_dirs, capsys):
     assert by_name["default"]["kind"] == "shipped"
 
 
+def test_models_say_what_they_were_trained_on_in_a_unit_that_fits(tiny_bundle, user_dirs, capsys):
+    import shutil
+
+    from lstm_tui import paths
+
+    for name, files, size in (("notes", 14, 43_100), ("mail", 1, 900)):
+        folder = paths.user_models_dir() / name
+        shutil.copytree(tiny_bundle, folder)
+        card = json.loads((folder / "card.json").read_text())
+        card["data"] = {"files": files, "bytes": size}
+        (folder / "card.json").write_text(json.dumps(card))
+    assert main(["models", "--json"]) == 0
+    trained_on = {e["name"]: e["trained_on"] for e in json.loads(capsys.readouterr().out)}
+    assert trained_on["notes"] == "14 files, 43.1 KB"  # was "14 files, 0.0 MB"
+    assert trained_on["mail"] == "1 file, 900 bytes"  # was "1 files, 0.0 MB"
+
+
 def test_models_says_which_a_stopped_run_left_unfinished(tiny_bundle, user_dirs, capsys):
     import shutil
 

@@ -32,13 +32,16 @@ def test_preview_says_what_would_be_read_and_trains_nothing(writing, capsys, use
     size = len("\n\n".join(ANN_TEXT).encode()) + 1 + len("Notes\n\nFour words of mine.\n")
     assert out.splitlines() == [
         "Found 3 files; 2 to read: 1 mbox, 1 Markdown.",
-        "Mail: 10 messages, 8 with words of your own (only those from ann@example.com).",
+        "Mail: 10 messages, 8 with words of your own (only those from ann@example.com); of those, only what "
+        "you wrote is read (no headers, quoted replies, forwarded text or signatures).",
         f"Words of your own: {words} ({size} bytes of text).",
         "Left out: 2 messages:",
         "  2 not from ann@example.com",
         "Left out: 1 file:",
         "  1 binary",
         f"  {writing / 'photo.jpg'}: binary",
+        "That is little to learn from: a model of your own does better with 20,000 words or more, and with "
+        "fewer it may not beat the one you have.",
     ]
     assert not any(user_dirs.rglob("*.json"))  # no run, no model
 
@@ -46,7 +49,7 @@ def test_preview_says_what_would_be_read_and_trains_nothing(writing, capsys, use
 def test_preview_without_an_address_says_how_to_keep_only_yours(writing, capsys):
     assert main(["train", "--preview", str(writing)]) == 0
     out = capsys.readouterr().out
-    assert "Mail: 10 messages, 9 with words of your own." in out
+    assert "Mail: 10 messages, 9 with words of your own; of those, only what you wrote" in out
     assert "--from-address ADDRESS keeps only what you sent." in out
 
 

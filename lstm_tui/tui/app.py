@@ -33,8 +33,9 @@ from .messages import (
     SettingsEdited,
     TrainingProgressed,
 )
+from .screens.dialogs import confirm
 from .screens.editor import EditorScreen
-from .screens.help import HelpScreen, bindings_of, palette_binding
+from .screens.help import HelpScreen, bindings_of, key_label, palette_binding
 from .screens.models import ModelsScreen
 from .widgets.ghost import COLOR_SYSTEMS, ghost_color
 from .widgets.ghost_editor import GhostTextEditor
@@ -124,6 +125,14 @@ class LstmTuiApp(App[int]):
         # carry file names, errors and model names, where "[/" is not markup.
         super().notify(plain(message, keep_newlines=True), title=plain(title), severity=severity,
                        timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (copy where text is selected) says how to quit, as Textual's does, in
+        plain text: Textual's own says it with markup, which notify shows as text."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key_label(key)} to quit the app.", title="Do you want to quit?")
+                return
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -291,6 +300,13 @@ class LstmTuiApp(App[int]):
         self.switch_to_editor()
         if not await self.editor_screen.settle_changes("Quit"):
             return
+        training = self.get_screen("train") if self.is_screen_installed("train") else None
+        if training is not None and training.running:
+            question = confirm("Training is running", f"{training.progress_said()} Quit all the same? It stops "
+                               "and keeps a checkpoint: Learn my writing (F3) resumes it next time.",
+                               yes="Quit", no="Keep training", danger=True)
+            if await self.push_screen_wait(question) != "yes":
+                return
         self.editor_screen.close_document()
         self.exit(0)
 

@@ -38,13 +38,16 @@ def form_request(form: TrainForm) -> TrainRequest:
         raise ValueError(f"\"Only mail from\" needs an email address such as me@example.com, not {address!r}.")
     try:
         budget = float(form.budget)
-        extra = tuple(shlex.split(form.extra))
-    except ValueError as exc:
-        raise ValueError(f"Check the budget and extra options: {exc}") from None
+    except ValueError:
+        raise ValueError(f"The budget needs a number of {form.budget_kind}, such as 5.") from None
     if not budget > 0:
         raise ValueError("The budget must be more than zero.")
+    try:
+        extra = tuple(shlex.split(form.extra))
+    except ValueError as exc:
+        raise ValueError(f"Check the extra options (Advanced): {exc}.") from None
     if form.fine_tune and form.current_model is None:
-        raise ValueError("No model is loaded to fine-tune; train from scratch instead.")
+        raise ValueError("No model is loaded to fine-tune; train a new model from nothing instead.")
     return TrainRequest(form.paths, name, form.current_model if form.fine_tune else None, form.budget_kind,
                         budget, extra, from_address=address or None)
 

@@ -238,3 +238,13 @@ async def test_the_footer_fits_the_window_with_what_matters_first(make_app, widt
         shown = [k for k in keys if k is not palette]
         assert [k.key for k in shown][:6] == ["tab", "ctrl+s", "f2", "f1", "f3", "f4"]
         assert all(k.region.right <= palette.region.x for k in shown)
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words(make_app):
+    # Textual's own notice has markup, and every notice is plain text here: it read
+    # "Press [b]ctrl+q[/b] to quit the app".
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.action_help_quit()
+        await pilot.pause()
+        assert "Press Ctrl+Q to quit the app." in notices(app)

@@ -193,6 +193,24 @@ async def test_without_a_gain_the_end_says_done(make_app):
         assert str(screen.query_one("#train-stats").render()).startswith("Done: scratch")
 
 
+async def test_a_fine_tune_too_small_to_measure_that_validated_worse_says_to_keep_the_old_model(make_app):
+    # 467 words of mail: too little held out for keystrokes (no gain event), and the
+    # validation rose from the parent's 3.035 to 4.286; it said "F9 writes with it".
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        screen.name_last = "my-mail"
+        screen.handle_event({"event": "done", "output": "/models/my-mail", "best_bpb": 4.2861,
+                             "parent_bpb": 3.035})
+        await pilot.pause()
+        stats = str(screen.query_one("#train-stats").render())
+        assert stats.startswith("my-mail did no better than the model it started from")
+        assert "4.286" in stats and "3.035" in stats and "F9" not in stats
+        assert ("No gain on your writing", "warning") in notice_kinds(app)
+
+
 async def test_a_fine_tune_that_did_worse_on_the_writers_text_says_to_keep_the_old_model(make_app):
     app = make_app()
     async with app.run_test(size=(130, 50)) as pilot:
@@ -271,3 +289,87 @@ async def test_the_sampling_panel_says_when_a_personal_models_own_gate_is_in_for
         panel.query_one("#field-min_confidence").value = "0.5"  # the writer's own gate wins
         await pilot.pause()
         assert str(panel.query_one("#model-gate").render()) == ""
+
+
+async def test_a_run_the_app_closed_on_is_offered_to_resume_and_another_name_starts_afresh(make_app, tiny_bundle):
+    # Quitting while a run trained kept its checkpoint, but F3 said "Not started." and
+    # Start with its name replaced it; Resume then ignored a changed name.
+    import json
+    import shutil
+
+    from lstm_tui.core.train_options import RUN_FILE
+
+    folder = paths.user_models_dir() / "my-writing-2"
+    shutil.copytree(tiny_bundle, folder)
+    card = json.loads((folder / "card.json").read_text())
+    card["unfinished"] = {"step": 110, "resume": "lstm-tui train --name my-writing-2 --resume"}
+    (folder / "card.json").write_text(json.dumps(card))
+    (paths.runs_dir() / "my-writing-2").mkdir(parents=True)
+    (paths.runs_dir() / "my-writing-2" / RUN_FILE).write_text("{}")
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.state == "stopped" and screen.query_one("#train-name").value == "my-writing-2"
+        assert "stopped at step 110" in str(screen.query_one("#train-stats").render())
+        assert str(screen.query_one("#start").label) == "Resume (F5)"
+        screen.query_one("#train-name").value = "my-mail"
+        await pilot.pause()
+        assert str(screen.query_one("#start").label) == "Start (F5)"
+        assert not screen._resumes()
+        screen.query_one("#train-name").value = "my-writing-2"
+        await pilot.pause()
+        assert screen._resumes()
+        shutil.rmtree(paths.runs_dir() / "my-writing-2")  # deleted in F4: nothing left to resume
+        assert not screen._resumes()
+
+
+async def test_a_typed_budget_in_minutes_is_remembered_over_the_suggestion(make_app, writing, settings):
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        app.screen.query_one("#train-budget").value = "1"
+        await settle(pilot)
+        assert app.settings.learn_budget == "1"
+    again = make_app(settings=app.settings.replace(learn_paths=(str(writing),)))
+    async with again.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        assert "Suggested budget" in str(again.screen.query_one("#learn-preview").render())
+        assert again.screen.query_one("#train-budget").value == "1"  # not the suggested 5
+
+
+async def test_quitting_while_a_run_trains_asks_first(make_app, tmp_path):
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    (letters / "a.txt").write_text(TINY_TEXT * 4)
+    app = make_app()
+    async with app.run_test(size=(130, 50)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        screen.add_path(str(letters))
+        await settle(pilot)
+        screen.query_one("#train-name").value = "long"
+        screen.query_one("#train-budget").value = "20"
+        screen.query_one("#train-extra").value = "--max-passes 100000"  # a little text is read in seconds
+        await pilot.press("f5")
+        for _ in range(1200):  # the child starts (torch takes seconds to import on a busy machine)
+            await pilot.pause(0.05)
+            if screen.running:
+                break
+        assert screen.running
+        await pilot.press("ctrl+q")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.screen.__class__.__name__ == "ChoiceScreen":
+                break
+        assert "Training is running" in str(app.screen.query_one(".dialog-title").render())
+        await pilot.click("#choice-no")  # keep training
+        await pilot.pause()
+        assert app.is_running and screen.running
+        screen.action_cancel_training()
+        await settle(pilot)
+        assert screen.state == "stopped"

@@ -183,7 +183,7 @@ async def test_models_screen_compares_models_on_the_writers_text(make_app, tiny_
         await settle(pilot)
         screen = app.screen
         table = screen.query_one("DataTable")
-        assert "On your writing" in [str(c.label) for c in table.columns.values()]
+        assert "Keys saved" in [str(c.label) for c in table.columns.values()]
         rows = {e.name: i for i, e in enumerate(screen.entries)}
         assert str(table.get_row_at(rows["mine"])[3]) == "29%, was 21%"
         assert str(table.get_row_at(rows["plain"])[3]) == "-"

@@ -89,10 +89,11 @@ class HelpScreen(ModalScreen[None]):
         for group, rows in self.rows:
             table.add_row(Text(group, style="bold underline"), "")
             for key, what in rows:  # plain text: "Alt+[" is no markup
-                table.add_row(Text(key), Text(what))
+                # A group's note (no key) is set apart from the row above it.
+                table.add_row(Text(key), Text(what) if key else Text(f"Note: {what}.", style="italic"))
             table.add_row("", "")
         with VerticalScroll(classes="dialog help"):
-            yield Static("lstm-tui keys", classes="dialog-title")
+            yield Static("lstm-tui keys (Esc closes this screen)", classes="dialog-title")
             yield Static(table, id="help-table")
             yield Static("Esc closes this screen.", classes="hint")
 

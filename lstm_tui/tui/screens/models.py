@@ -2,7 +2,7 @@
 switch to one, rename or delete it (the shipped default cannot be deleted).
 
 Models are compared by what a fine-tune measured on the writer's own held-out text
-("On your writing": keystrokes saved, after and before); validation bits per byte is
+("Keys saved": keystrokes saved on it, after and before); validation bits per byte is
 only a detail, since each model's is on its own validation text.
 """
 
@@ -55,6 +55,9 @@ def _spec(entry: ModelEntry) -> str:
 def _gain_line(entry: ModelEntry) -> str:
     gain = entry.gain
     if gain is None:
+        if entry.parent:  # a fine-tune with too little held out to type on
+            return ("On your writing: not measured (too little of your text was held out to type on; "
+                    "a few thousand words of your own are enough).")
         return "On your writing: not measured (a fine-tune in F3 measures it on your held-out text)."
     return (f"On your writing: suggestions save {round(100 * gain.after)}% of keystrokes, "
             f"{round(100 * gain.before)}% with its parent ({gain.chars:,} characters of your held-out text). "
@@ -85,7 +88,7 @@ class ModelsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("Models", classes="section-title")
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="models-table")
-        table.add_columns(" ", "Name", "Kind", "On your writing", "For folder", "Params", "Size", "Created",
+        table.add_columns(" ", "Name", "Kind", "Keys saved", "For folder", "Params", "Size", "Created",
                           "Parent", "Trained on")
         yield table
         yield Static("Loading\u2026", id="model-detail")
@@ -176,8 +179,8 @@ class ModelsScreen(Screen):
             was = f" (its parent: {parent:.3f})" if parent is not None else ""
             lines.append(f"Validation on its own validation text: {entry.val_bpb:.3f} bits/byte{was}; "
                          "not comparable between models trained on different text.")
-        lines.append("Enter writes with it; f opens the current document's folder with it; r renames; "
-                     "d deletes.")
+        lines.append("Enter writes with it; f ties it to the current document's folder (documents there open "
+                     "with it); r renames; d deletes.")
         self.query_one("#model-detail", Static).update(Text(plain("\n".join(lines), keep_newlines=True)))
 
     async def _stop_training(self, name: str, pid: int) -> bool:

@@ -37,9 +37,12 @@ from textual.widgets import (
 )
 
 from ... import paths
+from ...catalog import list_models
 from ...core.events import Event, log_lines
 from ...core.gain import WriterGain
+from ...core.train_options import RUN_FILE
 from ...plain import plain
+from ...training_lock import trainer
 from ..messages import BackToEditor, ModelChosen, SettingsEdited, TrainingProgressed
 from ..train_form import TrainForm, form_request, next_name, storable
 from ..training_child import STOPPED_EXIT, TrainingChild, TrainRequest
@@ -61,6 +64,15 @@ def _duration(seconds: float | None) -> str:
     if seconds >= 3600:
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
     return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def _ordinal(n: int) -> str:
+    """ "first" to "tenth", then "11th", "12th", "21st"."""
+    words = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+    if n <= len(words):
+        return words[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 class TrainScreen(Screen):
@@ -89,6 +101,7 @@ class TrainScreen(Screen):
         self.vals: list[float] = []
         self.val_steps: list[int] = []
         self.best_val: float | None = None  # the run's own best validation (not the parent's)
+        self.fraction = 0.0  # of the running run's budget
 
     def compose(self) -> ComposeResult:
         settings = self.app.settings
@@ -100,7 +113,7 @@ class TrainScreen(Screen):
                 yield Static("Model", classes="section-title")
                 with RadioSet(id="train-mode"):
                     yield RadioButton("Fine-tune the current model", value=True, id="mode-finetune")
-                    yield RadioButton("Train from scratch (new tokenizer)", id="mode-scratch")
+                    yield RadioButton("Train a new model from nothing (hours, not minutes)", id="mode-scratch")
                 with Horizontal(classes="field"):
                     yield Label("Name")
                     yield Input(placeholder="my-writing", id="train-name", compact=True)
@@ -131,7 +144,26 @@ class TrainScreen(Screen):
         # what was typed then went nowhere (focusing a field scrolls it into view).
         self.query_one("#train-run", VerticalScroll).can_focus = False
         settings = self.app.settings  # the choice remembered from last time
+        if settings.learn_budget:  # a preview's suggestion does not replace it
+            self.query_one("#train-budget", Input).value = settings.learn_budget
         self.query_one(PreviewPanel).show_preview(settings.learn_paths, settings.learn_from_address)
+        self._offer_unfinished_run()
+
+    def _offer_unfinished_run(self) -> None:
+        """A run stopped before its end (the app was closed while it trained) is offered
+        to resume: the newest of the writer's models that a stopped run left unfinished."""
+        stopped = [(run.stat().st_mtime, entry.name, entry.unfinished or {}) for entry in list_models()
+                   if entry.kind == "user" and entry.unfinished and trainer(entry.name) is None
+                   and (run := paths.runs_dir() / entry.name / RUN_FILE).exists()]
+        if not stopped:
+            return
+        _, name, where = max(stopped)
+        self.name_last = self.name_default = name
+        self.query_one("#train-name", Input).value = name
+        self._set_state("stopped")
+        self.query_one("#train-stats", Static).update(Text(plain(
+            f"The training of {name} stopped at step {where.get('step', 0):,}, before its end: Resume (F5) "
+            "goes on with it, with the budget it began with. Type another name to start a new model.")))
 
     def on_screen_resume(self) -> None:
         """Name the next model after the one in use (it is the parent of a fine-tune),
@@ -140,6 +172,8 @@ class TrainScreen(Screen):
         current = paths.DEFAULT_MODEL if lm is None else lm.label
         self.query_one("#mode-finetune", RadioButton).label = f"Fine-tune the current model ({current})"
         field = self.query_one("#train-name", Input)
+        if self._resumes():  # the stopped run keeps its name, to be resumed
+            return
         if field.value in ("", self.name_default) or (self.state == "done" and field.value == self.name_last):
             taken = lambda name: (paths.user_models_dir() / name).exists()
             field.value = self.name_default = next_name(current, taken)
@@ -164,6 +198,7 @@ class TrainScreen(Screen):
                                                 self.app.settings.learn_from_address):
             self.post_message(SettingsEdited(learn_paths=remembered, learn_from_address=event.from_address))
         self.query_one(PreviewPanel).show_preview(event.paths, event.from_address)
+        self.query_one("#train-run", VerticalScroll).scroll_home(animate=False)  # the new preview in sight
 
     @on(PreviewPanel.Ready)
     def _preview_ready(self, event: PreviewPanel.Ready) -> None:
@@ -194,15 +229,43 @@ class TrainScreen(Screen):
         if self.child is not None and self.child.running:
             self.notify("A run is in progress; cancel it first (F8).", severity="warning")
             return
-        if self.state == "stopped":
+        if self._resumes():
             request = TrainRequest((), self.name_last, resume=True)
         else:
             request = self.build_request()
         if request is not None:
             self.start(request)
 
+    def _resumes(self) -> bool:
+        """Whether F5 resumes the stopped run: its name is still in the form and its run
+        is still there to resume (deleting the model in F4 removes it)."""
+        return (self.state == "stopped" and self.query_one("#train-name", Input).value.strip() == self.name_last
+                and (paths.runs_dir() / self.name_last / RUN_FILE).exists())
+
+    @on(Input.Changed, "#train-name")
+    def _name_changed(self) -> None:
+        self.query_one("#start", Button).label = "Resume (F5)" if self._resumes() else "Start (F5)"
+
+    @on(Input.Changed, "#train-budget")
+    def _budget_changed(self, event: Input.Changed) -> None:
+        """A budget the writer typed is remembered for next time."""
+        typed = event.value.strip()
+        minutes = self.query_one("#train-budget-kind", Select).value == "minutes"
+        if minutes and typed and typed != self.budget_default and typed != self.app.settings.learn_budget:
+            self.post_message(SettingsEdited(learn_budget=typed))
+
+    @property
+    def running(self) -> bool:
+        return self.child is not None and self.child.running
+
+    def progress_said(self) -> str:
+        return f"{self.name_last} is {self.fraction:.0%} trained."
+
     def start(self, request: TrainRequest) -> None:
         self.name_last = request.name
+        self.fraction = 0.0
+        self.query_one("#train-stats", Static).update(Text(plain(
+            ("Resuming " if request.resume else "Starting ") + f"{request.name}: reading your text\u2026")))
         self.losses, self.loss_steps, self.vals, self.val_steps = [], [], [], []
         self.best_val: float | None = None
         self.output, self.gain = None, None
@@ -270,7 +333,7 @@ class TrainScreen(Screen):
         self.state = state
         running = state == "running"
         self.query_one("#start", Button).disabled = running
-        self.query_one("#start", Button).label = "Resume (F5)" if state == "stopped" else "Start (F5)"
+        self.query_one("#start", Button).label = "Resume (F5)" if self._resumes() else "Start (F5)"
         self.query_one("#cancel", Button).disabled = not running
         self.query_one("#use", Button).set_class(state != "done", "hidden")
         if not running:
@@ -281,8 +344,8 @@ class TrainScreen(Screen):
         and when the new model does worse on their text, the advice to keep the old one."""
         if gain.helped:
             after = f"Model {self.name_last} is ready: Use model (F9) writes with it."
-            note, title, severity = (f"{gain.sentence()} Use model (F9) on the Learn my writing screen (F3) "
-                                     f"writes with {self.name_last}."), "Learned your writing", "information"
+            note, title, severity = (f"{gain.sentence()} To write with {self.name_last}: Learn my writing (F3), "
+                                     "then Use model (F9)."), "Learned your writing", "information"
         else:
             after = (f"Model {self.name_last} is kept in Models (F4) all the same; more of your text or "
                      "a longer budget may do better.")
@@ -308,13 +371,15 @@ class TrainScreen(Screen):
         for line in log_lines(e, parent_label="parent model"):
             log.write_line(plain(line))
         if kind == "progress":
+            self.fraction = e["fraction"]
             self.query_one("#train-progress", ProgressBar).update(progress=e["fraction"])
             self.losses = (self.losses + [e["loss"]])[-300:]
             self.loss_steps = (self.loss_steps + [e["step"]])[-300:]
             self.query_one("#loss-chart", AxisChart).set_points(self.loss_steps, self.losses)
-            best = f"  best val {self.best_val:.3f} bpb" if self.best_val is not None else ""
-            stats.update(f"step {e['step']}  epoch {e['epoch']}  loss {e['loss']:.3f}  "
-                         f"{e['tokens_per_second']:,.0f} tok/s  ETA {_duration(e.get('eta_seconds'))}{best}")
+            best = f"  best validation {self.best_val:.3f}" if self.best_val is not None else ""
+            stats.update(f"{e['fraction']:.0%} done, {_duration(e.get('eta_seconds'))} left  "
+                         f"reading your text a {_ordinal(e['epoch'] + 1)} time  step {e['step']:,}  "
+                         f"{e['tokens_per_second']:,.0f} tokens/s{best}")
             self.post_message(TrainingProgressed(f"training {e['fraction']:.0%}"))
         elif kind == "eval":
             # The parent's score is the chart's first point (step 0): where the run
@@ -340,13 +405,24 @@ class TrainScreen(Screen):
             if self.gain is not None:
                 self._say_gain(self.gain, stats)
                 return
-            best = e.get("best_bpb")
+            best, parent = e.get("best_bpb"), e.get("parent_bpb")
+            if best is not None and parent is not None and best >= parent:
+                # Too little of the writer's text was held out to measure keystrokes on,
+                # yet the validation says it: the new model does worse there.
+                said = (f"{self.name_last} did no better than the model it started from on your held-out "
+                        f"text (validation {best:.3f} bits per byte, against {parent:.3f}): keep writing with "
+                        "the one you have. More of your text would help.")
+                stats.update(Text(plain(said + f"\nModel {self.name_last} is kept in Models (F4) all the same.",
+                                        keep_newlines=True)))
+                self.app.notify(said, title="No gain on your writing", severity="warning", timeout=12)
+                return
             stats.update(f"Done: {self.name_last}" + (f", validation {best:.4f} bits/byte" if best else "")
                          + ". F9 writes with it.")
-            self.app.notify(f"Model {self.name_last} is ready. F9 on the training screen (or the "
-                            "Models screen) switches to it.", title="Training done", timeout=8)
+            self.app.notify(f"Model {self.name_last} is ready: Learn my writing (F3), then F9, "
+                            "or Models (F4) switches to it.", title="Training done", timeout=8)
         elif kind == "stopped":
             self._set_state("stopped")
-            stats.update("Stopped; checkpoint saved. F5 resumes.")
+            stats.update(Text(plain(f"Stopped; checkpoint saved. Resume (F5) goes on with {self.name_last}; "
+                                    "type another name to start a new model instead.")))
         elif kind == "error":
             self.fail(f"Training failed: {e.get('message')}")
