@@ -67,6 +67,8 @@ class TrainingChild:
         self.process: asyncio.subprocess.Process | None = None
         self.stderr_tail: deque[str] = deque(maxlen=20)
         self._stderr_task: asyncio.Task | None = None
+        self.listening = False  # the child has said something, so it handles SIGINT by now
+        self.ended_early = False  # cancelled before that: ended, with nothing to save
 
     @property
     def threads(self) -> int:
@@ -102,6 +104,7 @@ class TrainingChild:
         one comes as a log line: core.events.decode)."""
         assert self.process and self.process.stdout
         async for raw in self.process.stdout:
+            self.listening = True  # it prints nothing before it handles SIGINT (train_cli.run_train)
             line = raw.decode("utf-8", "replace").strip()
             if line:
                 yield decode(line)
@@ -118,7 +121,15 @@ class TrainingChild:
         return self.process is not None and self.process.returncode is None
 
     def cancel(self) -> None:
-        """Ask the child to stop after this step and save a checkpoint."""
-        if self.running:
-            assert self.process
+        """Ask the child to stop after this step and save a checkpoint. Until it has
+        said anything it is still importing torch: it does not handle SIGINT yet (and
+        inherits it ignored where its parent ignores it, so a run cancelled in its first
+        seconds trained on for its whole budget), and has nothing to save: it is ended."""
+        if not self.running:
+            return
+        assert self.process
+        if self.listening:
             self.process.send_signal(signal.SIGINT)
+        else:
+            self.ended_early = True
+            self.process.terminate()

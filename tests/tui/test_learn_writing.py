@@ -356,11 +356,11 @@ async def test_quitting_while_a_run_trains_asks_first(make_app, tmp_path):
         screen.query_one("#train-budget").value = "20"
         screen.query_one("#train-extra").value = "--max-passes 100000"  # a little text is read in seconds
         await pilot.press("f5")
-        for _ in range(1200):  # the child starts (torch takes seconds to import on a busy machine)
+        for _ in range(1200):  # the child trains (torch takes seconds to import on a busy machine)
             await pilot.pause(0.05)
-            if screen.running:
+            if screen.losses:
                 break
-        assert screen.running
+        assert screen.running and screen.losses
         await pilot.press("ctrl+q")
         for _ in range(100):
             await pilot.pause(0.05)

@@ -111,6 +111,27 @@ async def test_cancel_leaves_a_resumable_checkpoint(make_app, tiny_corpus):
         assert str(screen.query_one("#start").label).startswith("Resume")
 
 
+async def test_a_run_cancelled_before_it_listens_ends_at_once(tiny_corpus, tiny_bundle):
+    # A SIGINT sent while the child still imported torch was lost where SIGINT is
+    # ignored (an xdist worker): the run trained on for its whole budget.
+    import asyncio
+    import signal
+
+    from lstm_tui.tui.training_child import TrainingChild
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the child
+    try:
+        child = TrainingChild(TrainRequest((str(tiny_corpus),), "early", str(tiny_bundle), "minutes", 20.0,
+                                           ("--max-passes", "100000")))
+        await child.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    child.cancel()
+    assert child.ended_early
+    assert await asyncio.wait_for(child.wait(), timeout=60) != 0
+    assert not (paths.runs_dir() / "early" / "checkpoint.pt").exists()
+
+
 async def test_models_screen_rename_and_delete(make_app, tiny_bundle):
     for name in ("alpha", "beta"):
         shutil.copytree(tiny_bundle, paths.user_models_dir() / name)

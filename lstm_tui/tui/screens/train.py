@@ -293,7 +293,10 @@ class TrainScreen(Screen):
         finally:
             child.cancel()  # the app is closing: the child saves a checkpoint and stops
             set_inference_threads()
-        if code not in (0, STOPPED_EXIT) and self.state == "running":
+        if child.ended_early and code not in (0, STOPPED_EXIT) and self.state == "running":
+            self._set_state("idle")
+            self.query_one("#train-stats", Static).update("Cancelled before training began; nothing to resume.")
+        elif code not in (0, STOPPED_EXIT) and self.state == "running":
             tail = "\n".join(child.stderr_tail) or f"exit code {code}"
             self.fail(f"Training failed: {tail}")
         elif self.state == "running":
