@@ -3,6 +3,7 @@ typing cancels a stale stream, and sampling changes reach the next request."""
 
 from __future__ import annotations
 
+from lstm_tui.core.errors import BundleError
 from lstm_tui.tui.messages import ContinuationUpdated
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
@@ -325,7 +326,10 @@ async def test_a_suggestion_inside_a_paragraph_stops_before_the_text_after_the_c
     """Inserting a word in the middle of a paragraph got nothing ("Suggestions come at
     the end of a line"); now the ghost is drawn at the cursor, before the rest of the
     line, and stops where it would repeat what follows."""
-    app = make_app(settings=settings.replace(auto_suggest=False))
+    def no_model(spec):  # the continuation is given below: a model's own answer raced it under load
+        raise BundleError("no model in this test")
+
+    app = make_app(settings=settings.replace(auto_suggest=False), model_loader=no_model)
     async with app.run_test(size=(100, 30)) as pilot:
         editor = app.query_one(GhostTextEditor)
         editor.insert("She walked to the river. Then she sat down.")
