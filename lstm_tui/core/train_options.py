@@ -24,10 +24,11 @@ FINE_TUNE_LR = 2e-3
 # the English it knew (bench/personal.py --proxy --blends, docs/personal.md).
 FINE_TUNE_BLEND = 0.75
 # The most passes over the writer's text a fine-tune on a --minutes budget makes. On
-# her proxy (bench/personal.py --proxy, docs/personal.md), a novelist's later book
-# gained 0.028 bits per byte from 2 to 6 passes and 0.003 more at 18, while the general
-# texts lost 0.043 more; 467 words of mail, 234 passes in a minute, made a model worse.
-FINE_TUNE_MAX_PASSES = 8.0
+# the proxies at the recipe's 16 rows (bench/personal.py --proxy, docs/personal.md),
+# the novelist's later book got worse from 4 passes to 8 (+3.3 points to +2.4) and she
+# lost 2.7 more points of general English; 467 words of mail, 234 passes in a minute,
+# made a model worse than its parent.
+FINE_TUNE_MAX_PASSES = 4.0
 # How a file wrapped at a fixed width is read, by training and by evaluation alike.
 KEEP_LINE_BREAKS_HELP = ("keep the line breaks of hard-wrapped files (verse, code); by default each "
                          "paragraph of a file wrapped at a fixed width is joined into one line")
