@@ -23,7 +23,7 @@ class Budget:
     def __init__(self, options: TrainOptions, steps_per_epoch: int, val_tokens: int, passes: int,
                  step_tokens: int = 0) -> None:
         self.limit = options.budget()  # {"minutes"|"steps"|"epochs": amount}
-        cap = options.pass_cap() if "minutes" in self.limit else None
+        cap = options.pass_cap()
         self.cap_steps = None if cap is None else max(1, math.ceil(cap * steps_per_epoch))
         self.eval_every = options.eval_every
         self.steps_per_epoch = steps_per_epoch

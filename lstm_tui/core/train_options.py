@@ -174,10 +174,13 @@ class TrainOptions:
 
     def pass_cap(self) -> float | None:
         """Passes over the text after which a --minutes run ends early: --max-passes,
-        else FINE_TUNE_MAX_PASSES for a fine-tune; None: the budget alone decides."""
+        else FINE_TUNE_MAX_PASSES for a fine-tune; None: the budget alone decides (and
+        always in a --steps or --epochs run)."""
+        if "minutes" not in self.budget():
+            return None
         if self.max_passes is not None:
             return self.max_passes
-        return FINE_TUNE_MAX_PASSES if self.from_model and "minutes" in self.budget() else None
+        return FINE_TUNE_MAX_PASSES if self.from_model else None
 
     def budget(self) -> dict[str, float]:
         for key in ("minutes", "epochs", "steps"):

@@ -49,6 +49,13 @@ def writing(tmp_path: Path) -> Path:
     return folder
 
 
+async def open_learning(pilot) -> TrainScreen:
+    """Press F3 and wait for "Learn my writing" to settle."""
+    await pilot.press("f3")
+    await settle(pilot)
+    return pilot.app.screen
+
+
 def test_suggested_minutes():
     assert suggested_minutes(0) == suggested_minutes(100_000) == 5
     assert suggested_minutes(300_000) == 15
@@ -81,9 +88,7 @@ async def test_choosing_writing_previews_it_in_a_thread_and_is_remembered(make_a
     monkeypatch.setattr(core_preview, "preview", recording)
     app = make_app()
     async with app.run_test(size=(130, 50)) as pilot:
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_learning(pilot)
         assert isinstance(screen, TrainScreen)
         assert screen.query_one("#mode-finetune").value  # fine-tune is the default
         assert screen.query_one("#train-advanced").collapsed  # the raw options are tucked away
@@ -114,9 +119,7 @@ async def test_choosing_writing_previews_it_in_a_thread_and_is_remembered(make_a
 
     again = make_app(settings=saved)  # the next session
     async with again.run_test(size=(130, 50)) as pilot:
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = again.screen
+        screen = await open_learning(pilot)
         assert screen.selected == list(saved.learn_paths)
         assert screen.query_one("#learn-from-address").value == "me@example.com"
         assert "only those from me@example.com" in str(screen.query_one("#learn-preview").render())
@@ -144,9 +147,7 @@ async def test_learning_shows_labelled_charts_the_gain_and_continues_from_it(mak
         (letters / f"letter{i}.txt").write_text(TINY_TEXT * 4)
     app = make_app()
     async with app.run_test(size=(130, 50)) as pilot:
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_learning(pilot)
         assert screen.query_one("#train-name").value == "tiny-2"  # named after the model in use
         screen.add_path(str(letters))
         await settle(pilot)
@@ -184,9 +185,7 @@ async def test_learning_shows_labelled_charts_the_gain_and_continues_from_it(mak
 async def test_without_a_gain_the_end_says_done(make_app):
     app = make_app()
     async with app.run_test(size=(130, 50)) as pilot:
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_learning(pilot)
         screen.name_last = "scratch"
         screen.handle_event({"event": "done", "output": "/models/scratch", "best_bpb": 2.5})
         await pilot.pause()
@@ -198,9 +197,7 @@ async def test_a_fine_tune_too_small_to_measure_that_validated_worse_says_to_kee
     # validation rose from the parent's 3.035 to 4.286; it said "F9 writes with it".
     app = make_app()
     async with app.run_test(size=(130, 50)) as pilot:
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_learning(pilot)
         screen.name_last = "my-mail"
         screen.handle_event({"event": "done", "output": "/models/my-mail", "best_bpb": 4.2861,
                              "parent_bpb": 3.035})
@@ -214,9 +211,7 @@ async def test_a_fine_tune_too_small_to_measure_that_validated_worse_says_to_kee
 async def test_a_fine_tune_that_did_worse_on_the_writers_text_says_to_keep_the_old_model(make_app):
     app = make_app()
     async with app.run_test(size=(130, 50)) as pilot:
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_learning(pilot)
         screen.name_last = "worse"
         screen.handle_event({"event": "gain", "before": 0.30, "after": 0.25, "precision_before": 0.5,
                              "precision_after": 0.5, "chars": 2400, "gate": [0.3, 0.35]})
@@ -308,9 +303,7 @@ async def test_a_run_the_app_closed_on_is_offered_to_resume_and_another_name_sta
     (paths.runs_dir() / "my-writing-2" / RUN_FILE).write_text("{}")
     app = make_app()
     async with app.run_test(size=(130, 50)) as pilot:
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_learning(pilot)
         assert screen.state == "stopped" and screen.query_one("#train-name").value == "my-writing-2"
         assert "stopped at step 110" in str(screen.query_one("#train-stats").render())
         assert str(screen.query_one("#start").label) == "Resume (F5)"
@@ -347,9 +340,7 @@ async def test_quitting_while_a_run_trains_asks_first(make_app, tmp_path):
     (letters / "a.txt").write_text(TINY_TEXT * 4)
     app = make_app()
     async with app.run_test(size=(130, 50)) as pilot:
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_learning(pilot)
         screen.add_path(str(letters))
         await settle(pilot)
         screen.query_one("#train-name").value = "long"

@@ -66,6 +66,12 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
+def _run_to_resume(name: str) -> Path | None:
+    """The run file ``lstm-tui train --name NAME --resume`` goes on from, if it is there."""
+    run = paths.runs_dir() / name / RUN_FILE
+    return run if run.exists() else None
+
+
 def _ordinal(n: int) -> str:
     """ "first" to "tenth", then "11th", "12th", "21st"."""
     words = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
@@ -154,7 +160,7 @@ class TrainScreen(Screen):
         to resume: the newest of the writer's models that a stopped run left unfinished."""
         stopped = [(run.stat().st_mtime, entry.name, entry.unfinished or {}) for entry in list_models()
                    if entry.kind == "user" and entry.unfinished and trainer(entry.name) is None
-                   and (run := paths.runs_dir() / entry.name / RUN_FILE).exists()]
+                   and (run := _run_to_resume(entry.name))]
         if not stopped:
             return
         _, name, where = max(stopped)
@@ -240,7 +246,7 @@ class TrainScreen(Screen):
         """Whether F5 resumes the stopped run: its name is still in the form and its run
         is still there to resume (deleting the model in F4 removes it)."""
         return (self.state == "stopped" and self.query_one("#train-name", Input).value.strip() == self.name_last
-                and (paths.runs_dir() / self.name_last / RUN_FILE).exists())
+                and _run_to_resume(self.name_last) is not None)
 
     @on(Input.Changed, "#train-name")
     def _name_changed(self) -> None:
