@@ -49,11 +49,12 @@ class TextFile:
     unwrap: bool = False  # read with each paragraph joined into one line
     kind: str = "text"  # one of readers.KINDS
     from_address: str | None = None  # mail: only messages from this address are read
+    skip: frozenset[str] = frozenset()  # mail: keys of messages read in an earlier mailbox
 
     @property
     def rule(self) -> str:
         """How its text is read beyond its bytes ("" for plain text)."""
-        return readers.rule(self.kind, self.from_address)
+        return readers.rule(self.kind, self.from_address, self.skip)
 
 
 @dataclass
@@ -178,21 +179,24 @@ def is_hard_wrapped(text: str) -> bool:
 def scan(paths: Sequence[str | Path], unwrap: bool = False, from_address: str | None = None) -> Corpus:
     """The text files and mailboxes under ``paths`` and the ones skipped, with why.
     With ``unwrap``, hard-wrapped files are read with each paragraph on one line; with
-    ``from_address``, only mail from that address is read."""
+    ``from_address``, only mail from that address is read. A message is read once,
+    from the first mailbox that holds it (in the order found)."""
     corpus = Corpus()
+    messages: set[str] = set()  # keys of the messages read so far (mail.message_key)
     for path in find_files(paths):
         kind = readers.kind_of(path)
         if why := readers.not_writing(path):
             corpus.skipped.append((path, why))
         elif kind in mail.KINDS:
-            box = mail.sniff_mail(path, kind, from_address, WRAP_SAMPLE)
+            box = mail.sniff_mail(path, kind, from_address, WRAP_SAMPLE, earlier=messages)
             corpus.mailboxes[path] = box.count
+            messages |= box.keys
             if box.reason:
                 corpus.skipped.append((path, box.reason))
                 continue
             wrapped = is_hard_wrapped(box.head)
             corpus.files.append(TextFile(path, box.text_bytes, box.sha256, "", wrapped, unwrap and wrapped,
-                                         kind, from_address))
+                                         kind, from_address, box.copies))
         elif (found := sniff(path, kind)).reason:
             corpus.skipped.append((path, found.reason))
         else:
@@ -213,7 +217,7 @@ def iter_text(file: TextFile) -> Iterator[str]:
     breaks (a 100 MB line took 3.6 GB). Markdown comes without its markup, a mailbox
     as its writer's own words, one message at a time."""
     if file.kind in mail.KINDS:
-        pieces = mail.read_mail(file.path, file.kind, file.from_address)
+        pieces = mail.read_mail(file.path, file.kind, file.from_address, skip=file.skip)
     elif file.kind == "markdown":
         pieces = markdown_text(_iter_lines(file))
     else:

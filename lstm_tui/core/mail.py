@@ -6,7 +6,9 @@ one). Dropped: headers, quoted lines ("> "), "On ... wrote:" attributions and th
 quotes below them, forwarded and original messages ("---------- Forwarded message
 ----------", "-----Original Message-----", an Outlook "From: / Sent:" block) and all
 below them, and the signature ("-- " and below). With ``from_address``, only
-messages whose From address is that one (case aside) are read.
+messages whose From address is that one (case aside) are read. A message is read
+once: a copy of it (the same Message-ID, or without one the same text), in the same
+mailbox or in one read before (an mbox and a Maildir of the same mail), is left out.
 
 Messages are read one at a time (the stdlib's ``mailbox`` finds them, ``email``
 parses them), so a mailbox of any size is read in bounded memory.
@@ -19,7 +21,7 @@ import hashlib
 import mailbox
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
@@ -48,6 +50,7 @@ _HEADER_SENT = re.compile(r"^\s*\*?(sent|date):\*?\s", re.IGNORECASE)
 _RULE_LINE = re.compile(r"^\s*_{8,}\s*$")
 _MBOX_ESCAPE = re.compile(r"^>+From ")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+COPY = "copies of messages already read"
 
 
 @dataclass
@@ -69,6 +72,28 @@ class MailSniff:
     text_bytes: int = 0  # UTF-8 bytes of the text kept
     head: str = ""  # the first characters of that text
     count: MailCount = field(default_factory=MailCount)
+    keys: frozenset[str] = frozenset()  # of the messages kept (message_key)
+    copies: frozenset[str] = frozenset()  # keys of messages left out as read in an earlier mailbox
+
+
+class Copies:
+    """Which messages were read already: this mailbox's, and ``earlier`` (the keys of
+    the mailboxes read before it)."""
+
+    def __init__(self, earlier: Collection[str] = ()) -> None:
+        self.earlier = earlier
+        self.mine: set[str] = set()
+        self.hits: set[str] = set()  # found in ``earlier``
+
+    def seen(self, key: str) -> bool:
+        """Whether the message of ``key`` was read already; it counts as read from now."""
+        if key in self.mine:
+            return True
+        if key in self.earlier:
+            self.hits.add(key)
+            return True
+        self.mine.add(key)
+        return False
 
 
 def is_maildir(path: Path) -> bool:
@@ -95,8 +120,21 @@ def is_address(text: str) -> bool:
     return bool(at and name and domain) and not any(c.isspace() or c in "<>,@" for c in name + domain)
 
 
-def rule(from_address: str | None) -> str:
-    return RULE + (f" from={from_address.strip().lower()}" if from_address else "")
+def rule(from_address: str | None, skip: Collection[str] = ()) -> str:
+    """How a mailbox is read (part of the token cache's key): the rule's version, the
+    From address asked for, and which messages are left out as read elsewhere."""
+    skipped = hashlib.sha256("\n".join(sorted(skip)).encode()).hexdigest()[:16] if skip else ""
+    return RULE + (f" from={from_address.strip().lower()}" if from_address else "") + (
+        f" skip={skipped}" if skipped else "")
+
+
+def message_key(raw: bytes, text: str) -> str:
+    """What tells one message from another: its Message-ID, or (a message without one)
+    the writer's text of it; hashed, so a mailbox's keys stay small."""
+    end = _HEADER_END.search(raw)
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:end.end()] if end else raw)
+    ident = str(headers.get("Message-ID", "")).strip().strip("<>").strip().lower()
+    return hashlib.sha256((f"id {ident}" if ident else f"text {text}").encode()).hexdigest()[:24]
 
 
 def raw_messages(path: Path, kind: str) -> Iterator[bytes]:
@@ -127,28 +165,33 @@ def _in_delivery_order(key: str) -> list[int | str]:
 
 
 def read_mail(path: Path, kind: str, from_address: str | None = None,
-              count: MailCount | None = None) -> Iterator[str]:
+              count: MailCount | None = None, skip: Collection[str] = ()) -> Iterator[str]:
     """The writer's text of each message in a mailbox, a blank line between messages,
-    in pieces that end at a line break. ``count`` (if given) is filled in on the way."""
+    in pieces that end at a line break; each message once, and none whose key is in
+    ``skip`` (read in an earlier mailbox). ``count`` (if given) is filled in on the way."""
     count = count if count is not None else MailCount()
+    copies = Copies(skip)
     try:
         for raw in raw_messages(path, kind):
-            yield from _read_one(raw, from_address, kind, count)
+            yield from _read_one(raw, from_address, kind, count, copies)
     except (OSError, mailbox.Error) as exc:
         raise DataError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
 
 
-def sniff_mail(path: Path, kind: str, from_address: str | None, head_chars: int) -> MailSniff:
+def sniff_mail(path: Path, kind: str, from_address: str | None, head_chars: int,
+               earlier: Collection[str] = ()) -> MailSniff:
     """One pass over a mailbox: a digest of its messages, what of them is kept, and
-    the first ``head_chars`` characters of that (to tell whether it is hard-wrapped)."""
+    the first ``head_chars`` characters of that (to tell whether it is hard-wrapped).
+    ``earlier``: the keys of messages read in mailboxes before this one."""
     digest = hashlib.sha256()
     count = MailCount()
+    copies = Copies(earlier)
     size, head, head_size = 0, [], 0
     try:
         for raw in raw_messages(path, kind):
             digest.update(b"%d\n" % len(raw))
             digest.update(raw)
-            for piece in _read_one(raw, from_address, kind, count):
+            for piece in _read_one(raw, from_address, kind, count, copies):
                 size += len(piece.encode("utf-8"))
                 if head_size < head_chars:
                     head.append(piece)
@@ -160,15 +203,21 @@ def sniff_mail(path: Path, kind: str, from_address: str | None, head_chars: int)
             reason = "no messages"
         elif from_address and count.skipped[not_from(from_address)] == count.found:
             reason = f"no messages from {from_address}"
+        elif count.skipped[COPY]:
+            reason = f"its messages were read in another mailbox ({count.found} messages)"
         else:
             reason = f"nothing of the writer's own ({count.found} messages)"
         return MailSniff(reason=reason, count=count)
-    return MailSniff(None, digest.hexdigest(), size, "".join(head)[:head_chars], count)
+    return MailSniff(None, digest.hexdigest(), size, "".join(head)[:head_chars], count,
+                     frozenset(copies.mine), frozenset(copies.hits))
 
 
-def _read_one(raw: bytes, from_address: str | None, kind: str, count: MailCount) -> Iterator[str]:
+def _read_one(raw: bytes, from_address: str | None, kind: str, count: MailCount,
+              copies: Copies) -> Iterator[str]:
     count.found += 1
     text, why = own_text(raw, from_address, mbox=kind == "mbox")
+    if not why and copies.seen(message_key(raw, text)):
+        why = COPY
     if why:
         count.skipped[why] += 1
         return

@@ -4,6 +4,7 @@ rule each kind is read by (part of the token cache's key)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from . import mail, markdown
@@ -36,11 +37,11 @@ def not_writing(path: Path) -> str | None:
     return None if path.is_dir() else NOT_WRITING.get(path.suffix.lower())
 
 
-def rule(kind: str, from_address: str | None = None) -> str:
+def rule(kind: str, from_address: str | None = None, skip: Collection[str] = ()) -> str:
     """How a kind is read, beyond its bytes: "" for plain text (so caches made before
     there were readers still serve it)."""
     if kind == "markdown":
         return markdown.RULE
     if kind in mail.KINDS:
-        return mail.rule(from_address)
+        return mail.rule(from_address, skip)
     return ""

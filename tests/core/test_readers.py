@@ -160,6 +160,34 @@ def test_a_maildir_is_one_source_read_in_delivery_order(tmp_path):
     assert kind_of(next((root / "new").iterdir())) == "eml"  # one message, named on its own
 
 
+def test_a_message_in_two_mailboxes_is_read_once(tmp_path):
+    # The same mail exported as an mbox and kept as a Maildir, as a writer may have it.
+    mail_ = messages()
+    for n, m in enumerate(mail_[:6]):
+        m["Message-ID"] = f"<{n}@example.com>"  # the rest have none: told apart by their text
+    mbox_path = write_mbox(tmp_path / "a-export.mbox", [*mail_, mail_[2]])  # one twice in itself
+    root = tmp_path / "b-Mail"
+    box = mailbox.Maildir(root)
+    for m in [*mail_, message(ANN, "Only in the Maildir.\n")]:
+        box.add(m)
+    gone = mailbox.Maildir(tmp_path / "c-Old")
+    for m in mail_[:3]:
+        gone.add(m)
+    paths = [mbox_path, root, tmp_path / "c-Old"]  # read in this order
+    corpus = scan(paths, from_address="ann@example.com")
+    assert [f.kind for f in corpus.files] == ["mbox", "maildir"]
+    assert read_text(corpus.files[0]) == kept(ANN_TEXT)
+    assert read_text(corpus.files[1]) == "Only in the Maildir.\n"
+    assert corpus.files[1].size == len(b"Only in the Maildir.\n")
+    assert corpus.mailboxes[mbox_path].skipped[mail.COPY] == 1
+    assert corpus.mailboxes[root.resolve()].skipped[mail.COPY] == len(ANN_TEXT)
+    assert corpus.skipped == [((tmp_path / "c-Old").resolve(),
+                               "its messages were read in another mailbox (3 messages)")]
+    assert corpus.files[1].rule != scan([root], from_address="ann@example.com").files[0].rule  # its own cache
+    text = preview(paths, from_address="ann@example.com").describe()
+    assert f"  {1 + len(ANN_TEXT) + 2} copies of messages already read" in text
+
+
 def test_an_eml_file_is_one_message(tmp_path):
     path = tmp_path / "reply.eml"
     path.write_bytes(message(ANN, REPLY).as_bytes())
