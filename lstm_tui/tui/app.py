@@ -35,7 +35,7 @@ from .messages import (
 )
 from .screens.dialogs import confirm
 from .screens.editor import EditorScreen
-from .screens.help import HelpScreen, bindings_of, key_label, palette_binding
+from .screens.help import GROUPS, HelpScreen, bindings_of, key_label, palette_binding, screen_groups
 from .screens.models import ModelsScreen
 from .widgets.ghost import COLOR_SYSTEMS, ghost_color
 from .widgets.ghost_editor import GhostTextEditor
@@ -277,8 +277,10 @@ class LstmTuiApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            bindings = bindings_of((type(self), EditorScreen, GhostTextEditor))
-            self.push_screen(HelpScreen(bindings | {"command_palette": palette_binding(type(self))}))
+            groups = screen_groups(type(self.screen))
+            keys_of = (EditorScreen, GhostTextEditor) if groups is GROUPS else (type(self.screen),)
+            bindings = bindings_of((type(self), *keys_of))
+            self.push_screen(HelpScreen(bindings | {"command_palette": palette_binding(type(self))}, groups))
 
     def action_train(self) -> None:
         # On first use: its charts, forms and preview (50 modules) take 0.1 s off the editor's start.

@@ -45,7 +45,7 @@ def form_request(form: TrainForm) -> TrainRequest:
     try:
         extra = tuple(shlex.split(form.extra))
     except ValueError as exc:
-        raise ValueError(f"Check the extra options (Advanced): {exc}.") from None
+        raise ValueError(f"Check the options under Advanced: {exc}.") from None
     if form.fine_tune and form.current_model is None:
         raise ValueError("No model is loaded to fine-tune; train a new model from nothing instead.")
     return TrainRequest(form.paths, name, form.current_model if form.fine_tune else None, form.budget_kind,

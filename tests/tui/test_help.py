@@ -14,6 +14,7 @@ from lstm_tui.tui.screens.help import (
     help_rows,
     key_label,
     palette_binding,
+    screen_groups,
 )
 from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
 
@@ -74,3 +75,32 @@ async def test_help_screen_shows_every_key_whole_as_plain_text(make_app):
         assert shown.region.height >= len(lines) and not shown.show_vertical_scrollbar
         await pilot.press("escape")
         assert app.screen is app.editor_screen
+
+
+def test_every_key_of_a_screen_with_keys_of_its_own_says_what_it_does():
+    from lstm_tui.tui.screens.models import ModelsScreen
+    from lstm_tui.tui.screens.train import TrainScreen
+
+    for screen in (TrainScreen, ModelsScreen):
+        ((title, own), panels) = screen_groups(screen)
+        assert title == screen.HELP_TITLE and panels[0] == "Panels"
+        assert own == tuple(b.id for b in screen.BINDINGS)
+        assert all(b.tooltip for b in screen.BINDINGS), screen.__name__
+
+
+async def test_help_on_learn_my_writing_lists_its_keys_not_the_editors(make_app):
+    """F1 on F3 listed the editor's keys (F5 "learn from the document as you type"),
+    where F5 starts training."""
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        shown = app.screen.query_one("#help-table")
+        text = " ".join(" ".join(s.text.split()) for s in shown.render_lines(shown.region.reset_offset))
+        assert "Learn my writing" in text and "start training on the files and mail listed" in text
+        assert "Del" in text and "F8" in text and "Ctrl+Q" in text and "F4" in text
+        assert "Ctrl+S" not in text and "as you write" not in text and "F2" not in text
+        await pilot.press("escape")
+        assert app.screen is app.get_screen("train")

@@ -284,3 +284,16 @@ async def test_a_model_being_trained_is_not_renamed(make_app, tiny_bundle):
             assert notices(app)[-1] == (f"{paths.user_models_dir() / 'alpha'}: a training run is writing it "
                                         f"(process {os.getpid()}); rename it once the run has ended")
     assert (paths.user_models_dir() / "alpha").is_dir() and not (paths.user_models_dir() / "gamma").exists()
+
+
+async def test_the_status_bar_says_suggestions_are_off_in_words_and_nothing_while_on(make_app):
+    """It said "auto" at all times, a word that told a new writer nothing."""
+    from lstm_tui.tui.widgets.status_bar import MANUAL
+
+    app = make_app()
+    async with app.run_test(size=(120, 24)) as pilot:
+        status = app.editor_screen.status
+        assert " auto" not in status.render_info().plain and MANUAL not in status.render_info().plain
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert "suggestions when asked (Ctrl+G)" in status.render_info().plain

@@ -2,7 +2,9 @@
 
 The rows are read from the bindings themselves (their keys, and their tooltips for
 what they do), so the help cannot drift from the keys that work; GROUPS only says
-which binding goes where, and a test checks that no binding is left out.
+which binding goes where, and a test checks that no binding is left out. Opened on
+a screen with keys of its own (Learn my writing, Models: its HELP_TITLE says so), the
+help lists that screen's keys, in its footer's order, and the panels' keys.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                      "previous_alternative", "suggest", "toggle_auto", "toggle_learning")),
     ("Document", ("save", "save_as", "open", "recent", "document_start", "document_end", "go_to_line",
                   "find", "find_next", "find_previous", "undo", "redo")),
-    ("Panels", ("toggle_sampling", "train", "models", "command_palette", "help", "quit")),
+    (PANELS := "Panels", ("toggle_sampling", "train", "models", "command_palette", "help", "quit")),
 )
 # What no single key does, said once where the keys are.
 NOTES = {
@@ -62,10 +64,22 @@ def palette_binding(app: type[App]) -> Binding:
                    tooltip="command palette: every action, and themes")
 
 
-def help_rows(bindings: dict[str, Binding]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(group, [(keys, what they do)]) for the help screen."""
+def screen_groups(screen: type) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The help's groups on ``screen``: the editor's (GROUPS), or on a screen with a
+    HELP_TITLE its own keys and then the panels'."""
+    title = getattr(screen, "HELP_TITLE", None)
+    if title is None:
+        return GROUPS
+    own = tuple(b.id for b in getattr(screen, "BINDINGS", ()) if isinstance(b, Binding) and b.id)
+    return ((title, own), *(group for group in GROUPS if group[0] == PANELS))
+
+
+def help_rows(bindings: dict[str, Binding], groups: tuple[tuple[str, tuple[str, ...]], ...] = GROUPS,
+              ) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(group, [(keys, what they do)]) for the help screen; a name with no binding in
+    ``bindings`` (a key of a screen not shown) is left out."""
     rows = []
-    for group, names in GROUPS:
+    for group, names in groups:
         keys = [(key_label(b.key), b.tooltip or b.description) for n in names if (b := bindings.get(n))]
         if group in NOTES:
             keys.append(("", NOTES[group]))
@@ -76,9 +90,10 @@ def help_rows(bindings: dict[str, Binding]) -> list[tuple[str, list[tuple[str, s
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss_help", "Close", id="close_help")]
 
-    def __init__(self, bindings: dict[str, Binding]) -> None:
+    def __init__(self, bindings: dict[str, Binding],
+                 groups: tuple[tuple[str, tuple[str, ...]], ...] = GROUPS) -> None:
         super().__init__()
-        self.rows = help_rows(bindings)
+        self.rows = help_rows(bindings, groups)
 
     def compose(self) -> ComposeResult:
         # One table drawn whole, its descriptions wrapped: a DataTable cut long rows and

@@ -82,12 +82,17 @@ def _ordinal(n: int) -> str:
 
 
 class TrainScreen(Screen):
+    HELP_TITLE = "Learn my writing"
     BINDINGS = [
-        Binding("escape", "back", "Editor", id="back"),
-        Binding("f5", "start", "Start", id="start_training"),
-        Binding("f8", "cancel_training", "Cancel run", id="cancel_training"),
-        Binding("f9", "use_model", "Use new model", id="use_model"),
-        Binding("delete", "remove_path", "Remove path", id="remove_path", show=False),
+        Binding("escape", "back", "Editor", id="back",
+                tooltip="back to the editor (training goes on while you write)"),
+        Binding("f5", "start", "Start", id="start_training",
+                tooltip="start training on the files and mail listed (or resume a stopped run)"),
+        Binding("f8", "cancel_training", "Cancel run", id="cancel_training",
+                tooltip="stop the run; it keeps a checkpoint, and F5 resumes it"),
+        Binding("f9", "use_model", "Use new model", id="use_model", tooltip="write with the model just trained"),
+        Binding("delete", "remove_path", "Remove path", id="remove_path", show=False,
+                tooltip="take the selected folder or file off the list"),
     ]
 
     app: LstmTuiApp
@@ -119,7 +124,7 @@ class TrainScreen(Screen):
                 yield Static("Model", classes="section-title")
                 with RadioSet(id="train-mode"):
                     yield RadioButton("Fine-tune the current model", value=True, id="mode-finetune")
-                    yield RadioButton("Train a new model from nothing (hours, not minutes)", id="mode-scratch")
+                    yield RadioButton("A new model from nothing (hours)", id="mode-scratch")
                 with Horizontal(classes="field"):
                     yield Label("Name")
                     yield Input(placeholder="my-writing", id="train-name", compact=True)
@@ -129,8 +134,9 @@ class TrainScreen(Screen):
                     yield Select(BUDGETS, value="minutes", allow_blank=False, id="train-budget-kind", compact=True)
                 with Collapsible(title="Advanced", collapsed=True, id="train-advanced"):
                     with Horizontal(classes="field"):
-                        yield Label("Extra options")
-                        yield Input(placeholder="--batch-size 16 --seq-len 64", id="train-extra", compact=True)
+                        yield Label("Options")  # of `lstm-tui train`, for those who know them
+                        yield Input(placeholder="as for lstm-tui train (--help lists them)", id="train-extra",
+                                    compact=True)
                 with Horizontal(classes="buttons"):
                     yield Button("Start (F5)", id="start", variant="primary")
                     yield Button("Cancel (F8)", id="cancel", variant="error", disabled=True)

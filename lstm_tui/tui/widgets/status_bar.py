@@ -10,6 +10,8 @@ from textual.widgets import Static
 
 from ...plain import plain
 
+MANUAL = "suggestions when asked (Ctrl+G)"  # automatic suggestions off (Ctrl+T)
+
 
 @dataclass(frozen=True)
 class StatusInfo:
@@ -87,7 +89,8 @@ class StatusBar(Static):
             parts.append((7, "  \u2026", "cyan"))
         elif i.unsure:
             parts.append((6, "  unsure", "dim"))
-        parts.append((3, "  auto", "") if i.auto else (6, "  manual (Ctrl+G)", "yellow"))
+        if not i.auto:  # on, the default, goes without saying
+            parts.append((6, f"  {MANUAL}", "yellow"))
         if i.learning:
             parts.append((5, f"  {i.learning}", "green"))
         if i.training:
