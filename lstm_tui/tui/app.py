@@ -275,6 +275,11 @@ class LstmTuiApp(App[int]):
         while self.screen is not self.editor_screen and len(self.screen_stack) > 1:
             self.pop_screen()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The key to the panel on screen is left out of the footer (it has nothing to do
+        there), so an 80-column footer keeps the rest whole."""
+        return action != getattr(self.screen, "PANEL_ACTION", None)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             groups = screen_groups(type(self.screen))

@@ -248,3 +248,23 @@ async def test_ctrl_c_says_how_to_quit_in_plain_words(make_app):
         app.action_help_quit()
         await pilot.pause()
         assert "Press Ctrl+Q to quit the app." in notices(app)
+
+
+@pytest.mark.parametrize(("key", "own"), [("f3", "train"), ("f4", "models")])
+async def test_a_panels_footer_fits_80_columns_without_the_key_to_itself(make_app, key, own):
+    """At 80 columns F3's footer was cut at "f3" and F4's at "f3 Lear"; the key to the
+    panel on screen did nothing there."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(key)
+        await pilot.pause(0.5)
+        keys = list(app.screen.query(FooterKey))
+        palette = next(k for k in keys if k.action == "command_palette")
+        shown = [k for k in keys if k is not palette]
+        assert own not in [k.action for k in shown] and "help" in [k.action for k in shown]
+        assert all(k.region.right <= palette.region.x for k in shown), [(k.key, k.region) for k in shown]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "train" in [k.action for k in app.screen.query(FooterKey)]  # the editor's footer has it again

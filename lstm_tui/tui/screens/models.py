@@ -66,10 +66,12 @@ def _gain_line(entry: ModelEntry) -> str:
 
 class ModelsScreen(Screen):
     HELP_TITLE = "Models"
+    PANEL_ACTION = "models"  # the app's key to this screen, left out of its footer
     BINDINGS = [
         Binding("escape", "back", "Editor", id="back", tooltip="back to the editor"),
         Binding("enter", "switch", "Write with it", id="switch_model", tooltip="write with the selected model"),
-        Binding("r", "rename", "Rename", id="rename_model", tooltip="rename the selected model"),
+        Binding("r", "rename", "Rename", id="rename_model", show=False,  # said below the list, and in F1
+                tooltip="rename the selected model"),
         Binding("d,delete", "delete", "Delete", id="delete_model", tooltip="delete the selected model (asks first)"),
         Binding("f", "bind_folder", "For this folder", id="bind_folder",
                 tooltip="open the documents of the current document's folder with this model"),

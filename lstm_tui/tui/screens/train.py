@@ -83,14 +83,15 @@ def _ordinal(n: int) -> str:
 
 class TrainScreen(Screen):
     HELP_TITLE = "Learn my writing"
+    PANEL_ACTION = "train"  # the app's key to this screen, left out of its footer
     BINDINGS = [
         Binding("escape", "back", "Editor", id="back",
                 tooltip="back to the editor (training goes on while you write)"),
         Binding("f5", "start", "Start", id="start_training",
                 tooltip="start training on the files and mail listed (or resume a stopped run)"),
-        Binding("f8", "cancel_training", "Cancel run", id="cancel_training",
+        Binding("f8", "cancel_training", "Cancel", id="cancel_training",
                 tooltip="stop the run; it keeps a checkpoint, and F5 resumes it"),
-        Binding("f9", "use_model", "Use new model", id="use_model", tooltip="write with the model just trained"),
+        Binding("f9", "use_model", "Use model", id="use_model", tooltip="write with the model just trained"),
         Binding("delete", "remove_path", "Remove path", id="remove_path", show=False,
                 tooltip="take the selected folder or file off the list"),
     ]
@@ -123,8 +124,8 @@ class TrainScreen(Screen):
                 yield PreviewPanel(id="learn-preview")
                 yield Static("Model", classes="section-title")
                 with RadioSet(id="train-mode"):
-                    yield RadioButton("Fine-tune the current model", value=True, id="mode-finetune")
-                    yield RadioButton("A new model from nothing (hours)", id="mode-scratch")
+                    yield RadioButton("Build on the model in use (minutes)", value=True, id="mode-finetune")
+                    yield RadioButton("A whole new model (hours)", id="mode-scratch")
                 with Horizontal(classes="field"):
                     yield Label("Name")
                     yield Input(placeholder="my-writing", id="train-name", compact=True)
@@ -182,7 +183,7 @@ class TrainScreen(Screen):
         unless a name was typed and not used yet."""
         lm = self.app.lm
         current = paths.DEFAULT_MODEL if lm is None else lm.label
-        self.query_one("#mode-finetune", RadioButton).label = f"Fine-tune the current model ({current})"
+        self.query_one("#mode-finetune", RadioButton).label = f"Build on {current} (minutes)"
         field = self.query_one("#train-name", Input)
         if self._resumes():  # the stopped run keeps its name, to be resumed
             return
