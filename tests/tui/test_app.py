@@ -268,3 +268,15 @@ async def test_a_panels_footer_fits_80_columns_without_the_key_to_itself(make_ap
         await pilot.press("escape")
         await pilot.pause()
         assert "train" in [k.action for k in app.screen.query(FooterKey)]  # the editor's footer has it again
+
+
+async def test_a_notice_leaves_the_status_bar_in_sight(make_app):
+    """A notice covered the status bar's right end (training's progress) for its seconds."""
+    from textual.widgets._toast import Toast
+
+    app = make_app()
+    async with app.run_test(size=(100, 24), notifications=True) as pilot:
+        app.notify("Saved notes.txt: a notice of some length to show.")
+        await pilot.pause(0.3)
+        toast = app.screen.query_one(Toast)
+        assert toast.region.bottom <= app.editor_screen.status.region.y
