@@ -52,6 +52,17 @@ def cpu_lstm_runs_in(dtype: torch.dtype) -> bool:
     return True
 
 
+def slow_precision(precision: str, device: torch.device) -> str | None:
+    """Why a precision asked for by name is slow on ``device``, if it is: bfloat16 on a
+    CPU without native bfloat16 is emulated, and a bf16 output layer trained the
+    default model's shape at 79 tokens/s against 977 in float32 (AVX2, one thread;
+    docs/training.md)."""
+    if precision == "bf16-output" and device.type == "cpu" and not cpu_has_native_bf16():
+        return ("--precision bf16-output: this CPU has no native bfloat16 (AVX512-BF16 or AMX), "
+                "so it runs about 12x slower than float32 here; --precision auto chooses float32")
+    return None
+
+
 def training_precision(precision: str, device: torch.device, fine_tune: bool = False) -> Precision:
     """What ``--precision`` means on ``device``.
 
@@ -68,7 +79,7 @@ def training_precision(precision: str, device: torch.device, fine_tune: bool = F
         dtype = torch.bfloat16 if precision == "bf16" else torch.float16
         if device.type == "cpu" and not cpu_lstm_runs_in(dtype):
             raise DeviceError(f"--precision {precision}: this CPU has no {precision} LSTM kernels; "
-                              f"use --precision auto, fp32 or bf16-output")
+                              "use --precision auto or fp32")
         return Precision(autocast=dtype)
     if precision == "bf16-output":
         return Precision(output=torch.bfloat16)

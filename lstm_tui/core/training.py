@@ -34,7 +34,7 @@ from .errors import Writing
 from .evaluate import total_bits
 from .gain import GAIN_CHARS, held_out_text, model_gate, writer_gain
 from .generation import StreamingGenerator
-from .precision import training_precision
+from .precision import slow_precision, training_precision
 from .run_inputs import RunInputs, prepare_inputs
 from .schedule import learning_rate
 from .threads import ThreadTuner, candidates
@@ -247,6 +247,8 @@ class TrainingRun:
                       world_size=self.dist.world, budget=inputs.options.budget(),
                       steps_per_epoch=self.state.batches.per_epoch, model=inputs.model_config.to_dict(),
                       output=inputs.options.output, resumed=self.resume)
+            if slow := slow_precision(inputs.options.precision, self.device):
+                self.emit("status", message=slow)
             if inputs.parent is not None and self.progress.parent_bpb is None and self.dist.main:
                 self.progress.parent_bpb = self.validate()
                 self.emit("eval", step=0, val_bpb=self.progress.parent_bpb, best_bpb=None,
