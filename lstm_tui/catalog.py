@@ -5,6 +5,7 @@ Reads only config.json and card.json (no torch), so listing is instant.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,9 +14,12 @@ from typing import Any
 
 from . import paths
 from .core.amounts import counted, size_text
-from .core.bundle_files import CONFIG_FILE, WEIGHTS_FILE, read_card, read_json
-from .core.errors import BundleError
+from .core.atomic import atomic_write_text
+from .core.bundle_files import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, read_card, read_json
+from .core.errors import BundleError, Writing
 from .core.gain import WriterGain
+from .core.jsonfile import read_json_object
+from .core.train_options import MAX_RUN_FILE_BYTES, RUN_FILE
 from .training_lock import trainer
 
 
@@ -147,10 +151,29 @@ def rename_model(name: str, new_name: str) -> Path:
         raise BundleError(f"{src}: a training run is writing it (process {pid}); rename it once the run "
                           "has ended")
     src.rename(dst)
+    # The card names the model (the editor's status bar, F3's "Build on"), and a run's
+    # options name the folders it writes: both follow, or a resumed run wrote the old
+    # name's model again.
+    _renamed_in(dst / CARD_FILE, {"name": (name, new_name)})
     run, new_run = paths.runs_dir() / name, paths.runs_dir() / new_name
     if run.is_dir() and not new_run.exists():
         run.rename(new_run)  # an unfinished run follows its model, so --resume still finds it
+        _renamed_in(new_run / RUN_FILE, {"name": (name, new_name), "output": (str(src), str(dst)),
+                                         "run_dir": (str(run), str(new_run))})
     return dst
+
+
+def _renamed_in(path: Path, changes: dict[str, tuple[str, str]]) -> None:
+    """Each field of the JSON object in ``path`` that holds the old value of ``changes``
+    gets the new one (a file that is not there, or not readable, is left as it is)."""
+    try:
+        data = read_json_object(path, MAX_RUN_FILE_BYTES)
+    except (OSError, ValueError):
+        return
+    renamed = {key: new for key, (old, new) in changes.items() if data.get(key) == old}
+    if renamed:
+        with Writing(path, "the renamed model's files"):
+            atomic_write_text(path, json.dumps(data | renamed, indent=2) + "\n", private=True)
 
 
 def delete_model(name: str) -> None:

@@ -284,8 +284,21 @@ def test_deleting_a_model_removes_its_run_and_renaming_takes_it_along(tiny_bundl
     run = paths.runs_dir() / "mine"
     run.mkdir(parents=True)
     (run / "checkpoint.pt").write_bytes(b"the training text, in effect")
+    old_output = paths.user_models_dir() / "mine"
+    (run / "run.json").write_text(json.dumps({"name": "mine", "output": str(old_output), "run_dir": str(run),
+                                              "paths": ["/notes"], "lr": 0.002}))
+    card = json.loads((old_output / "card.json").read_text())
+    (old_output / "card.json").write_text(json.dumps(card | {"name": "mine"}))
     rename_model("mine", "ours")
     assert not run.exists() and (paths.runs_dir() / "ours" / "checkpoint.pt").exists()
+    # The status bar and F3 named the old name after a rename and a restart, and a
+    # resumed run wrote a model of the old name again.
+    from lstm_tui.core.bundle import load_bundle
+
+    assert load_bundle(paths.user_models_dir() / "ours").name == "ours"
+    options = json.loads((paths.runs_dir() / "ours" / "run.json").read_text())
+    assert options == {"name": "ours", "output": str(paths.user_models_dir() / "ours"),
+                       "run_dir": str(paths.runs_dir() / "ours"), "paths": ["/notes"], "lr": 0.002}
     delete_model("ours")
     assert not (paths.runs_dir() / "ours").exists() and not (paths.user_models_dir() / "ours").exists()
 

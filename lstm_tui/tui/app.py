@@ -212,6 +212,18 @@ class LstmTuiApp(App[int]):
         else:
             self.model_shown = (lm.label, lm.device.type)
 
+    def model_renamed(self, old: Path, new: Path, name: str) -> None:
+        """F4 renamed the model in ``old`` to ``name`` (now in ``new``): the one in use, if
+        it is that one, goes by its new name and folder (the status bar, F3, F4's mark)."""
+        lm = self.lm
+        if lm is None or lm.path is None or Path(lm.path).resolve() != old.resolve():
+            return
+        lm.bundle.path = new
+        lm.bundle.card["name"] = name
+        if self.model_spec == old.name:
+            self.model_spec = self._loaded_spec = name
+        self._show_model(lm)
+
     def show_model_state(self) -> None:
         if self.lm is not None:
             self._show_model(self.lm)

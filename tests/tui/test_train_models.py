@@ -167,6 +167,34 @@ async def test_models_screen_rename_and_delete(make_app, tiny_bundle):
         assert app.settings.model is None
 
 
+async def test_renaming_the_model_in_use_shows_its_new_name_everywhere(make_app, tiny_bundle):
+    """Renamed in F4, the model in use kept its old name in the status bar and in F3's
+    "Build on", even after a restart (its card kept the old name), and F4's mark of the
+    model in use went (it pointed at the old folder)."""
+    from lstm_tui import load_model
+
+    shutil.copytree(tiny_bundle, paths.user_models_dir() / "alpha")
+    lm = load_model(paths.user_models_dir() / "alpha", device="cpu")
+    app = make_app(lm=lm, model="alpha")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("DataTable").move_cursor(row=[e.name for e in screen.entries].index("alpha"))
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one("Input").value = "garden-notes"
+        await pilot.press("enter")
+        await settle(pilot)
+        current = [e.name for e in screen.entries if screen._is_current(e)]
+        assert current == ["garden-notes"]
+        assert app.model_shown[0] == "garden-notes"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "garden-notes" in app.editor_screen.status.render_info().plain
+    assert load_model(paths.user_models_dir() / "garden-notes", device="cpu").label == "garden-notes"
+
+
 async def test_models_screen_lists_the_shipped_model_when_the_models_folder_cannot_be_read(
         make_app, tiny_bundle, monkeypatch):
     from .conftest import notices

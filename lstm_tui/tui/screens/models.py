@@ -268,10 +268,11 @@ class ModelsScreen(Screen):
         if not new or new == entry.name:
             return
         try:
-            rename_model(entry.name, new)
+            moved = rename_model(entry.name, new)
         except (LstmTuiError, ValueError, OSError) as exc:
             self.notify(str(exc), title="Not renamed", severity="error")
             return
+        self.app.model_renamed(entry.path, moved, new)
         changes: dict[str, object] = {}
         if self._is_last_used(entry):
             changes["model"] = new
