@@ -364,3 +364,19 @@ async def test_quitting_while_a_run_trains_asks_first(make_app, tmp_path):
         screen.action_cancel_training()
         await settle(pilot)
         assert screen.state == "stopped"
+
+
+async def test_the_model_choice_marks_the_option_that_is_on_and_not_the_other(make_app):
+    """Both options of F3's model choice drew their mark in the colour of its
+    background, so which was chosen (minutes or hours of training) could not be seen."""
+    from textual.widgets import RadioButton
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        on, off = (app.screen.query_one(f"#mode-{m}", RadioButton) for m in ("finetune", "scratch"))
+        assert on.value and not off.value
+        mark = lambda b: b.get_component_rich_style("toggle--button")
+        assert mark(off).color == mark(off).bgcolor  # blank
+        assert mark(on).color != mark(on).bgcolor  # seen
