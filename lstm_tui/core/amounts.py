@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 
-def counted(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 file", "2 files"; ``plural`` where it is not the noun and an s ("copies")."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def size_text(n: float) -> str:

@@ -50,14 +50,15 @@ _HEADER_SENT = re.compile(r"^\s*\*?(sent|date):\*?\s", re.IGNORECASE)
 _RULE_LINE = re.compile(r"^\s*_{8,}\s*$")
 _MBOX_ESCAPE = re.compile(r"^>+From ")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-COPY = "copies of messages already read"
+COPY = "a copy of another mailbox"  # why a mailbox of nothing but copies is skipped
 
 
 @dataclass
 class MailCount:
     """What reading one mailbox came to."""
 
-    found: int = 0  # messages in it
+    found: int = 0  # messages in it, less the copies
+    copies: int = 0  # of messages read before (in it, or in a mailbox read before it)
     kept: int = 0  # messages with text of the writer's own
     words: int = 0  # in what was kept
     skipped: Counter[str] = field(default_factory=Counter)  # why a message was left out -> how many
@@ -85,8 +86,10 @@ class Copies:
         self.mine: set[str] = set()
         self.hits: set[str] = set()  # found in ``earlier``
 
-    def seen(self, key: str) -> bool:
-        """Whether the message of ``key`` was read already; it counts as read from now."""
+    def seen(self, kind: str, value: str) -> bool:
+        """Whether the message told by ``value`` (its Message-ID or its text: ``kind``)
+        was read already; it counts as read from now."""
+        key = message_key(kind, value)
         if key in self.mine:
             return True
         if key in self.earlier:
@@ -128,13 +131,18 @@ def rule(from_address: str | None, skip: Collection[str] = ()) -> str:
         f" skip={skipped}" if skipped else "")
 
 
-def message_key(raw: bytes, text: str) -> str:
-    """What tells one message from another: its Message-ID, or (a message without one)
-    the writer's text of it; hashed, so a mailbox's keys stay small."""
+def message_key(kind: str, value: str) -> str:
+    """What tells one message from another, hashed so a mailbox's keys stay small:
+    its Message-ID ("id"), or for a message without one the writer's text of it ("text")."""
+    return hashlib.sha256(f"{kind} {value}".encode()).hexdigest()[:24]
+
+
+def message_id(raw: bytes) -> str:
+    """A message's Message-ID, without its angle brackets and case ("" if it has none);
+    only the header block is parsed."""
     end = _HEADER_END.search(raw)
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:end.end()] if end else raw)
-    ident = str(headers.get("Message-ID", "")).strip().strip("<>").strip().lower()
-    return hashlib.sha256((f"id {ident}" if ident else f"text {text}").encode()).hexdigest()[:24]
+    return str(headers.get("Message-ID", "")).strip().strip("<>").strip().lower()
 
 
 def raw_messages(path: Path, kind: str) -> Iterator[bytes]:
@@ -199,12 +207,12 @@ def sniff_mail(path: Path, kind: str, from_address: str | None, head_chars: int,
     except (OSError, mailbox.Error) as exc:
         return MailSniff(reason=f"unreadable mailbox ({getattr(exc, 'strerror', None) or exc})")
     if not count.kept:
-        if not count.found:
+        if count.copies and not count.found:
+            reason = f"{COPY} ({count.copies} messages)"
+        elif not count.found:
             reason = "no messages"
         elif from_address and count.skipped[not_from(from_address)] == count.found:
             reason = f"no messages from {from_address}"
-        elif count.skipped[COPY]:
-            reason = f"its messages were read in another mailbox ({count.found} messages)"
         else:
             reason = f"nothing of the writer's own ({count.found} messages)"
         return MailSniff(reason=reason, count=count)
@@ -214,10 +222,15 @@ def sniff_mail(path: Path, kind: str, from_address: str | None, head_chars: int,
 
 def _read_one(raw: bytes, from_address: str | None, kind: str, count: MailCount,
               copies: Copies) -> Iterator[str]:
-    count.found += 1
+    ident = message_id(raw)
+    if ident and copies.seen("id", ident):  # a copy: told apart before anything else
+        count.copies += 1
+        return
     text, why = own_text(raw, from_address, mbox=kind == "mbox")
-    if not why and copies.seen(message_key(raw, text)):
-        why = COPY
+    if not why and not ident and copies.seen("text", text):
+        count.copies += 1
+        return
+    count.found += 1
     if why:
         count.skipped[why] += 1
         return

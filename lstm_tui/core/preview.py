@@ -33,6 +33,7 @@ class Preview:
     read: dict[str, int]  # of those, the ones that would be read, by kind (readers.KINDS)
     messages_found: int  # in every mailbox, read or not
     messages_kept: int  # with words of the writer's own
+    message_copies: int  # copies of messages found (in two mailboxes, or twice in one): read once
     words: int  # of the writer's own, in everything that would be read
     text_bytes: int  # UTF-8 bytes of that text
     skipped_files: dict[str, int]  # why -> how many files
@@ -48,8 +49,10 @@ class Preview:
         lines = [f"Found {counted(self.found, 'file')}; {files} to read" + (f": {kinds}." if kinds else ".")]
         if self.messages_found:
             only = f" (only those from {self.from_address})" if self.from_address else ""
-            lines.append(f"Mail: {counted(self.messages_found, 'message')}, {self.messages_kept} with words "
-                         f"of your own{only}; of those, only what you wrote is read (no headers, "
+            copies = (f" (and {counted(self.message_copies, 'copy', 'copies')} of them in other mailboxes, "
+                      "read once)") if self.message_copies else ""
+            lines.append(f"Mail: {counted(self.messages_found, 'message')}{copies}, {self.messages_kept} with "
+                         f"words of your own{only}; of those, only what you wrote is read (no headers, "
                          "quoted replies, forwarded text or signatures).")
         lines.append(f"Words of your own: {self.words:,} ({size_text(self.text_bytes)} of text).")
         for title, reasons in (("message", self.skipped_messages), ("file", self.skipped_files)):
@@ -92,7 +95,8 @@ def preview(paths: Sequence[str | Path], from_address: str | None = None, unwrap
     return Preview(
         found=len(corpus.files) + len(corpus.skipped), read=dict(read),
         messages_found=sum(b.found for b in corpus.mailboxes.values()),
-        messages_kept=sum(b.kept for b in corpus.mailboxes.values()), words=words, text_bytes=size,
+        messages_kept=sum(b.kept for b in corpus.mailboxes.values()),
+        message_copies=sum(b.copies for b in corpus.mailboxes.values()), words=words, text_bytes=size,
         skipped_files=dict(Counter(_reason(why) for _, why in corpus.skipped)),
         skipped_messages=dict(messages), skipped=tuple((str(p), why) for p, why in corpus.skipped),
         from_address=from_address, notes=notes)

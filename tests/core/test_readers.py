@@ -179,13 +179,21 @@ def test_a_message_in_two_mailboxes_is_read_once(tmp_path):
     assert read_text(corpus.files[0]) == kept(ANN_TEXT)
     assert read_text(corpus.files[1]) == "Only in the Maildir.\n"
     assert corpus.files[1].size == len(b"Only in the Maildir.\n")
-    assert corpus.mailboxes[mbox_path].skipped[mail.COPY] == 1
-    assert corpus.mailboxes[root.resolve()].skipped[mail.COPY] == len(ANN_TEXT)
-    assert corpus.skipped == [((tmp_path / "c-Old").resolve(),
-                               "its messages were read in another mailbox (3 messages)")]
+    assert corpus.mailboxes[mbox_path].copies == 1
+    # Copies are told apart before the sender: Bob's messages in the Maildir are copies too.
+    # (Bob's message without a Message-ID is not: only the writer's own are read to compare.)
+    maildir = corpus.mailboxes[root.resolve()]
+    assert (maildir.copies, maildir.found, maildir.kept) == (9, 2, 1)
+    assert corpus.skipped == [((tmp_path / "c-Old").resolve(), "a copy of another mailbox (3 messages)")]
     assert corpus.files[1].rule != scan([root], from_address="ann@example.com").files[0].rule  # its own cache
-    text = preview(paths, from_address="ann@example.com").describe()
-    assert f"  {1 + len(ANN_TEXT) + 2} copies of messages already read" in text
+    # The preview counts each message once: it said "Mail: 30 messages", then the
+    # copies again among the messages left out, then the mailbox of copies a third time.
+    p = preview(paths, from_address="ann@example.com")
+    assert (p.messages_found, p.message_copies, p.messages_kept) == (12, 13, 9)
+    text = p.describe()
+    assert "Mail: 12 messages (and 13 copies of them in other mailboxes, read once), 9 with words" in text
+    assert p.skipped_messages == {"not from ann@example.com": 3}
+    assert "  1 a copy of another mailbox" in text
 
 
 def test_an_eml_file_is_one_message(tmp_path):
