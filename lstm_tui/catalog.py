@@ -154,7 +154,7 @@ def rename_model(name: str, new_name: str) -> Path:
     # The card names the model (the editor's status bar, F3's "Build on"), and a run's
     # options name the folders it writes: both follow, or a resumed run wrote the old
     # name's model again.
-    _renamed_in(dst / CARD_FILE, {"name": (name, new_name)})
+    _renamed_in(dst / CARD_FILE, {"name": (None, new_name)})
     run, new_run = paths.runs_dir() / name, paths.runs_dir() / new_name
     if run.is_dir() and not new_run.exists():
         run.rename(new_run)  # an unfinished run follows its model, so --resume still finds it
@@ -163,14 +163,15 @@ def rename_model(name: str, new_name: str) -> Path:
     return dst
 
 
-def _renamed_in(path: Path, changes: dict[str, tuple[str, str]]) -> None:
+def _renamed_in(path: Path, changes: dict[str, tuple[str | None, str]]) -> None:
     """Each field of the JSON object in ``path`` that holds the old value of ``changes``
-    gets the new one (a file that is not there, or not readable, is left as it is)."""
+    (any value, where that is None) gets the new one (a file that is not there, or not
+    readable, is left as it is)."""
     try:
         data = read_json_object(path, MAX_RUN_FILE_BYTES)
     except (OSError, ValueError):
         return
-    renamed = {key: new for key, (old, new) in changes.items() if data.get(key) == old}
+    renamed = {key: new for key, (old, new) in changes.items() if old is None or data.get(key) == old}
     if renamed:
         with Writing(path, "the renamed model's files"):
             atomic_write_text(path, json.dumps(data | renamed, indent=2) + "\n", private=True)

@@ -30,6 +30,7 @@ from .messages import (
     ModelChosen,
     ModelFailed,
     ModelLoaded,
+    ModelRenamed,
     SettingsEdited,
     TrainingProgressed,
 )
@@ -212,16 +213,17 @@ class LstmTuiApp(App[int]):
         else:
             self.model_shown = (lm.label, lm.device.type)
 
-    def model_renamed(self, old: Path, new: Path, name: str) -> None:
-        """F4 renamed the model in ``old`` to ``name`` (now in ``new``): the one in use, if
-        it is that one, goes by its new name and folder (the status bar, F3, F4's mark)."""
+    @on(ModelRenamed)
+    def _model_renamed(self, event: ModelRenamed) -> None:
+        """The model in use, if F4 renamed it, goes by its new name and folder (the status
+        bar, F3's "Build on", F4's mark)."""
         lm = self.lm
-        if lm is None or lm.path is None or Path(lm.path).resolve() != old.resolve():
+        if lm is None or lm.path is None or Path(lm.path).resolve() != event.old.resolve():
             return
-        lm.bundle.path = new
-        lm.bundle.card["name"] = name
-        if self.model_spec == old.name:
-            self.model_spec = self._loaded_spec = name
+        lm.bundle.path = event.new
+        lm.bundle.card["name"] = event.name
+        if self.model_spec == event.old.name:
+            self.model_spec = self._loaded_spec = event.name
         self._show_model(lm)
 
     def show_model_state(self) -> None:

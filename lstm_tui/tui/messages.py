@@ -149,6 +149,16 @@ class ModelChosen(Message):
     spec: str | None
 
 
+@dataclass
+class ModelRenamed(Message):
+    """F4 renamed the model in ``old`` to ``name``, now in ``new``: the model in use, if it
+    is that one, goes by its new name and folder."""
+
+    old: Path
+    new: Path
+    name: str
+
+
 class BackToEditor(Message):
     """Close the screens above the editor."""
 

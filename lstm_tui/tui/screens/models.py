@@ -26,7 +26,7 @@ from ...catalog import delete_model, list_models, rename_model
 from ...core.errors import LstmTuiError
 from ...plain import plain
 from ...training_lock import trainer
-from ..messages import BackToEditor, FolderModelsChanged, ModelChosen, SettingsEdited
+from ..messages import BackToEditor, FolderModelsChanged, ModelChosen, ModelRenamed, SettingsEdited
 from .dialogs import TextPromptScreen, confirm
 
 if TYPE_CHECKING:
@@ -174,6 +174,9 @@ class ModelsScreen(Screen):
         if cfg:
             lines.append(f"{cfg.get('num_layers', '?')} LSTM layers of {cfg.get('hidden_dim', '?')}, "
                          f"vocabulary {cfg.get('vocab_size', '?')}")
+        # The keys first: the lines below them are cut in a short terminal.
+        lines.insert(1, "Enter writes with it; r renames; d deletes; f ties it to the current document's "
+                        "folder (documents there open with it).")
         lines.append(_gain_line(entry))
         for folder in self._folders(entry):
             lines.append(f"Documents in {folder} open with it.")
@@ -182,8 +185,6 @@ class ModelsScreen(Screen):
             was = f" (its parent: {parent:.3f})" if parent is not None else ""
             lines.append(f"Validation on its own validation text: {entry.val_bpb:.3f} bits/byte{was}; "
                          "not comparable between models trained on different text.")
-        lines.append("Enter writes with it; f ties it to the current document's folder (documents there open "
-                     "with it); r renames; d deletes.")
         self.query_one("#model-detail", Static).update(Text(plain("\n".join(lines), keep_newlines=True)))
 
     async def _stop_training(self, name: str, pid: int) -> bool:
@@ -272,7 +273,7 @@ class ModelsScreen(Screen):
         except (LstmTuiError, ValueError, OSError) as exc:
             self.notify(str(exc), title="Not renamed", severity="error")
             return
-        self.app.model_renamed(entry.path, moved, new)
+        self.post_message(ModelRenamed(entry.path, moved, new))  # before the list below is shown again
         changes: dict[str, object] = {}
         if self._is_last_used(entry):
             changes["model"] = new
