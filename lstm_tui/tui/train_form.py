@@ -27,7 +27,7 @@ class TrainForm:
 
 def form_request(form: TrainForm) -> TrainRequest:
     """The run ``form`` asks for; ValueError says, in a sentence, what to fix."""
-    name = form.name.strip()
+    name = "-".join(form.name.split())  # "garden notes" is garden-notes: a name is a folder's
     paths.validate_name(name)  # its ValueError is a sentence
     if (paths.user_models_dir() / name / "config.json").exists():
         raise ValueError(f"A model named {name!r} exists; choose another name.")

@@ -13,7 +13,7 @@ from lstm_tui.core import preview as core_preview
 from lstm_tui.core.preview import suggested_minutes
 from lstm_tui.settings import Settings, load_settings
 from lstm_tui.tui.screens.train import TrainScreen
-from lstm_tui.tui.train_form import next_name
+from lstm_tui.tui.train_form import TrainForm, form_request, next_name
 from lstm_tui.tui.widgets.chart import AxisChart
 from lstm_tui.tui.widgets.sampling_panel import SamplingPanel
 from lstm_tui.tui.widgets.writing_sources import WritingTree
@@ -71,6 +71,15 @@ def test_next_name():
     assert next_name("letters", lambda name: name == "letters-2") == "letters-3"
 
 
+def test_a_name_typed_with_spaces_is_the_name_with_hyphens(tmp_path):
+    """ "garden notes" was refused: "invalid model name 'garden notes': use letters...". """
+    form = TrainForm(name=" garden  notes ", paths=(str(tmp_path),), from_address="", budget="5",
+                     budget_kind="minutes", extra="", fine_tune=True, current_model="default")
+    assert form_request(form).name == "garden-notes"
+    with pytest.raises(ValueError, match="invalid model name"):
+        form_request(TrainForm(**{**form.__dict__, "name": "garden/notes"}))
+
+
 def test_the_tree_shows_mail_files(writing):
     entries = [*writing.iterdir(), *(writing / "mail").iterdir()]
     shown = {p.name for p in WritingTree.filter_paths(None, entries)}  # type: ignore[arg-type]
@@ -97,7 +106,8 @@ async def test_choosing_writing_previews_it_in_a_thread_and_is_remembered(make_a
         await settle(pilot)
         text = str(screen.query_one("#learn-preview").render())
         assert "Words of your own" in text and "2 mbox" not in text
-        assert "Mail: 3 messages" in text and 'fill in "Only mail from"' in text
+        assert "Mail: 2 messages (and 1 copy of them in other mailboxes" in text  # one.eml is in Inbox too
+        assert 'fill in "Only mail from"' in text
         assert "Suggested budget: 5 minutes" in text
         assert screen.query_one("#train-budget").value == "5"  # prefilled from the preview
         screen.query_one("#learn-from-address").focus()
@@ -177,7 +187,7 @@ async def test_learning_shows_labelled_charts_the_gain_and_continues_from_it(mak
         await pilot.press("f3")  # training again later: the personal model is the parent
         await settle(pilot)
         assert screen.query_one("#train-name").value == "mine-2"
-        assert "(mine)" in str(screen.query_one("#mode-finetune").label)
+        assert "Build on mine (minutes)" == str(screen.query_one("#mode-finetune").label)
         request = screen.build_request()
         assert request is not None and request.from_model == str(paths.user_models_dir() / "mine")
 

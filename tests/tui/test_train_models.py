@@ -325,3 +325,7 @@ async def test_the_status_bar_says_suggestions_are_off_in_words_and_nothing_whil
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert "suggestions when asked (Ctrl+G)" in status.render_info().plain
+        status.set(unsure=True)  # a suggestion held back, then automatic ones turned off:
+        await pilot.press("ctrl+t", "ctrl+t")  # "unsure" beside "suggestions when asked"
+        await pilot.pause()
+        assert "unsure" not in status.render_info().plain

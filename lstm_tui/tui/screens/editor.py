@@ -224,7 +224,7 @@ class EditorScreen(FindMixin, Screen):
         self.editor.auto_suggest = auto
         if not auto:
             self.editor.dismiss_ghost()
-        self.status.set(auto=auto)
+        self.status.set(auto=auto, unsure=False)  # what was held back is gone with its ghost
         self.post_message(SettingsEdited(auto_suggest=auto))
         self.notify("Automatic suggestions on." if auto else "Automatic suggestions off; Ctrl+G asks for one.",
                     timeout=2)

@@ -90,7 +90,7 @@ class TrainScreen(Screen):
         Binding("f5", "start", "Start", id="start_training",
                 tooltip="start training on the files and mail listed (or resume a stopped run)"),
         Binding("f8", "cancel_training", "Cancel", id="cancel_training",
-                tooltip="stop the run; it keeps a checkpoint, and F5 resumes it"),
+                tooltip="cancel the run; what it learned so far is kept, and F5 resumes it"),
         Binding("f9", "use_model", "Use model", id="use_model", tooltip="write with the model just trained"),
         Binding("delete", "remove_path", "Remove path", id="remove_path", show=False,
                 tooltip="take the selected folder or file off the list"),

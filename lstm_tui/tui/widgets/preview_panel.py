@@ -60,7 +60,8 @@ class PreviewPanel(Static):
             words = found.words
             minutes = previews.suggested_minutes(words) if words else None
             if minutes:
-                lines.append(f"Suggested budget: {minutes} minutes of fine-tuning.")
+                lines.append(f"Suggested budget: {minutes} minutes of fine-tuning, for {words:,} words "
+                             "(filled in below unless you typed one).")
             text = "\n".join(lines)
         if not get_current_worker().is_cancelled:  # a newer choice has its own preview coming
             self.post_message(self.Ready(text, words, minutes, asked))

@@ -55,7 +55,7 @@ class WritingSources(Vertical):
         yield OptionList(*(self.display(Path(p)) for p in self.paths), id="train-selected")
         with Horizontal(classes="path-row"):
             yield Label("Only mail from ")
-            yield Input(self.initial_address, placeholder="you@example.com (empty: everyone)",
+            yield Input(self.initial_address, placeholder="(your address; empty: all mail)",
                         id="learn-from-address", compact=True)
 
     @property
