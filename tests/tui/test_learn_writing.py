@@ -390,3 +390,16 @@ async def test_the_model_choice_marks_the_option_that_is_on_and_not_the_other(ma
         mark = lambda b: b.get_component_rich_style("toggle--button")
         assert mark(off).color == mark(off).bgcolor  # blank
         assert mark(on).color != mark(on).bgcolor  # seen
+
+
+async def test_a_long_line_of_the_training_log_wraps_whole(make_app):
+    """At 120 columns the log cut "On your writing, suggestions now save 65% of keystrokes, u"."""
+    app = make_app()
+    async with app.run_test(size=(80, 40)) as pilot:
+        screen = await open_learning(pilot)
+        await pilot.pause()
+        words = " ".join(f"w{i}" for i in range(60)) + " [b]not markup[/b]"
+        screen.log_line(words)
+        await pilot.pause()
+        shown = " ".join(strip.text.strip() for strip in screen.query_one("#train-log").lines)
+        assert " ".join(shown.split()) == words

@@ -28,10 +28,10 @@ from textual.widgets import (
     Footer,
     Input,
     Label,
-    Log,
     ProgressBar,
     RadioButton,
     RadioSet,
+    RichLog,
     Select,
     Static,
 )
@@ -149,7 +149,8 @@ class TrainScreen(Screen):
                 yield AxisChart("Training loss", "on the text it learns from (lower is better)", id="loss-chart")
                 yield Label("Latest sample")
                 yield Static("", id="train-sample")
-                yield Log(id="train-log", max_lines=500)
+                # Long lines wrap (a Log cut them at its edge): plain Text, never markup.
+                yield RichLog(id="train-log", max_lines=500, wrap=True, markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -285,8 +286,8 @@ class TrainScreen(Screen):
         self.query_one("#train-stats", Static).remove_class("gain")
         self.query_one("#loss-chart", AxisChart).set_points([], [])
         self.query_one("#val-chart", AxisChart).set_points([], [])
-        self.query_one("#train-log", Log).write_line(
-            ("resuming " if request.resume else "starting ") + shlex.join(["lstm-tui", "train", *request.arguments()]))
+        self.log_line(("resuming " if request.resume else "starting ")
+                      + shlex.join(["lstm-tui", "train", *request.arguments()]))
         self._set_state("running")
         self.run_child(request)
 
@@ -371,10 +372,13 @@ class TrainScreen(Screen):
         stats.scroll_visible()
         self.app.notify(note, title=title, severity=severity, timeout=12)
 
+    def log_line(self, line: str) -> None:
+        self.query_one("#train-log", RichLog).write(Text(plain(line, keep_newlines=True)))
+
     def fail(self, message: str) -> None:
         self._set_state("failed")
         message = plain(message, keep_newlines=True)  # an error may quote anything
-        self.query_one("#train-log", Log).write_line(message)
+        self.log_line(message)
         self.query_one("#train-stats", Static).update(Text(message.splitlines()[0]))
         self.app.notify(message, title="Training failed", severity="error", timeout=10)
 
@@ -382,10 +386,9 @@ class TrainScreen(Screen):
 
     def handle_event(self, e: Event) -> None:
         kind = e.get("event")
-        log = self.query_one("#train-log", Log)
         stats = self.query_one("#train-stats", Static)
         for line in log_lines(e, parent_label="parent model"):
-            log.write_line(plain(line))
+            self.log_line(line)
         if kind == "progress":
             self.fraction = e["fraction"]
             self.query_one("#train-progress", ProgressBar).update(progress=e["fraction"])
