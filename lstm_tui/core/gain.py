@@ -42,6 +42,10 @@ CONTEXT_CHARS = 1500  # written text before each passage (held-out text may be s
 GATES = ((0.15, 0.2), (0.2, 0.25), (0.25, 0.3), (0.3, 0.35), (0.35, 0.4), (0.4, 0.45), (0.45, 0.5))
 GATE_PRECISION = 0.55  # the share of shown suggestions a personal model's gate aims to have right
 MAX_GATE_TRIES = 3
+# Suggestions shown at the default gate before a model's gate may move: a precision
+# measured on fewer is a guess (about 5 points either way at 100). A fine-tune on a
+# few notes held out a few hundred words, and its gate rose until nothing showed.
+MIN_GATE_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -182,21 +186,26 @@ def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: 
     before = measure(parent, 0, parent_gate)
     tried = {DEFAULT_GATE: measure(model, 1)}
     gate_tally = lambda g: tried[g] if g in tried else tried.setdefault(g, measure(model, 1 + len(tried), g))
-    gate = pick_gate(lambda g: gate_tally(g).report()["precision"], should_stop)
+    gate = pick_gate(lambda g: gate_tally(g).report()["precision"], should_stop, tried[DEFAULT_GATE].shown)
     after = tried[gate]
     if (should_stop is not None and should_stop()) or not before.chars or after.chars != before.chars:
         return None
+    if progress is not None:
+        progress(1.0)  # done, whether or not a further gate was tried
     b, a = before.report(), after.report()
     return WriterGain(before.savings, after.savings, b["precision"], a["precision"], before.chars,
                       None if gate == DEFAULT_GATE else gate)
 
 
 def pick_gate(precision: Callable[[tuple[float, float]], float | None],
-              should_stop: Callable[[], bool] | None = None) -> tuple[float, float]:
+              should_stop: Callable[[], bool] | None = None, shown: int | None = None) -> tuple[float, float]:
     """The lowest gate on GATES whose precision reaches GATE_PRECISION, searched from
     the default one step at a time (down while it holds, up until it does), trying at
-    most MAX_GATE_TRIES gates besides the default."""
+    most MAX_GATE_TRIES gates besides the default; the default where fewer than
+    MIN_GATE_SHOWN suggestions were ``shown`` at it (too few to tell)."""
     i = GATES.index(DEFAULT_GATE)
+    if shown is not None and shown < MIN_GATE_SHOWN:
+        return DEFAULT_GATE
     good = lambda j: (precision(GATES[j]) or 0.0) >= GATE_PRECISION
     step = -1 if good(i) else 1
     for _ in range(MAX_GATE_TRIES):

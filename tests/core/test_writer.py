@@ -1,6 +1,15 @@
 """The simulated writer: keystrokes counted by the editor's rules."""
 
-from lstm_tui.core.gain import DEFAULT_GATE, GATE_PRECISION, GATES, MAX_GATE_TRIES, WriterGain, model_gate, pick_gate
+from lstm_tui.core.gain import (
+    DEFAULT_GATE,
+    GATE_PRECISION,
+    GATES,
+    MAX_GATE_TRIES,
+    MIN_GATE_SHOWN,
+    WriterGain,
+    model_gate,
+    pick_gate,
+)
 from lstm_tui.core.writer import REALISTIC, Typist, passages, type_passages, write
 
 
@@ -94,6 +103,14 @@ def test_a_personal_gate_is_the_lowest_that_is_right_often_enough():
     assert pick_gate(precision) == GATES[i + MAX_GATE_TRIES]
     assert len(set(tried)) == MAX_GATE_TRIES + 1
     assert pick_gate(lambda gate: None) == GATES[i + MAX_GATE_TRIES]  # nothing shown counts as never right
+
+
+def test_a_gate_stays_at_the_default_where_too_few_suggestions_were_shown_to_tell():
+    """A minute's fine-tune on a dozen notes measured its gate on a few hundred held-out
+    words; the gate rose until the writer saw "unsure" after every phrase."""
+    low = lambda gate: 0.3  # never right enough: the search would climb
+    assert pick_gate(low, shown=MIN_GATE_SHOWN - 1) == DEFAULT_GATE
+    assert pick_gate(low, shown=MIN_GATE_SHOWN) == GATES[GATES.index(DEFAULT_GATE) + MAX_GATE_TRIES]
 
 
 def test_a_cards_gate_is_read_back_checked():
