@@ -44,7 +44,7 @@ GATE_PRECISION = 0.55  # the share of shown suggestions a personal model's gate 
 MAX_GATE_TRIES = 3
 # Suggestions shown at the default gate before a model's gate may move: a precision
 # measured on fewer is a guess (about 5 points either way at 100). A fine-tune on a
-# few notes held out a few hundred words, and its gate rose until nothing showed.
+# dozen notes held out 1,210 characters, and its gate moved two steps on them.
 MIN_GATE_SHOWN = 100
 
 
