@@ -53,7 +53,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     _field(b, "--minutes", type=float)
     _field(b, "--epochs", type=float)
     _field(b, "--steps", type=int)
-    _field(p, "--max-passes", type=float, metavar="N")
+    _field(p, "--max-passes", type=float, metavar="N")  # beside --minutes, not one of the three budgets
     a = p.add_argument_group("model (new models only)")
     _field(a, "--vocab-size", type=int)
     _field(a, "--tokenizer", metavar="FILE")

@@ -203,9 +203,9 @@ def pick_gate(precision: Callable[[tuple[float, float]], float | None],
     the default one step at a time (down while it holds, up until it does), trying at
     most MAX_GATE_TRIES gates besides the default; the default where fewer than
     MIN_GATE_SHOWN suggestions were ``shown`` at it (too few to tell)."""
-    i = GATES.index(DEFAULT_GATE)
     if shown is not None and shown < MIN_GATE_SHOWN:
         return DEFAULT_GATE
+    i = GATES.index(DEFAULT_GATE)
     good = lambda j: (precision(GATES[j]) or 0.0) >= GATE_PRECISION
     step = -1 if good(i) else 1
     for _ in range(MAX_GATE_TRIES):

@@ -28,6 +28,7 @@ from ...plain import plain
 from ...training_lock import trainer
 from ..messages import BackToEditor, FolderModelsChanged, ModelChosen, ModelRenamed, SettingsEdited
 from .dialogs import TextPromptScreen, confirm
+from .help import key_label
 
 if TYPE_CHECKING:
     from ...catalog import ModelEntry
@@ -76,6 +77,8 @@ class ModelsScreen(Screen):
         Binding("f", "bind_folder", "For this folder", id="bind_folder",
                 tooltip="open the documents of the current document's folder with this model"),
     ]
+    # The keys that act on the selected model, said under it (read from the bindings).
+    KEYS_SAID = "; ".join(f"{key_label(b.key)}: {b.tooltip}" for b in BINDINGS if b.id != "back") + "."
 
     app: LstmTuiApp
 
@@ -164,7 +167,8 @@ class ModelsScreen(Screen):
         entry = self.current()
         if entry is None:
             return
-        lines = [f"{entry.name}  ({entry.kind})  {entry.path}"]
+        # The keys right below the name: the lines after them are cut in a short terminal.
+        lines = [f"{entry.name}  ({entry.kind})  {entry.path}", self.KEYS_SAID]
         if entry.error:
             lines.append(f"cannot be loaded: {entry.error}")
         if (stopped := entry.unfinished) is not None:
@@ -174,9 +178,6 @@ class ModelsScreen(Screen):
         if cfg:
             lines.append(f"{cfg.get('num_layers', '?')} LSTM layers of {cfg.get('hidden_dim', '?')}, "
                          f"vocabulary {cfg.get('vocab_size', '?')}")
-        # The keys first: the lines below them are cut in a short terminal.
-        lines.insert(1, "Enter writes with it; r renames; d deletes; f ties it to the current document's "
-                        "folder (documents there open with it).")
         lines.append(_gain_line(entry))
         for folder in self._folders(entry):
             lines.append(f"Documents in {folder} open with it.")
