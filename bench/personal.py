@@ -223,6 +223,9 @@ def main() -> None:
     parser.add_argument("--reuse", type=Path, metavar="FOLDER",
                         help="type with the personal models an earlier run kept in FOLDER (--keep) instead "
                              "of fine-tuning again")
+    parser.add_argument("--no-mix", action="store_true",
+                        help="type with the personal models alone, not mixed with the shipped one as the "
+                             "editor mixes them")
     args = parser.parse_args()
     if args.quick:
         args.minutes, args.chars, args.general_chars = [1.0], 1500, 600
@@ -260,7 +263,7 @@ def main() -> None:
     parent = load_model(args.model, device="cpu")
     report: dict = {"machine": machine(), "torch": torch.__version__, "parent": parent.name,
                     "config": config.to_dict(), "chars": args.chars, "budgets": [b for _, b in budgets],
-                    "proxy": args.proxy, "train_args": extra,
+                    "proxy": args.proxy, "train_args": extra, "mixed": not args.no_mix,
                     "general_before": general(parent, config, args.general_chars, args.seed),
                     "writers": {}}
     for writer in writers:
@@ -280,7 +283,7 @@ def main() -> None:
             for share in [*args.blends, 1.0]:
                 key = label if share == 1.0 else f"{label}-blend{share:g}"
                 lm = load_model(str(out if share == 1.0 else blended(out, parent, share, work / "blends")),
-                                device="cpu")
+                                device="cpu", mix=not args.no_mix)
                 personal = type_passages(text, spans, model_suggest(lm, config)).report()
                 gated = gated_trigram(trigram, text, spans, personal["precision"])
                 row[key] = {

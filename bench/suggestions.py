@@ -283,6 +283,9 @@ def main() -> None:
                              "(the editor's rule)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-mix", action="store_true",
+                        help="type with a fine-tuned model alone, not mixed with the shipped one as the editor "
+                             "mixes it (to compare, or to weigh a new general model: scripts/continue_default.sh)")
     args = parser.parse_args()
     args.texts = args.texts or [*validation(args.data), CORRESPONDENCE]
     for path in args.texts:
@@ -308,7 +311,7 @@ def main() -> None:
         current = getattr(config, key)
         config = config.replace(**{key: type(current)(value) if current is not None else int(value)})
     config = config.replace(num_alternatives=1, seed=args.seed)
-    lm = load_model(args.model, device="cpu")
+    lm = load_model(args.model, device="cpu", mix=not args.no_mix)
     suggest, first_word = model_writer(lm, config)
     trigram = None
     if args.trigram_data != "none":

@@ -24,24 +24,36 @@ from .core.evaluate import EvalResult, evaluate_text
 from .core.gain import model_gate
 from .core.generation import Completion, StopHook, StreamingGenerator
 from .core.int8 import int8_available, quantize_for_cpu
-from .paths import DEFAULT_MODEL, is_default_bundle, resolve_model
+from .core.mixture import Mixture, general_model
+from .paths import DEFAULT_MODEL, default_bundle, is_default_bundle, resolve_model
 
 
 class LanguageModel:
     """A loaded bundle on a device, with a streaming generator that caches state."""
 
     def __init__(self, bundle: Bundle, device: torch.device, quantize: bool = True,
-                 context_chars: int = 2000) -> None:
+                 context_chars: int = 2000, general: Bundle | None = None) -> None:
         self.bundle = bundle
         self.tokenizer = bundle.tokenizer
         self.device = checked_device(bundle.model, device, bundle.config.vocab_size)
         self.quantized = quantize and self.device.type == "cpu" and int8_available()
-        self.base_runner = quantize_for_cpu(bundle.model) if self.quantized else bundle.model
+        # A personal model predicts together with the general model (core/mixture.py).
+        self.general = general
+        if general is not None:
+            checked_device(general.model, self.device, general.config.vocab_size)
+        self.general_runner = None if general is None else self._runner(general.model)
+        self.base_runner = self._mixed(self._runner(bundle.model))
         self.generator = StreamingGenerator(self.base_runner, self.tokenizer, self.device, context_chars)
         self.learner = DocumentLearner(bundle.model, self.tokenizer, self.device)
         self._learning = threading.Lock()  # learn and forget, one at a time (callers keep the order)
         self.last_latency: float | None = None  # seconds from request to first delta
         self.last_rate: float | None = None  # tokens per second of the last stream
+
+    def _runner(self, model: torch.nn.Module) -> torch.nn.Module:
+        return quantize_for_cpu(model) if self.quantized else model
+
+    def _mixed(self, runner: torch.nn.Module) -> torch.nn.Module:
+        return runner if self.general_runner is None else Mixture(self.general_runner, runner)
 
     @property
     def name(self) -> str:
@@ -110,7 +122,7 @@ class LanguageModel:
         with self._learning:
             learned = self.learner.learn(text, should_stop)
             if learned:
-                self.generator.replace_model(self.learner.snapshot(self.quantized))
+                self.generator.replace_model(self._mixed(self.learner.snapshot(self.quantized)))
             return learned
 
     def forget(self) -> None:
@@ -121,23 +133,35 @@ class LanguageModel:
                 self.generator.replace_model(self.base_runner)
 
     def evaluate(self, text: str, adapt: bool = False) -> EvalResult:
-        """Bits per byte of ``text`` with the full-precision weights; ``adapt``: a copy
-        of the model learns from the text as it reads it (dynamic evaluation)."""
-        return evaluate_text(self.bundle.model, self.tokenizer, text, self.device, adapt=adapt)
+        """Bits per byte of ``text`` with the full-precision weights (mixed with the
+        general model's, as generation is); ``adapt``: a copy of the model alone learns
+        from the text as it reads it (dynamic evaluation)."""
+        model = self.bundle.model
+        if self.general is not None and not adapt:
+            model = Mixture(self.general.model, model)
+        return evaluate_text(model, self.tokenizer, text, self.device, adapt=adapt)
 
     def bits_per_byte(self, text: str) -> float:
         return self.evaluate(text).bits_per_byte
 
 
 def load_model(path: str | Path | None = None, device: str = "auto", quantize: bool = True,
-               threads: int | None = None) -> LanguageModel:
+               threads: int | None = None, mix: bool = True) -> LanguageModel:
     """Load a bundle (None: the shipped default; a name: a user model; or a folder).
 
-    On CPU the model runs int8-quantized for generation unless ``quantize=False``.
-    Raises ``BundleError`` or ``DeviceError`` with a one-line message.
+    On CPU the model runs int8-quantized for generation unless ``quantize=False``. A
+    model fine-tuned from the shipped one predicts together with it (``general_for``)
+    unless ``mix=False``. Raises ``BundleError`` or ``DeviceError`` with a one-line
+    message.
     """
     target = resolve_device(device)
     if target.type == "cpu":
         set_inference_threads(threads)
     bundle = load_bundle(resolve_model(path))
-    return LanguageModel(bundle, target, quantize=quantize)
+    return LanguageModel(bundle, target, quantize=quantize, general=general_for(bundle) if mix else None)
+
+
+def general_for(bundle: Bundle) -> Bundle | None:
+    """The general model a fine-tuned ``bundle`` predicts together with: the shipped
+    default (``mixture.general_model`` says when)."""
+    return general_model(bundle, default_bundle())

@@ -220,7 +220,8 @@ def run_train(args: argparse.Namespace) -> int:
     stop.install()
     reporter = JsonLines() if args.events else RichReport()
     run = TrainingRun(options, reporter, should_stop=stop, device=args.device, resume=args.resume,
-                      keep_checkpoint=args.keep_checkpoints, tune_threads=not args.threads)
+                      keep_checkpoint=args.keep_checkpoints, tune_threads=not args.threads,
+                      general=paths.default_bundle())
     # The first process of a run (torchrun's rank 0) holds the name while it trains, so
     # deleting the model can stop the run first (it would write the model again).
     held = training(options.name) if os.environ.get("RANK", "0") == "0" else contextlib.nullcontext()

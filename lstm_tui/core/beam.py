@@ -11,7 +11,7 @@ from .completion import Completion, StopHook
 from .config import SamplingConfig
 from .doc_cache import DocumentCache
 from .healing import PrefixConstraint, after_tail
-from .model import State
+from .model import State, select_rows
 from .policy import ShownText, end_index
 from .sampling import apply_repetition_penalty
 from .tokenizer import Tokenizer
@@ -112,7 +112,7 @@ def beam_search(model: torch.nn.Module, tokenizer: Tokenizer | None, state: Stat
             break
         alive = survivors
         index = torch.tensor(parents, device=device)
-        state = (state[0][:, index], state[1][:, index])
+        state = select_rows(state, index)
         x = torch.tensor([ids[-1] for ids, _, _ in alive], device=device).unsqueeze(1)
         out, state = model(x, state)
         logprobs = torch.log_softmax(out[:, -1].float(), dim=-1)

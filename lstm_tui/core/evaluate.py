@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from .adapt import adaptive_bits
+from .model import reader
 from .tokenizer import Tokenizer
 
 
@@ -53,7 +54,7 @@ def total_bits(model: torch.nn.Module, ids: torch.Tensor, start_id: int, device:
     for start in range(0, inputs.size(1), chunk):
         x = inputs[:, start:start + chunk].to(device)
         y = targets[:, start:start + chunk].to(device)
-        logits, state = model(x, state)
+        logits, state = reader(model)(x, state)
         nats += float(F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=-100,
                                       reduction="sum"))
     model.train(was_training)

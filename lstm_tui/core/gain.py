@@ -136,9 +136,10 @@ def held_out_text(tokenizer: Tokenizer, val_ids: torch.Tensor, max_chars: int = 
 def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: torch.device, text: str,
                      spans: list[tuple[int, int]], context: int = CONTEXT_CHARS,
                      should_stop: Callable[[], bool] | None = None, typed: Callable[[int], None] | None = None,
-                     gate: tuple[float, float] | None = None):
+                     gate: tuple[float, float] | None = None, general: LSTMLanguageModel | None = None):
     """The simulated writer's tally with ``model`` on ``spans`` of ``text``, with the
-    default suggestion settings (and ``gate`` as the confidence gate, when given).
+    default suggestion settings (and ``gate`` as the confidence gate, when given);
+    with ``general``, the model predicts together with it, as the editor has it.
 
     On the CPU it types on one thread, as the editor's generation does on a small
     machine: a training run's thread count, one per core, turns a batch-1 step into
@@ -146,10 +147,13 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
     from .device import torch_threads  # these import torch (see above)
     from .generation import StreamingGenerator
     from .int8 import quantize_for_cpu
+    from .mixture import Mixture
     from .model import frozen_copy
     from .policy import worth_showing  # numpy, through data: `lstm-tui models` reads cards only
 
     runner = quantize_for_cpu(model) if device.type == "cpu" else frozen_copy(model)
+    if general is not None:
+        runner = Mixture(quantize_for_cpu(general) if device.type == "cpu" else frozen_copy(general), runner)
     generator = StreamingGenerator(runner, tokenizer, device)
     config = SamplingConfig().with_gate(gate)
 
@@ -164,9 +168,11 @@ def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: 
                 device: torch.device, text: str, chars: int = GAIN_CHARS, seed: int = 0,
                 should_stop: Callable[[], bool] | None = None,
                 progress: Callable[[float], None] | None = None,
-                parent_gate: tuple[float, float] | None = None) -> WriterGain | None:
+                parent_gate: tuple[float, float] | None = None,
+                general: tuple[LSTMLanguageModel | None, LSTMLanguageModel | None] = (None, None)) -> WriterGain | None:
     """Keystrokes saved on ``text`` by ``parent`` (with its own gate, when it has one) and
-    by ``model`` (with the gate chosen for it: ``pick_gate``); None when the text is too
+    by ``model`` (with the gate chosen for it: ``pick_gate``), each mixed with the general
+    model ``general`` holds for it (None: alone); None when the text is too
     short to hold a passage or ``should_stop`` cut the measurement short. ``progress`` hears the share
     of the measurement done, after each passage (the gate's further measurements are
     counted as they come, so the share may pause and not reach 1 exactly)."""
@@ -178,12 +184,13 @@ def writer_gain(parent: LSTMLanguageModel, model: LSTMLanguageModel, tokenizer: 
     # often, one gate more (the share stays at 1 while any further one is tried).
     runs = 3
 
-    def measure(net: LSTMLanguageModel, done_runs: int, gate: tuple[float, float] | None = None):
+    def measure(net: LSTMLanguageModel, done_runs: int, gate: tuple[float, float] | None = None,
+                mixed: LSTMLanguageModel | None = general[1]):
         tell = None if progress is None else (
             lambda done: progress(min(1.0, (done_runs * len(spans) + done) / (runs * len(spans)))))
-        return keystrokes_saved(net, tokenizer, device, text, spans, context, should_stop, tell, gate)
+        return keystrokes_saved(net, tokenizer, device, text, spans, context, should_stop, tell, gate, mixed)
 
-    before = measure(parent, 0, parent_gate)
+    before = measure(parent, 0, parent_gate, general[0])
     tried = {DEFAULT_GATE: measure(model, 1)}
     gate_tally = lambda g: tried[g] if g in tried else tried.setdefault(g, measure(model, 1 + len(tried), g))
     gate = pick_gate(lambda g: gate_tally(g).report()["precision"], should_stop, tried[DEFAULT_GATE].shown)

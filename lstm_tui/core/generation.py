@@ -23,7 +23,7 @@ from .completion import Completion, StopHook
 from .config import SamplingConfig
 from .doc_cache import DocumentCache
 from .healing import PrefixConstraint, after_tail, split_tail
-from .model import State
+from .model import State, reader, repeat_rows
 from .policy import ShownText, line_break_allowed
 from .sampling import next_token
 from .sequences import common_prefix
@@ -91,7 +91,7 @@ class StreamingGenerator:
     @torch.inference_mode()
     def _run(self, ids: list[int], state: State | None) -> tuple[torch.Tensor, State]:
         x = torch.tensor([ids], dtype=torch.long, device=self.device)
-        logits, state = self.model(x, state)
+        logits, state = reader(self.model)(x, state)  # the writer's text: a mixture weighs on it
         self.tokens_fed += len(ids)
         return logits[0, -1].float(), state
 
@@ -242,7 +242,7 @@ class StreamingGenerator:
             ids = [j for j, _ in partials]
             state = self.state
             x = torch.tensor(ids, device=self.device).unsqueeze(1)
-            out, _ = self.model(x, (state[0].repeat(1, len(ids), 1), state[1].repeat(1, len(ids), 1)))
+            out, _ = self.model(x, repeat_rows(state, len(ids)))
             for k, (j, rest) in enumerate(partials):
                 after = torch.log_softmax(cache.mix(out[k, -1], [*self._ids, j]).float(), dim=-1)
                 mass, path = spelt(after, rest)
@@ -322,7 +322,7 @@ class SampleBatch:
         if n <= 0:
             return []
         tokenizer, control = self.tokenizer, self.tokenizer.control_ids
-        state = (state[0].repeat(1, n, 1), state[1].repeat(1, n, 1))
+        state = repeat_rows(state, n)
         logits = logits.unsqueeze(0).repeat(n, 1)
         rows: list[list[int]] = [[] for _ in range(n)]
         spell = self.tail.encode("utf-8")  # what every sample's first piece starts with

@@ -62,9 +62,16 @@ class Int8LanguageModel(nn.Module):
             state = (zeros, zeros)
         out, h, c = torch.quantized_lstm(x, state, self.cells, True, self.config.num_layers, 0.0, False, False, True,
                                          dtype=torch.qint8, use_dynamic=True)
+        return self._head(out), (h, c)
+
+    def next_logits(self, state: State) -> torch.Tensor:
+        """The logits that followed the last token read into ``state`` (as the float model's)."""
+        return self._head(state[0][-1])
+
+    def _head(self, out: torch.Tensor) -> torch.Tensor:
         if self.proj is not None:
             out = _ops.linear_dynamic(out, self.proj, True)
-        return _ops.linear_dynamic(out, self.decoder, True), (h, c)
+        return _ops.linear_dynamic(out, self.decoder, True)
 
 
 @functools.cache

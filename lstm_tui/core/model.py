@@ -11,7 +11,25 @@ from torch.func import functional_call
 
 from .config import ModelConfig
 
-State = tuple[torch.Tensor, torch.Tensor]
+# A model's recurrent state: tensors of [layers (or 1), batch, ...], the batch always
+# on dim 1 (an LSTM's (h, c); a mixture's two (h, c) and its weights: mixture.py).
+State = tuple[torch.Tensor, ...]
+
+
+def select_rows(state: State, index: torch.Tensor) -> State:
+    """The state of the batch rows ``index`` (beam search keeps its survivors)."""
+    return tuple(t[:, index] for t in state)
+
+
+def repeat_rows(state: State, n: int) -> State:
+    """A one-row state repeated as ``n`` rows (samples drawn as one batch)."""
+    return tuple(t.repeat(1, n, *([1] * (t.dim() - 2))) for t in state)
+
+
+def reader(model: nn.Module):
+    """How ``model`` reads text the writer wrote (context, not its own guesses): a
+    mixture also weighs its two models on it (mixture.py); any other model just runs."""
+    return getattr(model, "observe", model)
 
 
 class LSTMLanguageModel(nn.Module):
@@ -98,6 +116,12 @@ class LSTMLanguageModel(nn.Module):
             return self.decoder(out), state
         with torch.autocast(out.device.type, dtype=output_dtype):
             return self.decoder(out), state
+
+    def next_logits(self, state: State) -> torch.Tensor:
+        """The logits [batch, vocab] that followed the last token read into ``state``,
+        from the state alone (the top layer's h is the LSTM's last output)."""
+        out = state[0][-1]
+        return self.decoder(out if self.proj is None else self.proj(out))
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

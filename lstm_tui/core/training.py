@@ -34,6 +34,7 @@ from .errors import Writing
 from .evaluate import total_bits
 from .gain import GAIN_CHARS, held_out_text, model_gate, writer_gain
 from .generation import StreamingGenerator
+from .mixture import general_model
 from .precision import slow_precision, training_precision
 from .run_inputs import RunInputs, prepare_inputs
 from .schedule import learning_rate
@@ -52,7 +53,8 @@ class TrainingRun:
 
     def __init__(self, options: TrainOptions, emit: Emit, should_stop: Callable[[], bool] = lambda: False,
                  device: str = "auto", resume: bool = False, keep_checkpoint: bool = False,
-                 gain_chars: int = GAIN_CHARS, tune_threads: bool = False) -> None:
+                 gain_chars: int = GAIN_CHARS, tune_threads: bool = False,
+                 general: str | Path | None = None) -> None:
         self.options = options  # as asked; inputs.options has the unset defaults resolved
         self.emit_raw = emit
         self.should_stop = should_stop
@@ -60,6 +62,7 @@ class TrainingRun:
         self.resume = resume
         self.keep_checkpoint = keep_checkpoint  # else a finished run's folder is removed
         self.gain_chars = gain_chars  # typed with each model in a fine-tune's closing measurement; 0: none
+        self.general = general  # the general model a fine-tune predicts together with (mixture.py)
         self.dist = Distributed(self.device)
         # On a CPU, with no thread count asked for: the fastest count, found by trying
         # (one process; under torchrun each rank's count is the launcher's).
@@ -222,9 +225,11 @@ class TrainingRun:
         saved = load_bundle(output)
         text = held_out_text(self.inputs.tokenizer, self.inputs.val_ids)
         parent = self.inputs.parent
+        # Each measured as the editor will use it: mixed with the general model, where it is.
+        general = tuple(None if (g := general_model(b, self.general)) is None else g.model for b in (parent, saved))
         gain = writer_gain(parent.model, saved.model, self.inputs.tokenizer, self.device, text,
                            chars=self.gain_chars, should_stop=self.should_stop,
-                           parent_gate=model_gate(parent.card),
+                           parent_gate=model_gate(parent.card), general=general,
                            progress=lambda fraction: self.emit("measuring", fraction=round(fraction, 3)))
         if gain is None:
             return
