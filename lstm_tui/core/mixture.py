@@ -114,21 +114,29 @@ class Mixture(nn.Module):
         seen[:, 1:] = logprobs[:, :-1].gather(3, index[:, 1:])[..., 0]
         if previous is not None:
             seen[:, 0] = previous.gather(2, index[:, 0])[..., 0]
-        # A recurrence over time on two numbers a row: plain floats, not a tensor op a token.
-        keep, spread, skip = 1 - self.switch, self.switch / 2, previous is None
         rows = []
         for (general, personal), row in zip(weights.tolist(), seen.tolist()):
-            out = []
-            for t, (g, p) in enumerate(row):
-                if t or not skip:
-                    g, p = general + g, personal + p
-                    top = max(g, p)
-                    g, p = math.exp(g - top), math.exp(p - top)
-                    general = math.log(keep * g / (g + p) + spread)
-                    personal = math.log(keep * p / (g + p) + spread)
-                out.append((general, personal))
-            rows.append(out)
+            rows.append(follow(general, personal, row[1:] if previous is None else row, self.switch))
+            if previous is None:  # nothing predicted the start mark: the weights stay
+                rows[-1].insert(0, (general, personal))
         return torch.tensor(rows, device=x.device)
+
+
+def follow(general: float, personal: float, seen: list[tuple[float, float]],
+           switch: float = SWITCH) -> list[tuple[float, float]]:
+    """The two log-weights after each token, from the weights before the first and each
+    model's log-probability of each token (``seen``). A recurrence over time on two
+    numbers: plain floats, faster than a tensor operation a token."""
+    keep, spread = 1 - switch, switch / 2
+    out = []
+    for g, p in seen:
+        g, p = general + g, personal + p
+        top = max(g, p)
+        g, p = math.exp(g - top), math.exp(p - top)
+        general, personal = math.log(keep * g / (g + p) + spread), math.log(keep * p / (g + p) + spread)
+        out.append((general, personal))
+    return out
+
 
 def general_model(bundle: Bundle, general: str | Path | None) -> Bundle | None:
     """The general model (the bundle at ``general``, the shipped one) that ``bundle``
