@@ -190,3 +190,29 @@ def test_a_failed_pass_forgets_and_a_failed_forget_does_not_retry():
     assert started[-1] == ("forget", "lm") and queue.busy and not queue.forget_asked
     queue.failed(forgetting=True)
     assert len(started) == 2 and not queue.busy
+
+
+async def test_a_model_of_the_writer_mixed_with_the_general_one_suggests_learns_and_forgets(
+        make_app, settings, tiny_bundle, tmp_path):
+    """The editor with a personal model that predicts together with the general one."""
+    import torch
+
+    from lstm_tui.api import LanguageModel
+    from lstm_tui.core.bundle import load_bundle
+    from lstm_tui.core.mixture import Mixture
+    from lstm_tui.tui.widgets.ghost_editor import GhostTextEditor
+
+    lm = LanguageModel(load_bundle(tiny_bundle), torch.device("cpu"), general=load_bundle(tiny_bundle))
+    base = lm.generator.model
+    assert isinstance(base, Mixture)
+    doc = tmp_path / "story.txt"
+    doc.write_text(STORY)
+    app = make_app(doc, lm=lm, settings=settings.replace(learn=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: lm.learner.tokens_learned > 0)
+        assert isinstance(lm.generator.model, Mixture) and lm.generator.model is not base
+        editor = app.query_one(GhostTextEditor)
+        await pilot.press("ctrl+end", "ctrl+g")  # asked for: shown whatever the gate says
+        await until(pilot, lambda: bool(editor.ghost))
+        await pilot.press("f5")
+        await until(pilot, lambda: lm.generator.model is base)
