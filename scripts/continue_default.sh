@@ -16,7 +16,9 @@
 # Nothing but the committed bundle is needed to start a stretch on a fresh machine.
 # The stretch's bundle lands in your models folder as default-next; install it with
 # scripts/install_default.sh default-next only when it beats models/default on both the
-# validation files and bench/suggestions.py. Runs at nice 19 on one thread by default
+# validation files and bench/suggestions.py (`--model default-next --no-mix`: a model
+# fine-tuned from the shipped one is otherwise mixed with it, as a writer's model is).
+# Runs at nice 19 on one thread by default
 # (LSTM_TUI_THREADS), so it gives way to everything else; SIGSTOP/SIGCONT pause it while
 # anything is timed (a --steps budget is not eaten by a pause).
 #
