@@ -36,6 +36,7 @@ from torch import nn
 from .bundle import Bundle, load_bundle
 from .errors import BundleError
 from .model import State
+from .tokenizer import Tokenizer
 
 # Chosen on text other than the writers' later writing (docs/personal.md): the general
 # validation texts and the held-out end of each writer's own files.
@@ -149,7 +150,18 @@ def general_model(bundle: Bundle, general: str | Path | None) -> Bundle | None:
     try:
         if bundle.path is not None and Path(bundle.path).resolve() == Path(general).resolve():
             return None
+    except OSError:
+        return None
+    return general_for_tokens(bundle.tokenizer, general)
+
+
+def general_for_tokens(tokenizer: Tokenizer, general: str | Path | None) -> Bundle | None:
+    """The bundle at ``general`` where it reads the tokens of ``tokenizer``, else None:
+    a fine-tune's model is mixed with it when its parent's tokenizer is this one."""
+    if general is None:
+        return None
+    try:
         found = load_bundle(general)
     except (BundleError, OSError):
         return None
-    return found if found.tokenizer.proto == bundle.tokenizer.proto else None
+    return found if found.tokenizer.proto == tokenizer.proto else None

@@ -9,6 +9,7 @@ lines) and the TUI (a child process's JSON lines) consume the same stream.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
 import shlex
@@ -34,7 +35,7 @@ from .errors import Writing
 from .evaluate import total_bits
 from .gain import GAIN_CHARS, held_out_text, model_gate, writer_gain
 from .generation import StreamingGenerator
-from .mixture import general_model
+from .mixture import general_for_tokens, general_model
 from .precision import slow_precision, training_precision
 from .run_inputs import RunInputs, prepare_inputs
 from .schedule import learning_rate
@@ -130,10 +131,19 @@ class TrainingRun:
     def kept(self, model: torch.nn.Module) -> torch.nn.Module:
         """What the run keeps of ``model``: a fine-tune's moved back toward its parent
         by the blend (a copy; ``model`` itself when all of it is kept)."""
-        share, parent = self.inputs.options.kept_share(), self.inputs.parent
+        share, parent = self.kept_share(), self.inputs.parent
         if parent is None or share >= 1.0:
             return model
         return blend_toward(copy.deepcopy(model), parent.model, share)
+
+    @functools.cached_property
+    def mixed(self) -> bool:
+        """Whether the model this fine-tune saves will predict together with the general
+        model (it reads the general model's tokens; mixture.py)."""
+        return self.inputs.parent is not None and general_for_tokens(self.inputs.tokenizer, self.general) is not None
+
+    def kept_share(self) -> float:
+        return self.inputs.options.kept_share(self.mixed)
 
     def validate(self, model: torch.nn.Module | None = None) -> float:
         bits = total_bits(self.model if model is None else model, self.inputs.val_ids,
@@ -211,7 +221,7 @@ class TrainingRun:
             weights=weights,
             recipe={k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps", "weight_decay",
                                                "clip", "ema", "anchor")}
-            | {"blend": o.kept_share(), "max_passes": o.pass_cap()}
+            | {"blend": self.kept_share(), "max_passes": o.pass_cap()}
             | {k: getattr(inputs.model_config, k) for k in RATES} | {"precision": self.precision.label})
         if unfinished:
             card["unfinished"] = self.unfinished()

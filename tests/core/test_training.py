@@ -589,3 +589,20 @@ def test_a_run_with_no_thread_count_tries_the_candidates_and_says_which_it_keeps
     (said,) = [e["message"] for e in events if e["event"] == "status" and "thread" in e["message"]]
     assert said.startswith(f"training on {kept} thread")
     assert "2 threads: " in said and "1 thread: " in said
+
+
+@pytest.mark.parametrize("mixed", [True, False], ids=["mixed with the general model", "alone"])
+def test_a_fine_tune_that_will_be_mixed_keeps_all_it_learned(tmp_path, tiny_corpus, tiny_bundle, mixed):
+    # Mixed with the general model (it reads the general model's tokens), the saved model
+    # is the trained one; alone, it goes part of the way back to the parent.
+    from lstm_tui.core.train_options import FINE_TUNE_BLEND
+
+    opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=4, eval_every=4, lr=5e-3,
+                   warmup_steps=0)
+    run = TrainingRun(opts, lambda e: None, device="cpu", gain_chars=0, general=tiny_bundle if mixed else None)
+    run.run()
+    saved = load_bundle(opts.output)
+    assert saved.card["recipe"]["blend"] == (1.0 if mixed else FINE_TUNE_BLEND)
+    same = all(torch.allclose(value, run.model.state_dict()[key], atol=2e-3)
+               for key, value in saved.model.state_dict().items())
+    assert same is mixed
