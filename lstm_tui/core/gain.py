@@ -151,9 +151,8 @@ def keystrokes_saved(model: LSTMLanguageModel, tokenizer: Tokenizer, device: tor
     from .model import frozen_copy
     from .policy import worth_showing  # numpy, through data: `lstm-tui models` reads cards only
 
-    runner = quantize_for_cpu(model) if device.type == "cpu" else frozen_copy(model)
-    if general is not None:
-        runner = Mixture(quantize_for_cpu(general) if device.type == "cpu" else frozen_copy(general), runner)
+    fast = quantize_for_cpu if device.type == "cpu" else frozen_copy  # a copy to generate with
+    runner = fast(model) if general is None else Mixture(fast(general), fast(model))
     generator = StreamingGenerator(runner, tokenizer, device)
     config = SamplingConfig().with_gate(gate)
 

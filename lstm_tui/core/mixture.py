@@ -141,18 +141,21 @@ def follow(general: float, personal: float, seen: list[tuple[float, float]],
 
 def general_model(bundle: Bundle, general: str | Path | None) -> Bundle | None:
     """The general model (the bundle at ``general``, the shipped one) that ``bundle``
-    predicts together with: where ``bundle`` was fine-tuned (its card names a parent)
-    and reads the same tokens. None for the general model itself, a model trained from
-    nothing, other tokens, or a general model that cannot be read (the model alone
-    still works)."""
+    predicts together with: where ``bundle`` was fine-tuned apart from it
+    (``fine_tuned_apart``) and reads the same tokens. None otherwise, or where the
+    general model cannot be read (the model alone still works)."""
+    return general_for_tokens(bundle.tokenizer, general) if fine_tuned_apart(bundle, general) else None
+
+
+def fine_tuned_apart(bundle: Bundle, general: str | Path | None) -> bool:
+    """Whether ``bundle`` was fine-tuned (its card names a parent) and is not the general
+    model itself: what, besides the tokens, a model needs to be mixed (reads no file)."""
     if general is None or not bundle.card.get("parent"):
-        return None
+        return False
     try:
-        if bundle.path is not None and Path(bundle.path).resolve() == Path(general).resolve():
-            return None
+        return bundle.path is None or Path(bundle.path).resolve() != Path(general).resolve()
     except OSError:
-        return None
-    return general_for_tokens(bundle.tokenizer, general)
+        return False
 
 
 def general_for_tokens(tokenizer: Tokenizer, general: str | Path | None) -> Bundle | None:

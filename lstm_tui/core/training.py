@@ -25,7 +25,7 @@ import torch
 from .atomic import atomic_write_text, private_dir
 from .averaging import blend_toward
 from .budget import Budget
-from .bundle import load_bundle, save_bundle
+from .bundle import Bundle, load_bundle, save_bundle
 from .bundle_files import CARD_FILE, read_card, training_card
 from .checkpoint import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
 from .config import RATES, SamplingConfig
@@ -35,7 +35,7 @@ from .errors import Writing
 from .evaluate import total_bits
 from .gain import GAIN_CHARS, held_out_text, model_gate, writer_gain
 from .generation import StreamingGenerator
-from .mixture import general_for_tokens, general_model
+from .mixture import fine_tuned_apart, general_for_tokens
 from .precision import slow_precision, training_precision
 from .run_inputs import RunInputs, prepare_inputs
 from .schedule import learning_rate
@@ -137,13 +137,13 @@ class TrainingRun:
         return blend_toward(copy.deepcopy(model), parent.model, share)
 
     @functools.cached_property
-    def mixed(self) -> bool:
-        """Whether the model this fine-tune saves will predict together with the general
-        model (it reads the general model's tokens; mixture.py)."""
-        return self.inputs.parent is not None and general_for_tokens(self.inputs.tokenizer, self.general) is not None
+    def general_bundle(self) -> Bundle | None:
+        """The general model this fine-tune's model will predict together with (it reads
+        the general model's tokens; mixture.py), read once; None for a new model."""
+        return general_for_tokens(self.inputs.tokenizer, self.general) if self.inputs.parent is not None else None
 
     def kept_share(self) -> float:
-        return self.inputs.options.kept_share(self.mixed)
+        return self.inputs.options.kept_share(mixed=self.general_bundle is not None)
 
     def validate(self, model: torch.nn.Module | None = None) -> float:
         bits = total_bits(self.model if model is None else model, self.inputs.val_ids,
@@ -235,8 +235,11 @@ class TrainingRun:
         saved = load_bundle(output)
         text = held_out_text(self.inputs.tokenizer, self.inputs.val_ids)
         parent = self.inputs.parent
-        # Each measured as the editor will use it: mixed with the general model, where it is.
-        general = tuple(None if (g := general_model(b, self.general)) is None else g.model for b in (parent, saved))
+        # Each measured as the editor will use it: mixed with the general model, where it is
+        # (the parent reads the same tokens as the saved model, so only its card decides).
+        mixing = self.general_bundle
+        general = tuple(mixing.model if mixing is not None and fine_tuned_apart(b, self.general) else None
+                        for b in (parent, saved))
         gain = writer_gain(parent.model, saved.model, self.inputs.tokenizer, self.device, text,
                            chars=self.gain_chars, should_stop=self.should_stop,
                            parent_gate=model_gate(parent.card), general=general,
