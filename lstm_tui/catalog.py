@@ -15,7 +15,7 @@ from typing import Any
 from . import paths
 from .core.amounts import counted, size_text
 from .core.atomic import atomic_write_text
-from .core.bundle_files import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, read_card, read_json
+from .core.bundle_files import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, mixes_with, read_card, read_json
 from .core.errors import BundleError, Writing
 from .core.gain import WriterGain
 from .core.jsonfile import read_json_object
@@ -33,6 +33,7 @@ class ModelEntry:
     size: int  # bytes on disk
     error: str | None = None  # why the bundle cannot be loaded, if it cannot
     warnings: tuple[str, ...] = ()  # card fields ignored because they were malformed
+    mixed: bool = False  # predicts together with the shipped model (core.mixture)
 
     @property
     def val_bpb(self) -> float | None:
@@ -92,7 +93,7 @@ class ModelEntry:
                 "val_bits_per_byte": self.val_bpb, "parent": self.parent, "created": self.created,
                 "parameters": self.card.get("parameters"), "trained_on": self.trained_on,
                 "writer_gain": self.gain.to_dict() if self.gain else None,
-                "unfinished": self.unfinished, "error": self.error}
+                "unfinished": self.unfinished, "mixed": self.mixed, "error": self.error}
 
 
 def entry(path: Path, kind: str) -> ModelEntry:
@@ -109,7 +110,8 @@ def entry(path: Path, kind: str) -> ModelEntry:
     except OSError as exc:  # a folder of mode 000, say: listed, with the reason
         size, error = 0, error or f"{path}: cannot be read ({exc.strerror or exc})"
     name = paths.DEFAULT_MODEL if kind == "shipped" else path.name
-    return ModelEntry(name, path, kind, card, config, size, error, tuple(warnings))
+    mixed = kind == "user" and error is None and mixes_with(path, card, paths.default_bundle())
+    return ModelEntry(name, path, kind, card, config, size, error, tuple(warnings), mixed)
 
 
 def _holds_model(folder: Path) -> bool:

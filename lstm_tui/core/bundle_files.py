@@ -27,6 +27,30 @@ CARD_TYPES: dict[str, type] = {"name": str, "created": str, "parent": str, "val_
 CARD_DATA_TYPES: dict[str, type] = {"description": str, "files": int, "bytes": int}
 
 
+def fine_tuned_apart(card: dict[str, Any], folder: str | Path | None, general: str | Path | None) -> bool:
+    """Whether the model at ``folder`` with ``card`` was fine-tuned (its card names a
+    parent) and is not the general model at ``general`` itself: what, besides its
+    tokens, a model needs to predict together with the general one (reads no file)."""
+    if general is None or not card.get("parent"):
+        return False
+    try:
+        return folder is None or Path(folder).resolve() != Path(general).resolve()
+    except OSError:
+        return False
+
+
+def mixes_with(folder: Path, card: dict[str, Any], general: Path | None) -> bool:
+    """Whether the bundle in ``folder`` predicts together with the general model at
+    ``general`` (``mixture.general_model``'s rule, from the files, without torch): it
+    was fine-tuned apart from it and its tokenizer is the general model's."""
+    if not fine_tuned_apart(card, folder, general):
+        return False
+    try:
+        return (folder / TOKENIZER_FILE).read_bytes() == (Path(general) / TOKENIZER_FILE).read_bytes()
+    except OSError:
+        return False
+
+
 def replace_refusal(folder: Path) -> str | None:
     """Why a bundle may not be written over ``folder`` (None: it may). Replacing a
     folder removes it, so only a folder that holds a bundle's files and nothing else

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import bundle_files
 from .bundle import Bundle, load_bundle
 from .errors import BundleError
 from .model import State
@@ -148,14 +149,8 @@ def general_model(bundle: Bundle, general: str | Path | None) -> Bundle | None:
 
 
 def fine_tuned_apart(bundle: Bundle, general: str | Path | None) -> bool:
-    """Whether ``bundle`` was fine-tuned (its card names a parent) and is not the general
-    model itself: what, besides the tokens, a model needs to be mixed (reads no file)."""
-    if general is None or not bundle.card.get("parent"):
-        return False
-    try:
-        return bundle.path is None or Path(bundle.path).resolve() != Path(general).resolve()
-    except OSError:
-        return False
+    """Whether ``bundle`` was fine-tuned apart from the general model (reads no file)."""
+    return bundle_files.fine_tuned_apart(bundle.card, bundle.path, general)
 
 
 def general_for_tokens(tokenizer: Tokenizer, general: str | Path | None) -> Bundle | None:

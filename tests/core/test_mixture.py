@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from lstm_tui.catalog import entry
 from lstm_tui.core.config import ModelConfig, SamplingConfig
 from lstm_tui.core.int8 import quantize_for_cpu
 from lstm_tui.core.mixture import SWITCH, Mixture
@@ -105,6 +106,8 @@ def test_a_model_fine_tuned_from_the_shipped_one_is_mixed_with_it(tmp_path):
     assert not isinstance(load_model(tmp_path / "mine", device="cpu", mix=False).generator.model, Mixture)
     save_bundle(model, shipped.tokenizer, tmp_path / "new", {"parent": None})  # trained from nothing
     assert general_for(load_bundle(tmp_path / "new")) is None
+    # The models screen's listing says the same without loading a model.
+    assert entry(tmp_path / "mine", "user").mixed and not entry(tmp_path / "new", "user").mixed
 
 
 def test_a_fine_tune_of_a_model_with_other_tokens_is_not_mixed(tiny_bundle, tmp_path):
@@ -112,6 +115,7 @@ def test_a_fine_tune_of_a_model_with_other_tokens_is_not_mixed(tiny_bundle, tmp_
 
     lm = load_model(fine_tuned(tiny_bundle, tmp_path / "mine"), device="cpu")
     assert lm.general is None and not isinstance(lm.generator.model, Mixture)
+    assert not entry(tmp_path / "mine", "user").mixed
 
 
 @pytest.mark.parametrize("config", [SamplingConfig(max_tokens=6, beam_width=3, num_alternatives=2),

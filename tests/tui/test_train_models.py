@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lstm_tui import paths
-from lstm_tui.tui.screens.models import ModelsScreen
+from lstm_tui.tui.screens.models import MIXED_LINE, ModelsScreen
 from lstm_tui.tui.screens.train import TrainScreen
 from lstm_tui.tui.training_child import TrainRequest
 
@@ -241,6 +241,25 @@ async def test_models_screen_compares_models_on_the_writers_text(make_app, tiny_
         detail = str(screen.query_one("#model-detail").render())
         assert "save 29% of keystrokes, 21% with its parent" in detail
         assert "1.970 bits/byte" in detail and "own validation text" in detail
+        assert MIXED_LINE not in detail  # its tokens are not the shipped model's
+
+
+async def test_models_screen_says_which_models_write_with_the_shipped_one(make_app):
+    from lstm_tui.core.bundle import load_bundle, save_bundle
+    from lstm_tui.core.config import ModelConfig
+    from lstm_tui.core.model import LSTMLanguageModel
+
+    shipped = load_bundle(paths.default_bundle())
+    model = LSTMLanguageModel(ModelConfig(vocab_size=shipped.config.vocab_size, embed_dim=8, hidden_dim=8,
+                                          num_layers=1, dropout=0.0))
+    save_bundle(model, shipped.tokenizer, paths.user_models_dir() / "mine",
+                {"parent": "default", "parent_path": str(paths.default_bundle())})
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await select_model(pilot, app, "mine")
+        await pilot.pause()
+        assert MIXED_LINE in str(app.screen.query_one("#model-detail").render()).replace("\n", " ")
+        await select_model(pilot, app, "default")
 
 
 async def select_model(pilot, app, name: str) -> None:

@@ -65,6 +65,10 @@ def _gain_line(entry: ModelEntry) -> str:
             + gain.gate_sentence()).rstrip()
 
 
+MIXED_LINE = ("It writes together with the shipped model: each suggestion leans on whichever of the two "
+              "has guessed the document better so far.")
+
+
 class ModelsScreen(Screen):
     HELP_TITLE = "Models"
     PANEL_ACTION = "models"  # the app's key to this screen, left out of its footer
@@ -179,6 +183,8 @@ class ModelsScreen(Screen):
             lines.append(f"{cfg.get('num_layers', '?')} LSTM layers of {cfg.get('hidden_dim', '?')}, "
                          f"vocabulary {cfg.get('vocab_size', '?')}")
         lines.append(_gain_line(entry))
+        if entry.mixed:
+            lines.append(MIXED_LINE)
         for folder in self._folders(entry):
             lines.append(f"Documents in {folder} open with it.")
         if entry.val_bpb is not None:
