@@ -15,7 +15,7 @@ from typing import Any
 from . import paths
 from .core.amounts import counted, size_text
 from .core.atomic import atomic_write_text
-from .core.bundle_files import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, mixes_with, read_card, read_json
+from .core.bundle_files import CARD_FILE, CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE, mixes_with, read_card, read_json
 from .core.errors import BundleError, Writing
 from .core.gain import WriterGain
 from .core.jsonfile import read_json_object
@@ -96,7 +96,9 @@ class ModelEntry:
                 "unfinished": self.unfinished, "mixed": self.mixed, "error": self.error}
 
 
-def entry(path: Path, kind: str) -> ModelEntry:
+def entry(path: Path, kind: str, shipped_tokens: bytes | None = None) -> ModelEntry:
+    """The listing of the bundle in ``path``; ``shipped_tokens``, the shipped model's
+    tokenizer file, tells whether it predicts together with the shipped model."""
     error, warnings = None, []
     try:
         config = read_json(path / CONFIG_FILE)
@@ -110,7 +112,7 @@ def entry(path: Path, kind: str) -> ModelEntry:
     except OSError as exc:  # a folder of mode 000, say: listed, with the reason
         size, error = 0, error or f"{path}: cannot be read ({exc.strerror or exc})"
     name = paths.DEFAULT_MODEL if kind == "shipped" else path.name
-    mixed = kind == "user" and error is None and mixes_with(path, card, paths.default_bundle())
+    mixed = kind == "user" and error is None and mixes_with(path, card, paths.default_bundle(), shipped_tokens)
     return ModelEntry(name, path, kind, card, config, size, error, tuple(warnings), mixed)
 
 
@@ -129,6 +131,10 @@ def list_models(on_problem: Callable[[str], None] | None = None) -> list[ModelEn
     default = paths.default_bundle()
     if (default / CONFIG_FILE).exists():
         entries.append(entry(default, "shipped"))
+    try:
+        shipped_tokens = (default / TOKENIZER_FILE).read_bytes()
+    except OSError:
+        shipped_tokens = None  # nothing to mix with
     root = paths.user_models_dir()
     try:
         folders = sorted(root.iterdir()) if root.is_dir() else []
@@ -138,7 +144,7 @@ def list_models(on_problem: Callable[[str], None] | None = None) -> list[ModelEn
             raise BundleError(problem) from None
         on_problem(problem)
         folders = []
-    entries.extend(entry(folder, "user") for folder in folders if _holds_model(folder))
+    entries.extend(entry(folder, "user", shipped_tokens) for folder in folders if _holds_model(folder))
     return entries
 
 

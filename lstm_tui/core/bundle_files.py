@@ -39,14 +39,15 @@ def fine_tuned_apart(card: dict[str, Any], folder: str | Path | None, general: s
         return False
 
 
-def mixes_with(folder: Path, card: dict[str, Any], general: Path | None) -> bool:
+def mixes_with(folder: Path, card: dict[str, Any], general: Path | None, general_tokens: bytes | None) -> bool:
     """Whether the bundle in ``folder`` predicts together with the general model at
-    ``general`` (``mixture.general_model``'s rule, from the files, without torch): it
-    was fine-tuned apart from it and its tokenizer is the general model's."""
-    if not fine_tuned_apart(card, folder, general):
+    ``general``, whose tokenizer file holds ``general_tokens`` (``mixture.general_model``'s
+    rule, from the files, without torch): it was fine-tuned apart from it and its
+    tokenizer is the general model's."""
+    if general_tokens is None or not fine_tuned_apart(card, folder, general):
         return False
     try:
-        return (folder / TOKENIZER_FILE).read_bytes() == (Path(general) / TOKENIZER_FILE).read_bytes()
+        return (folder / TOKENIZER_FILE).read_bytes() == general_tokens
     except OSError:
         return False
 

@@ -90,6 +90,14 @@ def fine_tuned(bundle: Path, folder: Path) -> Path:
     return folder
 
 
+def listed(folder: Path):
+    """How the models screen lists the user's model in ``folder``."""
+    from lstm_tui.core.bundle_files import TOKENIZER_FILE
+    from lstm_tui.paths import default_bundle
+
+    return entry(folder, "user", (default_bundle() / TOKENIZER_FILE).read_bytes())
+
+
 def test_a_model_fine_tuned_from_the_shipped_one_is_mixed_with_it(tmp_path):
     from lstm_tui.api import general_for, load_model
     from lstm_tui.core.bundle import load_bundle, save_bundle
@@ -107,7 +115,7 @@ def test_a_model_fine_tuned_from_the_shipped_one_is_mixed_with_it(tmp_path):
     save_bundle(model, shipped.tokenizer, tmp_path / "new", {"parent": None})  # trained from nothing
     assert general_for(load_bundle(tmp_path / "new")) is None
     # The models screen's listing says the same without loading a model.
-    assert entry(tmp_path / "mine", "user").mixed and not entry(tmp_path / "new", "user").mixed
+    assert listed(tmp_path / "mine").mixed and not listed(tmp_path / "new").mixed
 
 
 def test_a_fine_tune_of_a_model_with_other_tokens_is_not_mixed(tiny_bundle, tmp_path):
@@ -115,7 +123,7 @@ def test_a_fine_tune_of_a_model_with_other_tokens_is_not_mixed(tiny_bundle, tmp_
 
     lm = load_model(fine_tuned(tiny_bundle, tmp_path / "mine"), device="cpu")
     assert lm.general is None and not isinstance(lm.generator.model, Mixture)
-    assert not entry(tmp_path / "mine", "user").mixed
+    assert not listed(tmp_path / "mine").mixed
 
 
 @pytest.mark.parametrize("config", [SamplingConfig(max_tokens=6, beam_width=3, num_alternatives=2),

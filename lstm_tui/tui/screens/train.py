@@ -163,17 +163,25 @@ class TrainScreen(Screen):
         self.query_one(PreviewPanel).show_preview(settings.learn_paths, settings.learn_from_address)
         self._offer_unfinished_run()
 
+    @work(thread=True, exclusive=True, group="unfinished", exit_on_error=False)
     def _offer_unfinished_run(self) -> None:
         """A run stopped before its end (the app was closed while it trained) is offered
-        to resume: the newest of the writer's models that a stopped run left unfinished."""
-        stopped = [(run.stat().st_mtime, entry.name, entry.unfinished or {}) for entry in list_models()
+        to resume: the newest of the writer's models that a stopped run left unfinished.
+        Listing reads each model's files: in a thread, so the screen opens at once."""
+        entries = list_models(on_problem=lambda problem: None)  # F4 says what cannot be read
+        stopped = [(run.stat().st_mtime, entry.name, entry.unfinished or {}) for entry in entries
                    if entry.kind == "user" and entry.unfinished and trainer(entry.name) is None
                    and (run := _run_to_resume(entry.name))]
-        if not stopped:
-            return
-        _, name, where = max(stopped)
+        if stopped:
+            _, name, where = max(stopped)
+            self.app.call_from_thread(self._show_unfinished, name, where)
+
+    def _show_unfinished(self, name: str, where: dict) -> None:
+        field = self.query_one("#train-name", Input)
+        if self.state != "idle" or field.value not in ("", self.name_default):
+            return  # the writer began something else meanwhile
         self.name_last = self.name_default = name
-        self.query_one("#train-name", Input).value = name
+        field.value = name
         self._set_state("stopped")
         self.query_one("#train-stats", Static).update(Text(plain(
             f"The training of {name} stopped at step {where.get('step', 0):,}, before its end: Resume (F5) "
