@@ -9,7 +9,7 @@ import shlex
 import signal
 import sys
 import threading
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,10 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     r.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores, or half of them "
                    "(one of two) while that is faster, as when another program keeps a core busy; "
                    "tried every few minutes)")
-    r.add_argument("--resume", action="store_true", help="continue the interrupted run of --name exactly")
+    r.add_argument("--resume", action="store_true",
+                   help="continue the interrupted run of --name exactly; a budget given with it (--minutes, "
+                        "--epochs or --steps, counted from the run's start) replaces the run's, and its "
+                        "learning-rate schedule is fitted to the new one")
     r.add_argument("--force", action="store_true",
                    help="replace an existing model of this name (or the model in --output); "
                         "a folder holding anything else is never replaced")
@@ -110,7 +113,13 @@ def options_from_args(args: argparse.Namespace):
         if changed := options_changed(args):
             raise LstmTuiError(f"--resume continues the run of {name!r} exactly as it began; it cannot "
                                f"change {', '.join(changed)} (start a new run with another --name instead)")
-        return read_run_options(run_dir)
+        options = read_run_options(run_dir)
+        if budget := {key: getattr(args, key) for key in BUDGETS if getattr(args, key) is not None}:
+            try:  # the stretch is re-sized to the machine time there is
+                options = replace(options, **{key: None for key in BUDGETS} | budget)
+            except ValueError as exc:
+                raise LstmTuiError(str(exc)) from None
+        return options
     if not args.paths:
         raise LstmTuiError("give at least one file or folder of text to train on")
     output = Path(args.output).expanduser() if args.output else paths.user_models_dir() / name
@@ -142,8 +151,9 @@ def options_from_args(args: argparse.Namespace):
     return options
 
 
-# What a resumed run may be told: how to run, not what to train.
-RESUMABLE = {"name", "preview", "resume", "threads", "device", "events", "command", "keep_checkpoints"}
+BUDGETS = ("minutes", "epochs", "steps")
+# What a resumed run may be told: how to run, and how long; not what to train.
+RESUMABLE = {"name", "preview", "resume", "threads", "device", "events", "command", "keep_checkpoints", *BUDGETS}
 
 
 def options_changed(args: argparse.Namespace) -> list[str]:

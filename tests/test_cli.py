@@ -249,7 +249,7 @@ def test_bench_measures_the_shipped_model_unless_asked_for_random_weights():
     assert out["keystroke_policy_off_p95_ms"] > 0
 
 
-@pytest.mark.parametrize("extra,named", [(["--steps", "50"], "--steps"), (["--lr", "0.1"], "--lr"),
+@pytest.mark.parametrize("extra,named", [(["--batch-size", "8"], "--batch-size"), (["--lr", "0.1"], "--lr"),
                                          (["some/path"], "PATH"), (["--from", "default"], "--from")])
 def test_resume_refuses_options_it_would_ignore(capsys, extra, named):
     assert main(["train", "--name", "run1", "--resume", *extra]) == 2
@@ -257,9 +257,9 @@ def test_resume_refuses_options_it_would_ignore(capsys, extra, named):
     assert named in err and "--resume continues" in err and err.count("\n") == 1
 
 
-def test_resume_takes_options_about_running_only(capsys):
+def test_resume_takes_options_about_running_and_a_budget_only(capsys):
     # Past the option check: the run does not exist, which is the next error.
-    assert main(["train", "--name", "run1", "--resume", "--threads", "1", "--device", "cpu"]) == 2
+    assert main(["train", "--name", "run1", "--resume", "--threads", "1", "--device", "cpu", "--steps", "9"]) == 2
     assert "no earlier run of this name" in capsys.readouterr().err
 
 

@@ -21,9 +21,9 @@ EVALS_PER_RUN = 20  # a --steps or --epochs run validates this many times withou
 
 class Budget:
     def __init__(self, options: TrainOptions, steps_per_epoch: int, val_tokens: int, passes: int,
-                 step_tokens: int = 0) -> None:
+                 step_tokens: int = 0, mixed: bool = False) -> None:
         self.limit = options.budget()  # {"minutes"|"steps"|"epochs": amount}
-        cap = options.pass_cap()
+        cap = options.pass_cap(mixed)  # mixed: the model will predict together with the shipped one
         self.cap_steps = None if cap is None else max(1, math.ceil(cap * steps_per_epoch))
         self.eval_every = options.eval_every
         self.steps_per_epoch = steps_per_epoch

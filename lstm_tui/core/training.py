@@ -142,8 +142,13 @@ class TrainingRun:
         the general model's tokens; mixture.py), read once; None for a new model."""
         return general_for_tokens(self.inputs.tokenizer, self.general) if self.inputs.parent is not None else None
 
+    @property
+    def mixed(self) -> bool:
+        """Whether the model will predict together with the general model."""
+        return self.general_bundle is not None
+
     def kept_share(self) -> float:
-        return self.inputs.options.kept_share(mixed=self.general_bundle is not None)
+        return self.inputs.options.kept_share(self.mixed)
 
     def validate(self, model: torch.nn.Module | None = None) -> float:
         bits = total_bits(self.model if model is None else model, self.inputs.val_ids,
@@ -221,7 +226,7 @@ class TrainingRun:
             weights=weights,
             recipe={k: getattr(o, k) for k in ("batch_size", "seq_len", "lr", "warmup_steps", "weight_decay",
                                                "clip", "ema", "anchor")}
-            | {"blend": self.kept_share(), "max_passes": o.pass_cap()}
+            | {"blend": self.kept_share(), "max_passes": o.pass_cap(self.mixed)}
             | {k: getattr(inputs.model_config, k) for k in RATES} | {"precision": self.precision.label})
         if unfinished:
             card["unfinished"] = self.unfinished()
@@ -257,7 +262,8 @@ class TrainingRun:
             self.state = self.build(inputs)
             self.budget = Budget(inputs.options, self.state.batches.per_epoch, len(inputs.val_ids),
                                  passes=1 if self.state.average is None else 2,
-                                 step_tokens=self.state.batches.rows * inputs.options.seq_len * self.dist.world)
+                                 step_tokens=self.state.batches.rows * inputs.options.seq_len * self.dist.world,
+                                 mixed=self.mixed)
             if self.resume:
                 self.load_checkpoint()
             self.write_run_file()

@@ -5,7 +5,7 @@ not depend on how busy the machine is."""
 import pytest
 
 from lstm_tui.core.budget import FORWARD_SPEEDUP, VALIDATION_SHARE, Budget
-from lstm_tui.core.train_options import FINE_TUNE_MAX_PASSES, Progress, TrainOptions
+from lstm_tui.core.train_options import FINE_TUNE_MAX_PASSES, MIXED_MAX_PASSES, Progress, TrainOptions
 
 
 def simulate(minutes: float, step_seconds: float, validation_seconds: float,
@@ -84,6 +84,10 @@ def _minutes_budget(**kw) -> Budget:
 def test_a_fine_tune_ends_after_its_passes_or_its_minutes_whichever_comes_first():
     capped = _minutes_budget(minutes=10.0, from_model="parent")
     assert capped.fraction(Progress(step=100, seconds=1.0)) == pytest.approx(100 / (50 * FINE_TUNE_MAX_PASSES))
+    # A model that will predict together with the shipped one reads its text more times.
+    mixed = Budget(TrainOptions(paths=("x",), name="t", output="o", run_dir="r", cache_dir="c", minutes=10.0,
+                                from_model="parent"), steps_per_epoch=50, val_tokens=1000, passes=1, mixed=True)
+    assert mixed.fraction(Progress(step=100, seconds=1.0)) == pytest.approx(100 / (50 * MIXED_MAX_PASSES))
     assert capped.fraction(Progress(step=1, seconds=600.0)) >= 1.0  # time still ends it
     assert _minutes_budget(minutes=10.0, from_model="parent", max_passes=2.0).fraction(
         Progress(step=100, seconds=1.0)) == pytest.approx(1.0)

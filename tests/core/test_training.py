@@ -19,7 +19,7 @@ from lstm_tui.core.errors import DataError
 from lstm_tui.core.gain import DEFAULT_GATE, GATES
 from lstm_tui.core.precision import cpu_lstm_runs_in
 from lstm_tui.core.schedule import learning_rate
-from lstm_tui.core.train_options import FINE_TUNE_MAX_PASSES, TrainOptions
+from lstm_tui.core.train_options import FINE_TUNE_MAX_PASSES, MIXED_MAX_PASSES, TrainOptions
 from lstm_tui.core.training import TrainingRun
 from tests.conftest import gated_copy
 
@@ -233,6 +233,16 @@ def test_ctrl_c_saves_checkpoint_and_prints_resume(tmp_path, tiny_corpus):
     assert last["resume"][-2:] == ["--threads", "1"]  # a resumed run runs as this one did
     run_dir = tmp_path / "d" / "lstm-tui" / "runs" / "cc"
     assert (run_dir / "checkpoint.pt").exists() and not temp_files(run_dir)
+    # Resumed with a budget of its own, the run is re-sized to it (the machine time
+    # there is): it ends there, and a later --resume keeps the new budget.
+    stopped_at = next(json.loads(line)["step"] for line in reversed(out.splitlines())
+                      if json.loads(line)["event"] == "checkpoint")
+    done = subprocess.run([sys.executable, "-m", "lstm_tui", "train", "--name", "cc", "--resume", "--steps",
+                           str(stopped_at + 3), "--threads", "1", "--events", "jsonl", "--keep-checkpoints"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["steps"] == stopped_at + 3
+    assert json.loads((run_dir / "run.json").read_text())["steps"] == stopped_at + 3
 
 
 def test_ctrl_c_twice_is_one_line_and_leaves_no_half_written_file(tmp_path, tiny_corpus):
@@ -496,17 +506,20 @@ def test_a_blended_fine_tune_keeps_its_share_of_what_it_learned(tmp_path, tiny_c
     assert result["best_bpb"] == pytest.approx(run.validate(saved.model), rel=1e-3)
 
 
-def test_a_fine_tune_on_a_minutes_budget_stops_after_its_passes(tmp_path, tiny_corpus, tiny_bundle):
+@pytest.mark.parametrize("mixed", [True, False], ids=["mixed with the general model", "alone"])
+def test_a_fine_tune_on_a_minutes_budget_stops_after_its_passes(tmp_path, tiny_corpus, tiny_bundle, mixed):
     # A minute on a few KB made hundreds of passes (467 words of mail: 234 in a minute,
-    # and a model worse than its parent); now it stops after FINE_TUNE_MAX_PASSES.
+    # and a model worse than its parent); now it stops after a few, more of them where
+    # the model will be mixed with the general one (which keeps general English).
     events = []
     opts = options(tmp_path, tiny_corpus, from_model=str(tiny_bundle), steps=None, minutes=1.0,
                    eval_every=None, batch_size=16, seq_len=32)
-    run = TrainingRun(opts, events.append, device="cpu", gain_chars=0)
+    run = TrainingRun(opts, events.append, device="cpu", gain_chars=0, general=tiny_bundle if mixed else None)
     result = run.run()
     per_epoch = run.state.batches.per_epoch
-    assert result["steps"] == math.ceil(FINE_TUNE_MAX_PASSES * per_epoch) < 100
-    assert load_bundle(opts.output).card["recipe"]["max_passes"] == FINE_TUNE_MAX_PASSES
+    cap = MIXED_MAX_PASSES if mixed else FINE_TUNE_MAX_PASSES
+    assert result["steps"] == math.ceil(cap * per_epoch) < 150
+    assert load_bundle(opts.output).card["recipe"]["max_passes"] == cap
     again = options(tmp_path / "b", tiny_corpus, from_model=str(tiny_bundle), steps=None, minutes=1.0,
                     eval_every=None, batch_size=16, seq_len=32, max_passes=1.5)
     assert TrainingRun(again, lambda e: None, device="cpu", gain_chars=0).run()["steps"] == math.ceil(
