@@ -7,7 +7,8 @@
 # 5 minutes; `--resume` continues the same stretch on the same machine).
 #
 #   scripts/continue_default.sh [STEPS] [DATA_DIR]   # a new stretch (default 4000 steps)
-#   scripts/continue_default.sh --resume            # continue an interrupted stretch
+#   scripts/continue_default.sh --resume [STEPS]    # continue an interrupted stretch
+#                                                   # (STEPS: a new end, counted from its start)
 #
 # The model has seen less than one pass over its data, so it is underfit: no dropout
 # (a 900-step stretch at lr 2e-3 with dropout 0.1 ended at 1.5977 bits per byte, worse
@@ -41,7 +42,7 @@ read -r -a lstm <<< "${LSTM_TUI:-lstm-tui}"
 opts=(--threads "${LSTM_TUI_THREADS:-1}" ${LSTM_TUI_EVENTS:+--events "$LSTM_TUI_EVENTS"})
 
 if [[ "${1:-}" == "--resume" ]]; then
-    exec nice -n 19 "${lstm[@]}" train --name "$name" --resume "${opts[@]}"
+    exec nice -n 19 "${lstm[@]}" train --name "$name" --resume ${2:+--steps "$2"} "${opts[@]}"
 fi
 steps="${1:-4000}"
 modern_split "${2:-$here/../shared/data}"
