@@ -43,6 +43,11 @@ def _model_args(p: argparse.ArgumentParser) -> None:
                    help="where to run the model (default: auto; env LSTM_TUI_DEVICE)")
 
 
+def _mix_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-mix", dest="mix", action="store_false",
+                   help="a model fine-tuned from the shipped one runs alone, not together with it")
+
+
 # Command-line names that differ from SamplingConfig's fields.
 _SAMPLING_FLAGS = {"beam_width": ["--beam"], "num_alternatives": ["--alternatives"],
                    "temperature": ["--temperature", "-t"]}
@@ -116,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="continue a text", description=(
         "Continue --prompt (or standard input), streaming to stdout as it generates."))
     _model_args(gen)
+    _mix_arg(gen)
     gen.add_argument("--prompt", "-p", help="text to continue (default: read standard input)")
     gen.add_argument("--json", action="store_true", help="print one JSON object instead of streaming")
     _sampling_args(gen)
@@ -123,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="bits per byte on some text", description=(
         "Measure a model's bits per UTF-8 byte (lower is better) and speed on text files."))
     _model_args(ev)
+    _mix_arg(ev)
     ev.add_argument("files", nargs="+", metavar="FILE", help="text files or folders")
     ev.add_argument("--json", action="store_true", help="print JSON")
     ev.add_argument("--keep-line-breaks", action="store_true", help=KEEP_LINE_BREAKS_HELP)
@@ -203,7 +210,7 @@ def run_generate(args: argparse.Namespace) -> int:
     prompt = args.prompt if args.prompt is not None else _read_stdin().removesuffix("\n")
     from .api import load_model  # torch
 
-    lm = load_model(args.model, device=args.device)
+    lm = load_model(args.model, device=args.device, mix=args.mix)
     if args.json:
         c = lm.complete(prompt, config)
         out: dict[str, Any] = {"text": c.text, "logprob": c.logprob, "tokens": c.tokens,
@@ -236,7 +243,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"lstm-tui: skipped {plain(path)}: {plain(why)}", file=sys.stderr)  # names from disk
     if not corpus.files:
         raise DataError("no readable text among " + ", ".join(args.files))
-    lm = load_model(args.model, device=args.device, threads=os.cpu_count())  # batched: use every core
+    lm = load_model(args.model, device=args.device, threads=os.cpu_count(), mix=args.mix)  # batched: every core
     rows, total_bits, total_bytes, total_tokens, seconds = [], 0.0, 0, 0, 0.0
     for f in corpus.files:
         r = lm.evaluate(read_text(f), adapt=args.adapt)
@@ -244,7 +251,8 @@ def run_eval(args: argparse.Namespace) -> int:
                      "tokens": r.tokens, "tokens_per_second": r.tokens_per_second, "unwrapped": f.unwrap})
         total_bits += r.bits_per_byte * r.bytes
         total_bytes, total_tokens, seconds = total_bytes + r.bytes, total_tokens + r.tokens, seconds + r.seconds
-    summary = {"model": str(lm.path), "device": lm.device.type, "adapt": args.adapt, "files": rows,
+    summary = {"model": str(lm.path), "device": lm.device.type, "adapt": args.adapt,
+               "mixed": lm.general is not None and not args.adapt, "files": rows,
                "bits_per_byte": total_bits / total_bytes, "bytes": total_bytes, "tokens": total_tokens,
                "tokens_per_second": total_tokens / seconds if seconds else None}
     if args.json:

@@ -588,3 +588,26 @@ def test_the_version_is_pyprojects(capsys):
     with pytest.raises(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.strip() == f"lstm-tui {declared}"
+
+
+def test_eval_and_generate_run_a_fine_tuned_model_alone_with_no_mix(tmp_path, capsys):
+    from lstm_tui import paths
+    from lstm_tui.core.bundle import load_bundle, save_bundle
+    from lstm_tui.core.config import ModelConfig
+    from lstm_tui.core.model import LSTMLanguageModel
+
+    shipped = load_bundle(paths.default_bundle())
+    model = LSTMLanguageModel(ModelConfig(vocab_size=shipped.config.vocab_size, embed_dim=8, hidden_dim=8,
+                                          num_layers=1, dropout=0.0))
+    save_bundle(model, shipped.tokenizer, tmp_path / "mine", {"parent": "default"})
+    text = tmp_path / "t.txt"
+    text.write_text("Thank you for your letter of the fifth. I will write again soon.\n")
+    results = {}
+    for extra in ([], ["--no-mix"]):
+        assert main(["eval", "--json", "--device", "cpu", "--model", str(tmp_path / "mine"), *extra, str(text)]) == 0
+        results[bool(extra)] = json.loads(capsys.readouterr().out)
+    assert results[False]["mixed"] and not results[True]["mixed"]
+    # Alone, an untrained model is far worse than together with the shipped one.
+    assert results[True]["bits_per_byte"] > results[False]["bits_per_byte"] + 1
+    assert main(["generate", "--json", "--device", "cpu", "--model", str(tmp_path / "mine"), "--no-mix",
+                 "--max-tokens", "3", "--prompt", "Dear"]) == 0
