@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import statistics
 import subprocess
@@ -57,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from suggestions import VALIDATION, TrigramPredictor, read
 
+from lstm_tui.core.machine import machine
 from lstm_tui.core.policy import worth_showing
 from lstm_tui.core.writer import Tally, passages, type_passages
 
@@ -64,22 +64,6 @@ DATA = HERE.parents[1] / "shared" / "data" / "personal"
 PASSAGE = 600  # characters per typed passage
 BPB_CHARS = 60_000  # characters of each text read for bits per byte
 SCORE_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))  # 0 to 0.95
-
-
-def machine() -> dict:
-    """The CPU, as lscpu names it, and the flags that decide the kernels."""
-    model, flags = platform.processor(), set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and not model:
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    except OSError:
-        pass
-    wanted = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
-    return {"cpu": model, "cores": os.cpu_count(), "flags": [f for f in wanted if f in flags]}
 
 
 def model_suggest(lm, config):

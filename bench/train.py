@@ -108,6 +108,7 @@ def throughput(args: argparse.Namespace) -> dict:
 
 def precisions(args: argparse.Namespace) -> dict:
     from lstm_tui.core.config import ModelConfig
+    from lstm_tui.core.machine import machine
     from lstm_tui.core.model import LSTMLanguageModel
     from lstm_tui.core.precision import Precision, cpu_lstm_runs_in, training_precision
     from lstm_tui.core.train_state import batch_loss
@@ -145,17 +146,7 @@ def precisions(args: argparse.Namespace) -> dict:
     skipped = {} if "bf16" in kinds else {"bf16": "this CPU has no bf16 LSTM kernels (no AVX512-BF16 or AMX)"}
     return {"bench": "train_precisions", "width": args.width, "steps": args.steps, "rows": rows,
             "skipped": skipped, "auto": training_precision("auto", torch.device("cpu")).label,
-            "cpu_flags": cpu_flags()}
-
-
-def cpu_flags() -> list[str]:
-    """The flags that decide the kernels, as /proc/cpuinfo names them."""
-    try:
-        line = next(x for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("flags"))
-    except (OSError, StopIteration):
-        return []
-    have = set(line.split(":", 1)[1].split())
-    return [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in have]
+            "cpu_flags": machine()["flags"]}
 
 
 def quality(args: argparse.Namespace) -> dict:

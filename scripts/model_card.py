@@ -75,6 +75,29 @@ def stage_line(card: dict) -> str:
             f"{card['tokens_seen']:,} tokens, validation {card['val_bits_per_byte']:.4f} bits per byte.")
 
 
+def machine_text(card: dict, fallback: str) -> str:
+    """"Intel Xeon, 2 cores, avx2 fma avx512f": the machine a run's card recorded
+    (cards before 2026-12-08 recorded none: ``fallback``)."""
+    m = card.get("machine")
+    if not m:
+        return fallback
+    return f"{m.get('cpu') or 'a CPU'}, {m.get('cores')} cores, " + (" ".join(m.get("flags") or []) or "no AVX2")
+
+
+def history_rows(stages: list[dict], train_tokens: int | None, fallback: str) -> list[str]:
+    """One row per training run behind this model, first run first."""
+    rows = ["| run | finished | steps | tokens | passes | training time | device, machine | precision | "
+            "validation (bits per byte) |", "|---|---|---|---|---|---|---|---|---|"]
+    for card in stages:
+        passes = f"{card['tokens_seen'] / train_tokens:.2f}" if train_tokens else ""
+        rows.append("| " + " | ".join([
+            f"`{card['name']}`", str(card.get("created", ""))[:10], f"{card['steps']:,}", f"{card['tokens_seen']:,}",
+            passes, f"{card['train_seconds'] / 3600:.1f} h",
+            f"{card.get('device', 'cpu')} x {card.get('world_size', 1)}, {machine_text(card, fallback)}",
+            card.get("recipe", {}).get("precision", "fp32"), f"{card['val_bits_per_byte']:.4f}"]) + " |")
+    return rows
+
+
 def by_file(path: Path) -> dict[str, float]:
     return {Path(f["file"]).name: f["bits_per_byte"] for f in json.loads(path.read_text())["files"]}
 
@@ -104,6 +127,9 @@ def main() -> None:
     parser.add_argument("--script", default="scripts/train_modern.sh", help="the script that trained it")
     parser.add_argument("--hardware", default="one core of a shared 2-core x86-64 CPU",
                         help="what it trained on")
+    parser.add_argument("--history-note", default="", help="what the history table leaves out (the shipped "
+                        "bundles' suggestion figures, machines older cards did not record)")
+    parser.add_argument("--train-tokens", type=int, help="tokens in the training split, for passes")
     args = parser.parse_args()
 
     from lstm_tui import SamplingConfig, load_model
@@ -173,6 +199,11 @@ def main() -> None:
         f"In all: {sum(c['tokens_seen'] for c in stages):,} tokens seen, "
         f"{sum(c['train_seconds'] for c in stages) / 3600:.1f} h of training time. {args.training_note}".rstrip(),
         "",
+        "### History",
+        "",
+        *history_rows(stages, args.train_tokens, args.hardware),
+        "",
+        *([args.history_note, ""] if args.history_note else []),
         "## Quality (bits per UTF-8 byte, lower is better)",
         "",
         f"Beside the previous default model (`{args.baseline_name}`, 19th-century novels only):",

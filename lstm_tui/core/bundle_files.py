@@ -139,7 +139,8 @@ def read_card(folder: Path) -> tuple[dict[str, Any], list[str]]:
 def training_card(*, name: str, parent: tuple[str, str, dict[str, Any]] | None, data: dict[str, Any],
                   budget: dict[str, float], device: str, world_size: int, steps: int, tokens: int,
                   seconds: float, best_bpb: float, parent_bpb: float | None, val_bytes: int, parameters: int,
-                  weights: str | None, recipe: dict[str, Any]) -> dict[str, Any]:
+                  weights: str | None, recipe: dict[str, Any], machine: dict[str, Any] | None = None,
+                  ) -> dict[str, Any]:
     """card.json of a model a training run saved. ``parent`` is a fine-tune's parent
     (name, folder, its own card: the lineage survives the folder being replaced, as a
     warm restart of the shipped model is installed over it); ``weights`` says which
@@ -153,6 +154,7 @@ def training_card(*, name: str, parent: tuple[str, str, dict[str, Any]] | None, 
         "data": data,
         "budget": budget,
         "device": device,
+        "machine": machine,  # the CPU and its kernel flags (core.machine), for the model's history
         "world_size": world_size,
         "steps": steps,
         "tokens_seen": tokens,

@@ -35,6 +35,7 @@ from .errors import Writing
 from .evaluate import total_bits
 from .gain import GAIN_CHARS, held_out_text, model_gate, writer_gain
 from .generation import StreamingGenerator
+from .machine import machine
 from .mixture import fine_tuned_apart, general_for_tokens
 from .precision import slow_precision, training_precision
 from .run_inputs import RunInputs, prepare_inputs
@@ -219,7 +220,7 @@ class TrainingRun:
             model, weights = self.kept(self.model), "raw" if self.state.average is not None else None
         card = training_card(
             name=o.name, parent=(parent.name, str(parent.path), parent.card) if parent else None,
-            data=inputs.corpus.summary(), budget=o.budget(), device=self.device.type,
+            data=inputs.corpus.summary(), budget=o.budget(), device=self.device.type, machine=machine(),
             world_size=self.dist.world, steps=p.step, tokens=p.tokens, seconds=p.seconds,
             best_bpb=p.best_bpb, parent_bpb=p.parent_bpb, val_bytes=inputs.data.val_bytes,
             parameters=self.model.num_parameters(),

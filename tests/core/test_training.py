@@ -17,6 +17,7 @@ from lstm_tui.core.bundle import load_bundle
 from lstm_tui.core.config import SamplingConfig
 from lstm_tui.core.errors import DataError
 from lstm_tui.core.gain import DEFAULT_GATE, GATES
+from lstm_tui.core.machine import KERNEL_FLAGS
 from lstm_tui.core.precision import cpu_lstm_runs_in
 from lstm_tui.core.schedule import learning_rate
 from lstm_tui.core.train_options import FINE_TUNE_MAX_PASSES, MIXED_MAX_PASSES, TrainOptions
@@ -82,6 +83,9 @@ def test_fine_tune_keeps_tokenizer_and_records_parent(tmp_path, tiny_corpus, tin
     assert child.card["parent"] == "tiny" and child.card["parent_val_bits_per_byte"] > 0
     assert child.card["parent_card"] == parent.card  # the lineage outlives the parent's folder
     assert child.card["data"]["files"] == 3 and len(child.card["data"]["sha256"]) == 64
+    # The machine it trained on, for the model's history: its cores and kernel flags.
+    assert child.card["machine"]["cores"] == os.cpu_count() and child.card["machine"]["cpu"]
+    assert set(child.card["machine"]["flags"]) <= set(KERNEL_FLAGS)
     assert result["parent_bpb"] == pytest.approx(child.card["parent_val_bits_per_byte"], abs=1e-4)
     assert child.config == parent.config  # no rate given: the parent's
 
