@@ -120,6 +120,7 @@ def main() -> None:
     parser.add_argument("--baseline-val", type=Path, required=True)
     parser.add_argument("--baseline-test", type=Path, required=True)
     parser.add_argument("--baseline-name", default="gutenberg-w640-d45")
+    parser.add_argument("--baseline-about", default="19th-century novels only", help="what the previous model was")
     parser.add_argument("--bench", type=Path, required=True)
     parser.add_argument("--suggestions", type=Path)
     parser.add_argument("--training-note", default="", help="a sentence on anything unusual in the run")
@@ -206,7 +207,7 @@ def main() -> None:
         *([args.history_note, ""] if args.history_note else []),
         "## Quality (bits per UTF-8 byte, lower is better)",
         "",
-        f"Beside the previous default model (`{args.baseline_name}`, 19th-century novels only):",
+        f"Beside the previous default model (`{args.baseline_name}`, {args.baseline_about}):",
         "",
         f"| split | text | this model | {args.baseline_name} | change |",
         "|---|---|---|---|---|",
