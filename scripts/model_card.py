@@ -256,7 +256,8 @@ def main() -> None:
         "",
         "- English only. Its modern half is mostly US government and software writing; its",
         "  fiction is mostly 1880-1930 and 19th-century novels, so dialogue can sound dated.",
-        "- A small model trained for about two hours on one CPU core: it keeps grammar over a",
+        f"- A small model trained for about {sum(c['train_seconds'] for c in stages) / 3600:.0f} hours on one "
+        "CPU core: it keeps grammar over a",
         "  sentence or two but loses the thread beyond that, and invents names and facts freely.",
         "  The suggestion policy shows only what it is sure of; fine-tune it on your own text",
         "  (`lstm-tui train --from default`) to make it sound like you.",
