@@ -19,7 +19,7 @@ from .core.config import RATES, ModelConfig  # no torch behind any
 from .core.errors import LstmTuiError
 from .core.events import Event, encode, log_lines
 from .core.mail import is_address
-from .core.train_options import PRECISIONS, TrainOptions, read_run_options, resume_command
+from .core.train_options import BUDGETS, PRECISIONS, TrainOptions, read_run_options, resume_command
 from .plain import plain
 from .training_lock import training
 
@@ -151,7 +151,6 @@ def options_from_args(args: argparse.Namespace):
     return options
 
 
-BUDGETS = ("minutes", "epochs", "steps")
 # What a resumed run may be told: how to run, and how long; not what to train.
 RESUMABLE = {"name", "preview", "resume", "threads", "device", "events", "command", "keep_checkpoints", *BUDGETS}
 

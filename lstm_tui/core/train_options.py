@@ -40,6 +40,7 @@ MIXED_MAX_PASSES = 8.0
 # How a file wrapped at a fixed width is read, by training and by evaluation alike.
 KEEP_LINE_BREAKS_HELP = ("keep the line breaks of hard-wrapped files (verse, code); by default each "
                          "paragraph of a file wrapped at a fixed width is joined into one line")
+BUDGETS = ("minutes", "epochs", "steps")  # a run's budget: one of these, in this order of precedence
 PRECISIONS = ("auto", "fp32", "bf16", "bf16-output", "fp16")
 # A step's activations grow with rows times window (times width and vocabulary): the
 # defaults use 1,024 tokens a step; these limits are a hundred times that and more.
@@ -198,7 +199,7 @@ class TrainOptions:
         return MIXED_MAX_PASSES if mixed else FINE_TUNE_MAX_PASSES
 
     def budget(self) -> dict[str, float]:
-        for key in ("minutes", "epochs", "steps"):
+        for key in BUDGETS:
             if getattr(self, key) is not None:
                 return {key: getattr(self, key)}
         return {"minutes": 10.0}
